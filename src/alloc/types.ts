@@ -1,0 +1,121 @@
+/**
+ * The allocator contract (design §5). Every allocator speaks handles so the replay engine
+ * treats all alike. For non-moving allocators the handle IS the payload address and
+ * lock/unlock cost nothing; for relocating allocators (rmalloc) the handle names a master
+ * pointer and lock returns the block's current address.
+ *
+ * All allocator state lives in simulated memory behind `ctx.bus`; every access the allocator
+ * makes in alloc/free/realloc/lock/unlock/compact is charged there. The observers
+ * (usableSize, freeBytes, largestAllocatable, metadataBytes, walk, check) cost no simulated
+ * cycles: they read through `bus.peek*` or JS-side scalars that a C allocator would keep in
+ * globals.
+ */
+import type { MemoryBus } from '../bus';
+import type { HeapSpan } from '../device';
+
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+export interface AllocatorContext {
+  bus: MemoryBus;
+  /** The heaps this allocator manages: one, or several for multi-heap allocators (heap_5). */
+  heaps: readonly HeapSpan[];
+  /** Every payload address must be a multiple of this (device `alignment`). */
+  alignment: number;
+  /** Parameters after precedence: flag > device profile > allocator default. */
+  params: Params;
+}
+
+export type BlockState = 'used' | 'free' | 'meta';
+
+/** One block as `walk()` reports it, in address order. */
+export interface BlockInfo {
+  /** First byte of the block, including its header. */
+  addr: number;
+  /** Total bytes of the block, header, padding and payload included. */
+  size: number;
+  state: BlockState;
+  /** For used blocks: the handle the allocator returned; 0 otherwise. */
+  handle: number;
+  /** For used blocks: payload address (what lock returns); 0 otherwise. */
+  payload: number;
+  /** For used blocks: usable payload bytes; 0 otherwise. */
+  usable: number;
+  /** For used blocks of moving allocators: lock count > 0. */
+  locked: boolean;
+}
+
+export interface CompactResult {
+  bytesMoved: number;
+  cycles: number;
+  /** True when nothing is left to move (false when the budget ran out first). */
+  done: boolean;
+}
+
+/**
+ * Misuse the allocator refuses (free of a locked block, unlock of an unlocked handle, use of a
+ * freed handle). The engine catches it, records an error event and goes on.
+ */
+export class AllocatorUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AllocatorUsageError';
+  }
+}
+
+export interface Allocator {
+  readonly name: string;
+  /** True when blocks may move (handles are not addresses). */
+  readonly moving: boolean;
+
+  /** Returns a handle, or 0 when the request cannot be satisfied (OOM is not an exception). */
+  alloc(size: number): number;
+  free(h: number): void;
+  /** Returns the (possibly new) handle, or 0 on failure with the old block untouched. */
+  realloc(h: number, size: number): number;
+  /** Pins the block and returns its payload address. */
+  lock(h: number): number;
+  unlock(h: number): void;
+  /** Moves blocks to make free memory contiguous, within a cycle budget if given. */
+  compact?(budgetCycles?: number): CompactResult;
+  /** Called by the engine during idle time (`i <cycles>` ops); may compact. */
+  idle?(cycles: number): CompactResult | undefined;
+
+  // ---- observers: no simulated cycles ----
+  usableSize(h: number): number;
+  /** Current payload address of a handle without locking it (uncounted). */
+  addressOf(h: number): number;
+  /** Bytes the allocator could hand out if fragmentation did not exist. */
+  freeBytes(): number;
+  /** The largest request that would succeed right now, exactly. */
+  largestAllocatable(): number;
+  /** Headers, control structures, handle tables, bitmaps: bytes that are neither payload nor free. */
+  metadataBytes(): number;
+  /** Fixed metadata (control structures present with an empty heap): for idealFootprint. */
+  fixedMetadataBytes(): number;
+  /** Bytes a block for a request of `size` occupies (header, padding, rounding): for idealFootprint. */
+  blockFootprint(size: number): number;
+  walk(visit: (b: BlockInfo) => void): void;
+  /** Internal consistency; an empty list means healthy. */
+  check(): string[];
+}
+
+export interface ParamSpec {
+  name: string;
+  description: string;
+  default: ParamValue;
+  /** Allowed values for string params. */
+  choices?: readonly string[];
+}
+
+export interface AllocatorFactory {
+  name: string;
+  /** One line for `rmalloc-sim allocators`. */
+  summary: string;
+  moving: boolean;
+  /** Manages every heap of the device (heap_5 style); otherwise it uses the first heap only. */
+  multiHeap: boolean;
+  params: readonly ParamSpec[];
+  /** Throws SimError('HEAP_TOO_SMALL') when the heap cannot hold its own metadata. */
+  create(ctx: AllocatorContext): Allocator;
+}

@@ -1,0 +1,368 @@
+/**
+ * The simulated memory bus.
+ *
+ * Allocators keep all their state (headers, free lists, bitmaps, handle tables) in simulated
+ * RAM and reach it only through this bus, which charges every access in CPU cycles from the
+ * device profile and counts accesses by kind (metadata, payload copy, ALU) and by region.
+ *
+ * Cycle model. Each region has a bus width and per-width costs for non-sequential (N) and
+ * sequential (S) accesses. An access is sequential when it continues the previous access of
+ * the same direction at the next address with no ALU work in between: what an LDM/STM or a
+ * compiler-merged pair of adjacent field loads does. Everything else is non-sequential. An
+ * access wider than the bus is split into one N and then S accesses of the bus width (unless the
+ * profile gives the wide cost explicitly); a narrower access costs the bus-width access unless
+ * the profile gives its own. `copy` (memmove) moves data in bursts of `copyBurstBytes`: each
+ * burst is one N and S word reads, one N and S word writes, plus `copyLoopCycles` of loop
+ * overhead; unaligned tails and mutually misaligned buffers fall back to byte accesses. `work(n)`
+ * charges n cycles of ALU work (compare, shift, find-first-set, ...).
+ *
+ * Only the heap spans are backed by memory: an allocator access outside its heaps is a
+ * BusFault ('outside-heap' inside a region, 'unmapped' elsewhere), as is an access crossing
+ * the end of a heap ('out-of-region'), a misaligned access on a device whose profile says
+ * `unaligned: "fault"`, and a write of a width the region does not accept.
+ *
+ * The application side (the replay engine writing and checking payload patterns) uses the
+ * uncounted `appBytes` view; observers (walk, check, metrics) use the uncounted `peek*`.
+ */
+import type { DeviceProfile, HeapSpan, RegionSpec } from '../device';
+import { hex } from '../util/units';
+
+export type BusFaultKind = 'unmapped' | 'outside-heap' | 'out-of-region' | 'misaligned' | 'write-width';
+
+export class BusFault extends Error {
+  readonly kind: BusFaultKind;
+  readonly addr: number;
+  readonly region: string | undefined;
+  constructor(kind: BusFaultKind, addr: number, width: number, region: string | undefined, detail = '') {
+    const where = region ? ` in region "${region}"` : '';
+    super(`bus fault (${kind}): ${width * 8}-bit access at ${hex(addr)}${where}${detail ? ': ' + detail : ''}`);
+    this.name = 'BusFault';
+    this.kind = kind;
+    this.addr = addr;
+    this.region = region;
+  }
+}
+
+const W8 = 0, W16 = 1, W32 = 2;
+const READ = 0, WRITE = 1;
+
+/** A backed heap span with the cost table of its region. */
+class Span {
+  readonly base: number;
+  readonly end: number;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  readonly region: string;
+  readonly regionIndex: number;
+  /** costs[dir * 6 + widthIndex * 2 + seq] in CPU cycles. */
+  readonly costs: Float64Array;
+  /** Accepted write widths as a bit mask (bit 0: 8, bit 1: 16, bit 2: 32). */
+  readonly writeMask: number;
+  cycles = 0;
+  accesses = 0;
+  constructor(h: HeapSpan, reg: RegionSpec, regionIndex: number) {
+    this.base = h.base;
+    this.end = h.base + h.size;
+    this.u8 = new Uint8Array(h.size);
+    this.dv = new DataView(this.u8.buffer);
+    this.region = reg.name;
+    this.regionIndex = regionIndex;
+    this.costs = costTable(reg);
+    this.writeMask = reg.writeWidths ? reg.writeWidths.reduce((m, w) => m | (w === 8 ? 1 : w === 16 ? 2 : 4), 0) : 7;
+  }
+}
+
+/** Expands a region's cost spec to the 12-entry table (read/write × 8/16/32 × N/S). */
+export function costTable(reg: RegionSpec): Float64Array {
+  const t = new Float64Array(12);
+  const bus = reg.busBits;
+  const busN = (c: RegionSpec['cycles']) => c[`n${bus}` as 'n16'];
+  const busS = (c: RegionSpec['cycles']) => c[`s${bus}` as 's16'];
+  [8, 16, 32].forEach((w, wi) => {
+    for (const dir of [READ, WRITE]) {
+      const spec = dir === WRITE && reg.writeCycles ? { ...reg.cycles, ...reg.writeCycles } : reg.cycles;
+      const n = spec[`n${w}` as 'n16'];
+      const s = spec[`s${w}` as 's16'];
+      const bn = busN(spec)!;
+      const bs = busS(spec)!;
+      const k = Math.max(1, w / bus);
+      t[dir * 6 + wi * 2] = n ?? (w <= bus ? bn : bn + (k - 1) * bs);
+      t[dir * 6 + wi * 2 + 1] = s ?? (w <= bus ? bs : k * bs);
+    }
+  });
+  return t;
+}
+
+export interface BusCounters {
+  /** All cycles charged to the allocator. */
+  cycles: number;
+  metaCycles: number;
+  copyCycles: number;
+  aluCycles: number;
+  reads: number;
+  writes: number;
+  copyBytes: number;
+  byRegion: Record<string, { cycles: number; accesses: number }>;
+}
+
+export class MemoryBus {
+  readonly device: DeviceProfile;
+  readonly heaps: readonly HeapSpan[];
+  readonly littleEndian: boolean;
+  readonly pointerBytes: 2 | 4;
+  readonly wordBytes: number;
+  /** Total cycles charged so far (metadata accesses + copies + ALU work). */
+  cycles = 0;
+  metaCycles = 0;
+  copyCycles = 0;
+  aluCycles = 0;
+  reads = 0;
+  writes = 0;
+  copyBytes = 0;
+
+  private readonly spans: Span[];
+  private cur: Span;
+  private lastEnd = -1;
+  private lastDir = READ;
+  private readonly splitUnaligned: boolean;
+  private readonly burstBytes: number;
+  private readonly loopCycles: number;
+
+  constructor(device: DeviceProfile, heaps: readonly HeapSpan[]) {
+    this.device = device;
+    this.heaps = heaps;
+    this.littleEndian = device.cpu.endianness === 'little';
+    this.pointerBytes = device.cpu.pointerBytes;
+    this.wordBytes = device.cpu.wordBytes;
+    this.splitUnaligned = device.cpu.unaligned === 'split';
+    this.burstBytes = device.cpu.copyBurstBytes ?? 16;
+    this.loopCycles = device.cpu.copyLoopCycles ?? 2;
+    this.spans = heaps.map((h) => {
+      const ri = device.regions.findIndex((r) => r.name === h.region);
+      if (ri < 0) throw new Error(`heap ${h.name} names unknown region ${h.region}`);
+      return new Span(h, device.regions[ri]!, ri);
+    });
+    this.cur = this.spans[0]!;
+  }
+
+  // ---- counted accesses (allocator side) -------------------------------------------------
+
+  read8(a: number): number {
+    const s = this.span(a, 1);
+    this.charge(s, READ, W8, a, 1);
+    return s.u8[a - s.base]!;
+  }
+
+  read16(a: number): number {
+    const s = this.span(a, 2);
+    if ((a & 1) !== 0) return this.unalignedRead(a, 2);
+    this.charge(s, READ, W16, a, 2);
+    return s.dv.getUint16(a - s.base, this.littleEndian);
+  }
+
+  read32(a: number): number {
+    const s = this.span(a, 4);
+    if ((a & 3) !== 0) return this.unalignedRead(a, 4);
+    this.charge(s, READ, W32, a, 4);
+    return s.dv.getUint32(a - s.base, this.littleEndian);
+  }
+
+  write8(a: number, v: number): void {
+    const s = this.span(a, 1);
+    if ((s.writeMask & 1) === 0) throw new BusFault('write-width', a, 1, s.region, 'region does not accept 8-bit writes');
+    this.charge(s, WRITE, W8, a, 1);
+    s.u8[a - s.base] = v;
+  }
+
+  write16(a: number, v: number): void {
+    const s = this.span(a, 2);
+    if ((a & 1) !== 0) return this.unalignedWrite(a, 2, v);
+    if ((s.writeMask & 2) === 0) throw new BusFault('write-width', a, 2, s.region, 'region does not accept 16-bit writes');
+    this.charge(s, WRITE, W16, a, 2);
+    s.dv.setUint16(a - s.base, v, this.littleEndian);
+  }
+
+  write32(a: number, v: number): void {
+    const s = this.span(a, 4);
+    if ((a & 3) !== 0) return this.unalignedWrite(a, 4, v);
+    if ((s.writeMask & 4) === 0) {
+      // A 32-bit store to a 16-bit-only region is two halfword stores (what the compiler emits).
+      this.write16(a, this.littleEndian ? v & 0xffff : v >>> 16);
+      this.write16(a + 2, this.littleEndian ? v >>> 16 : v & 0xffff);
+      return;
+    }
+    this.charge(s, WRITE, W32, a, 4);
+    s.dv.setUint32(a - s.base, v >>> 0, this.littleEndian);
+  }
+
+  /** A pointer-sized load (16-bit on AVR, 32-bit elsewhere). */
+  readPtr(a: number): number {
+    return this.pointerBytes === 4 ? this.read32(a) : this.read16(a);
+  }
+
+  writePtr(a: number, v: number): void {
+    if (this.pointerBytes === 4) this.write32(a, v);
+    else this.write16(a, v);
+  }
+
+  /** n cycles of ALU work (compares, shifts, bit scans, loop overhead). Breaks a burst. */
+  work(n: number): void {
+    this.cycles += n;
+    this.aluCycles += n;
+    this.lastEnd = -1;
+  }
+
+  /**
+   * memmove(dst, src, n) inside the heaps, charged as bursts (see the header). Overlapping
+   * ranges are handled like memmove.
+   */
+  copy(dst: number, src: number, n: number): void {
+    if (n <= 0) return;
+    const ss = this.span(src, n);
+    const ds = this.span(dst, n);
+    if ((ds.writeMask & 1) === 0 && ((dst | n) & 1) !== 0)
+      throw new BusFault('write-width', dst, 1, ds.region, 'byte copy into a region without 8-bit writes');
+    const so = src - ss.base;
+    const dOff = dst - ds.base;
+    if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
+    else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
+    // Cost.
+    let c = 0;
+    const wb = Math.min(4, this.wordBytes >= 4 ? 4 : 2);
+    const wi = wb === 4 ? W32 : W16;
+    let bytes = n;
+    if (src % wb === dst % wb) {
+      const head = (wb - (src % wb)) % wb;
+      c += Math.min(head, n) * (ss.costs[READ * 6 + W8 * 2]! + ds.costs[WRITE * 6 + W8 * 2]!);
+      bytes -= Math.min(head, n);
+      const words = Math.floor(bytes / wb);
+      const bursts = Math.ceil((words * wb) / this.burstBytes);
+      const perBurst = this.burstBytes / wb;
+      const full = Math.floor(words / perBurst);
+      const rest = words - full * perBurst;
+      const burstCost = (k: number) =>
+        k === 0
+          ? 0
+          : ss.costs[READ * 6 + wi * 2]! + (k - 1) * ss.costs[READ * 6 + wi * 2 + 1]! +
+            ds.costs[WRITE * 6 + wi * 2]! + (k - 1) * ds.costs[WRITE * 6 + wi * 2 + 1]!;
+      c += full * burstCost(perBurst) + burstCost(rest) + bursts * this.loopCycles;
+      bytes -= words * wb;
+    }
+    // Tail bytes, or the whole copy when the buffers are mutually misaligned.
+    c += bytes * (ss.costs[READ * 6 + W8 * 2]! + ds.costs[WRITE * 6 + W8 * 2]! + this.loopCycles);
+    this.cycles += c;
+    this.copyCycles += c;
+    this.copyBytes += n;
+    ds.cycles += c;
+    ds.accesses += Math.ceil(n / wb) * 2;
+    this.lastEnd = -1;
+  }
+
+  // ---- uncounted access (observers and the application side) -----------------------------
+
+  peek8(a: number): number {
+    const s = this.span(a, 1);
+    return s.u8[a - s.base]!;
+  }
+
+  peek16(a: number): number {
+    const s = this.span(a, 2);
+    return s.dv.getUint16(a - s.base, this.littleEndian);
+  }
+
+  peek32(a: number): number {
+    const s = this.span(a, 4);
+    return s.dv.getUint32(a - s.base, this.littleEndian);
+  }
+
+  peekPtr(a: number): number {
+    return this.pointerBytes === 4 ? this.peek32(a) : this.peek16(a);
+  }
+
+  /** Uncounted writes, for tests that build or corrupt a heap by hand. */
+  poke8(a: number, v: number): void {
+    const s = this.span(a, 1);
+    s.u8[a - s.base] = v;
+  }
+
+  poke32(a: number, v: number): void {
+    const s = this.span(a, 4);
+    s.dv.setUint32(a - s.base, v >>> 0, this.littleEndian);
+  }
+
+  /** A live, uncounted view of n bytes at a (the application's own loads and stores). */
+  appBytes(a: number, n: number): Uint8Array {
+    const s = this.span(a, Math.max(1, n));
+    return s.u8.subarray(a - s.base, a - s.base + n);
+  }
+
+  /** Does [a, a+n) lie inside one heap span? */
+  inHeap(a: number, n: number): boolean {
+    for (const s of this.spans) if (a >= s.base && a + n <= s.end) return true;
+    return false;
+  }
+
+  /** Counters so far (a copy). */
+  counters(): BusCounters {
+    const byRegion: BusCounters['byRegion'] = {};
+    for (const s of this.spans) {
+      const r = (byRegion[s.region] ??= { cycles: 0, accesses: 0 });
+      r.cycles += s.cycles;
+      r.accesses += s.accesses;
+    }
+    return {
+      cycles: this.cycles, metaCycles: this.metaCycles, copyCycles: this.copyCycles, aluCycles: this.aluCycles,
+      reads: this.reads, writes: this.writes, copyBytes: this.copyBytes, byRegion,
+    };
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private span(a: number, w: number): Span {
+    const c = this.cur;
+    if (a >= c.base && a + w <= c.end) return c;
+    for (const s of this.spans) {
+      if (a >= s.base && a < s.end) {
+        if (a + w > s.end) throw new BusFault('out-of-region', a, Math.min(w, 4), s.region, `crosses the end of heap at ${hex(s.end)}`);
+        this.cur = s;
+        return s;
+      }
+    }
+    const reg = this.device.regions.find((r) => a >= r.base && a < r.base + r.size);
+    throw new BusFault(reg ? 'outside-heap' : 'unmapped', a, Math.min(w, 4), reg?.name);
+  }
+
+  private charge(s: Span, dir: number, wi: number, a: number, w: number): void {
+    const seq = a === this.lastEnd && dir === this.lastDir ? 1 : 0;
+    const c = s.costs[dir * 6 + wi * 2 + seq]!;
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    if (dir === READ) this.reads++;
+    else this.writes++;
+    this.lastEnd = a + w;
+    this.lastDir = dir;
+  }
+
+  private unalignedRead(a: number, w: number): number {
+    const s = this.span(a, w);
+    if (!this.splitUnaligned) throw new BusFault('misaligned', a, w, s.region);
+    let v = 0;
+    for (let i = 0; i < w; i++) {
+      const b = this.read8(a + i);
+      v += this.littleEndian ? b * 2 ** (8 * i) : b * 2 ** (8 * (w - 1 - i));
+    }
+    return v;
+  }
+
+  private unalignedWrite(a: number, w: number, v: number): void {
+    const s = this.span(a, w);
+    if (!this.splitUnaligned) throw new BusFault('misaligned', a, w, s.region);
+    v >>>= 0;
+    for (let i = 0; i < w; i++) {
+      const shift = this.littleEndian ? 8 * i : 8 * (w - 1 - i);
+      this.write8(a + i, Math.floor(v / 2 ** shift) & 0xff);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * rmalloc-sim entry point: wires the commands (one file each under src/cli/) into yargs.
+ * Results go to stdout, logs to stderr. Exit 0 ok, 1 a problem the user asked about, 2 bad input.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { CommandModule } from 'yargs';
+
+// commands: one import per command file (keep this comment; add lines below it)
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMMANDS: CommandModule<any, any>[] = [
+  // command list (keep this comment; add lines below it)
+];
+
+async function main(): Promise<void> {
+  let y = yargs(hideBin(process.argv))
+    .scriptName('rmalloc-sim')
+    .option('log-level', { type: 'string', describe: 'pino log level for stderr (default warn; env LOG_LEVEL)', global: true })
+    .strict()
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`rmalloc-sim: ${msg} (USAGE)\nRun "rmalloc-sim --help" for usage.\n`);
+      process.exit(2);
+    });
+  for (const c of COMMANDS) y = y.command(c);
+  await y.help().version().parseAsync();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`rmalloc-sim: internal error (a bug): ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+/**
+ * Trace operations as the reader hands them to the replay engine: batches of parallel typed
+ * arrays, so a reader allocates nothing per op and the engine's hot loop stays monomorphic.
+ */
+
+export const OP_ALLOC = 0; // a <id> <size>
+export const OP_FREE = 1; // f <id>
+export const OP_REALLOC = 2; // r <id> <size>
+export const OP_LOCK = 3; // l <id>
+export const OP_UNLOCK = 4; // u <id>
+export const OP_IDLE = 5; // i <cycles>   (id is 0, arg is the idle cycles)
+export const OP_ACCESS = 6; // from thesis memtraces: an access to id; arg 0 load, 1 store, 2 modify
+
+export type OpKind = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+export const OP_NAMES = ['alloc', 'free', 'realloc', 'lock', 'unlock', 'idle', 'access'] as const;
+
+/** A run of ops. Only indices [0, n) are valid; arrays may be longer and are reused. */
+export interface OpBatch {
+  n: number;
+  kind: Uint8Array;
+  id: Float64Array;
+  /** size for alloc/realloc, cycles for idle, access kind for access; 0 otherwise. */
+  arg: Float64Array;
+  /** 1-based source line of each op, for error messages. */
+  line: Float64Array;
+}
+
+/** Why an input event was skipped (counted, and reported with its first line). */
+export interface SkipCount {
+  reason: string;
+  count: number;
+  firstLine: number;
+}
+
+export interface TraceInfo {
+  /** Path as given. */
+  path: string;
+  /** Display name: the file name without .trace/.gz/.rep. */
+  name: string;
+  /** Leading `#` comment lines, without the '#'. */
+  header: string[];
+}
+
+/** A streaming source: iterating reads the file again from the start (constant memory). */
+export interface TraceSource {
+  info: TraceInfo;
+  batches(): AsyncIterable<OpBatch>;
+  /** Skipped events of the last complete iteration. */
+  skipped(): SkipCount[];
+}
+
+/** A whole trace in memory (for the many replays of a min-heap search or a comparison). */
+export interface PackedTrace {
+  info: TraceInfo;
+  ops: OpBatch;
+  skipped: SkipCount[];
+}
+
+export interface ReadOptions {
+  /** Make recoverable problems (alloc of a live id, free of an unknown id, ...) errors. */
+  strict?: boolean;
+}

@@ -1,0 +1,210 @@
+/**
+ * Test helpers shared by every allocator test: build a bus + allocator on a device with a
+ * given heap size, and an independent invariant checker that does not trust the allocator's
+ * own bookkeeping beyond what walk() claims.
+ */
+import { MemoryBus } from '../../src/bus';
+import { loadDevice, heapSpans, DeviceProfile, HeapSpan } from '../../src/device';
+import { createAllocator, getFactory, resolveParams, Allocator, BlockInfo, Params } from '../../src/alloc';
+import { Prng } from '../../src/util/prng';
+
+export interface TestHeap {
+  dev: DeviceProfile;
+  bus: MemoryBus;
+  heaps: HeapSpan[];
+  alloc: Allocator;
+}
+
+/** An allocator on `device` (default nds) with the first heap resized to `heapSize` bytes. */
+export function makeHeap(name: string, heapSize?: number, params: Params = {}, device = 'nds'): TestHeap {
+  const dev = loadDevice(device);
+  const heaps = heapSpans(dev, heapSize, true);
+  const bus = new MemoryBus(dev, heaps);
+  const f = getFactory(name);
+  const p = resolveParams(f, dev.allocators?.[name], params);
+  const alloc = createAllocator(name, bus, heaps, dev.alignment, p);
+  return { dev, bus, heaps, alloc };
+}
+
+export function walkList(a: Allocator): BlockInfo[] {
+  const out: BlockInfo[] = [];
+  a.walk((b) => out.push({ ...b }));
+  return out;
+}
+
+/**
+ * Independent checks after an operation. `live` maps each live handle to its requested size.
+ * Returns violations (empty = healthy):
+ * - check() is clean;
+ * - walk() is in address order, blocks do not overlap and lie inside a heap;
+ * - every used block's payload is aligned, lies inside its block, and usable >= requested;
+ * - the used blocks are exactly the live handles;
+ * - usableSize/addressOf agree with walk();
+ * - 0 <= largestAllocatable <= freeBytes, and Σ usable + metadata + free <= heap bytes.
+ */
+export function invariantViolations(h: TestHeap, live: Map<number, number>): string[] {
+  const { alloc: a, heaps } = h;
+  const v: string[] = [...a.check().map((s) => `check(): ${s}`)];
+  const align = h.dev.alignment;
+  const seen = new Set<number>();
+  let prevEnd = -1;
+  let usableSum = 0;
+  a.walk((b) => {
+    const where = `block @0x${b.addr.toString(16)} size ${b.size} ${b.state}`;
+    if (b.size <= 0) v.push(`${where}: non-positive size`);
+    if (b.addr < prevEnd) v.push(`${where}: overlaps or is out of address order (previous block ends at 0x${prevEnd.toString(16)})`);
+    prevEnd = b.addr + b.size;
+    if (!heaps.some((s) => b.addr >= s.base && b.addr + b.size <= s.base + s.size)) v.push(`${where}: outside every heap`);
+    if (b.state === 'used') {
+      if (b.payload % align !== 0) v.push(`${where}: payload 0x${b.payload.toString(16)} not ${align}-aligned`);
+      if (!a.moving && b.payload < b.addr) v.push(`${where}: payload before block`);
+      if (!a.moving && b.payload + b.usable > b.addr + b.size) v.push(`${where}: payload runs past block end`);
+      const req = live.get(b.handle);
+      if (req === undefined) v.push(`${where}: handle ${b.handle} is not live`);
+      else if (b.usable < req) v.push(`${where}: usable ${b.usable} < requested ${req}`);
+      if (seen.has(b.handle)) v.push(`${where}: handle ${b.handle} listed twice`);
+      seen.add(b.handle);
+      if (a.usableSize(b.handle) !== b.usable) v.push(`${where}: usableSize ${a.usableSize(b.handle)} != walk usable ${b.usable}`);
+      if (a.addressOf(b.handle) !== b.payload) v.push(`${where}: addressOf != walk payload`);
+      usableSum += b.usable;
+    }
+  });
+  for (const hd of live.keys()) if (!seen.has(hd)) v.push(`live handle ${hd} missing from walk()`);
+  const total = heaps.reduce((s, x) => s + x.size, 0);
+  const free = a.freeBytes();
+  const largest = a.largestAllocatable();
+  if (free < 0) v.push(`freeBytes ${free} < 0`);
+  if (largest < 0 || largest > free) v.push(`largestAllocatable ${largest} not in [0, freeBytes ${free}]`);
+  const meta = a.metadataBytes();
+  if (usableSum + meta + free > total) v.push(`usable ${usableSum} + metadata ${meta} + free ${free} > heap ${total}`);
+  return v;
+}
+
+/** Fills a payload with an id-derived pattern through the uncounted port. */
+export function fillPattern(h: TestHeap, addr: number, n: number, seed: number): void {
+  const b = h.bus.appBytes(addr, n);
+  for (let i = 0; i < n; i++) b[i] = (seed * 31 + i * 7) & 0xff;
+}
+
+/** Index of the first byte that differs from the pattern, or -1. */
+export function patternMismatch(h: TestHeap, addr: number, n: number, seed: number): number {
+  const b = h.bus.appBytes(addr, n);
+  for (let i = 0; i < n; i++) if (b[i] !== ((seed * 31 + i * 7) & 0xff)) return i;
+  return -1;
+}
+
+export interface RandomRunOptions {
+  seed: number;
+  ops: number;
+  heapSize: number;
+  /** Largest request (default heapSize/4). Sizes are log-uniform in [1, maxSize]. */
+  maxSize?: number;
+  params?: Params;
+  device?: string;
+  /** Run the full invariant check every k ops (1 = every op). */
+  checkEvery?: number;
+  /** Probability of a realloc among non-alloc ops. */
+  reallocRate?: number;
+  /** Probe largestAllocatable exactly (alloc(L) succeeds, alloc(L+1) fails) every k ops; 0 = never. */
+  probeLargestEvery?: number;
+}
+
+export interface RandomRunResult {
+  allocs: number;
+  ooms: number;
+  maxLive: number;
+  violations: string[];
+}
+
+/**
+ * Seeded random alloc/free/realloc sequence with payload patterns, stopping at the first
+ * violation (reported with the op index).
+ */
+export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
+  const h = makeHeap(name, o.heapSize, o.params ?? {}, o.device ?? 'nds');
+  const a = h.alloc;
+  const rng = new Prng(o.seed);
+  const maxSize = o.maxSize ?? Math.floor(o.heapSize / 4);
+  const live = new Map<number, number>();
+  const seeds = new Map<number, number>();
+  const handles: number[] = [];
+  let allocs = 0, ooms = 0, maxLive = 0, liveBytes = 0, nextSeed = 1;
+  const every = o.checkEvery ?? 1;
+  const size = () => Math.max(1, Math.floor(Math.exp(rng.next() * Math.log(maxSize + 1))));
+  const fail = (i: number, what: string[]): RandomRunResult => ({
+    allocs, ooms, maxLive, violations: what.map((w) => `seed ${o.seed} op ${i}: ${w}`),
+  });
+  for (let i = 0; i < o.ops; i++) {
+    const r = rng.next();
+    // Bias toward allocation while the heap is fairly empty, toward frees when it is full.
+    const fullness = liveBytes / o.heapSize;
+    if (handles.length === 0 || r < 0.55 - fullness * 0.5) {
+      const s = size();
+      const hd = a.alloc(s);
+      if (hd === 0) ooms++;
+      else {
+        if (live.has(hd)) return fail(i, [`alloc returned live handle ${hd}`]);
+        allocs++;
+        live.set(hd, s);
+        const sd = nextSeed++;
+        seeds.set(hd, sd);
+        handles.push(hd);
+        liveBytes += s;
+        fillPattern(h, a.addressOf(hd), s, sd);
+      }
+    } else {
+      const k = rng.int(0, handles.length - 1);
+      const hd = handles[k]!;
+      const s = live.get(hd)!;
+      const sd = seeds.get(hd)!;
+      const bad = patternMismatch(h, a.addressOf(hd), s, sd);
+      if (bad >= 0) return fail(i, [`payload of handle ${hd} (${s} bytes) corrupted at byte ${bad}`]);
+      if (rng.next() < (o.reallocRate ?? 0.15)) {
+        const ns = size();
+        const nh = a.realloc(hd, ns);
+        if (nh === 0) {
+          ooms++;
+          const bad2 = patternMismatch(h, a.addressOf(hd), s, sd);
+          if (bad2 >= 0) return fail(i, [`failed realloc changed handle ${hd} payload at byte ${bad2}`]);
+        } else {
+          const keep = Math.min(s, ns);
+          const bad3 = patternMismatch(h, a.addressOf(nh), keep, sd);
+          if (bad3 >= 0) return fail(i, [`realloc ${s}->${ns} lost payload byte ${bad3}`]);
+          live.delete(hd);
+          seeds.delete(hd);
+          live.set(nh, ns);
+          seeds.set(nh, sd);
+          handles[k] = nh;
+          liveBytes += ns - s;
+          fillPattern(h, a.addressOf(nh), ns, sd);
+        }
+      } else {
+        a.free(hd);
+        live.delete(hd);
+        seeds.delete(hd);
+        handles[k] = handles[handles.length - 1]!;
+        handles.pop();
+        liveBytes -= s;
+      }
+    }
+    maxLive = Math.max(maxLive, liveBytes);
+    if (i % every === 0 || i === o.ops - 1) {
+      const v = invariantViolations(h, live);
+      if (v.length) return fail(i, v);
+    }
+    if (o.probeLargestEvery && i % o.probeLargestEvery === 0) {
+      const L = a.largestAllocatable();
+      if (L > 0) {
+        const t = a.alloc(L);
+        if (t === 0) return fail(i, [`largestAllocatable ${L} but alloc(${L}) failed`]);
+        a.free(t);
+      }
+      const t2 = a.alloc(L + 1);
+      if (t2 !== 0) {
+        a.free(t2);
+        return fail(i, [`largestAllocatable ${L} but alloc(${L + 1}) succeeded`]);
+      }
+    }
+  }
+  return { allocs, ooms, maxLive, violations: [] };
+}
