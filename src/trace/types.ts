@@ -60,3 +60,24 @@ export interface ReadOptions {
   /** Make recoverable problems (alloc of a live id, free of an unknown id, ...) errors. */
   strict?: boolean;
 }
+
+/** Where a reader or importer sends ops (native semantics; ids already mapped). */
+export interface OpSink {
+  op(kind: OpKind, id: number, arg: number, line: number): void;
+  /** A recoverable problem: the event is dropped and counted under `reason`. */
+  skip(reason: string, line: number): void;
+  /** A header comment to keep (without '#'). */
+  comment(text: string): void;
+}
+
+/**
+ * An import format (`trace convert --from <name>`). `detect` sees the first non-empty lines of
+ * a file; `create` returns a line-by-line converter for one file that writes native ops to the
+ * sink (and throws SimError('TRACE_SYNTAX', ..., { file, line }) on malformed lines).
+ */
+export interface Importer {
+  name: string;
+  description: string;
+  detect(head: readonly string[]): boolean;
+  create(file: string, sink: OpSink): { line(text: string, lineNo: number): void; end(): void };
+}
