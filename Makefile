@@ -21,7 +21,7 @@ run: build
 	node dist/cli.js --device nds
 
 bench: build
-	node dist/../bench/run.js 2>/dev/null || npx ts-node --transpile-only bench/run.ts
+	for f in bench/*.bench.ts; do echo "== $$f"; TS_NODE_TRANSPILE_ONLY=true npx ts-node $$f || exit 1; done
 
 graphs: build
 	mkdir -p out
