@@ -1,0 +1,248 @@
+/**
+ * Public types of the replay engine (design §7) and of its results (design §9 `run` and
+ * `min-heap` JSON). Key names of RunResult and MinHeapResult are a versioned contract
+ * (`schema: 1`): add keys freely, rename none.
+ */
+import type { Allocator, CompactResult, Params } from '../alloc';
+import type { DeviceProfile, HeapSpan } from '../device';
+
+export type OomPolicy = 'fail' | 'compact' | 'abort';
+
+export interface RunConfig {
+  device: DeviceProfile;
+  allocator: string;
+  /** Allocator parameters from flags; merged with the device profile and defaults by resolveParams. */
+  params?: Params;
+  /** Overrides the size of the device's first heap (bytes). */
+  heapSize?: number;
+  /** Let the first heap grow past its region (a what-if; min-heap search uses it). */
+  whatIf?: boolean;
+  oom: OomPolicy;
+  /** Lock model: 'none' | 'pinned:<p>' | 'lifetime:<f>' | 'access' (src/sim/locks.ts). */
+  locks?: string;
+  /** Seed of the lock model (default 1). */
+  seed?: number;
+  /** Full integrity checking after every op (slow). */
+  check?: boolean;
+  /** Series bucket width in ops; default: ceil(ops / 2000). */
+  sample?: number;
+  /** Include `series` in the result (default true). */
+  series?: boolean;
+  /** Call allocator.compact(compactBudget) every k ops. */
+  compactEvery?: number;
+  /** Call allocator.compact(compactBudget) after an op that leaves extFrag above this (0..1). */
+  compactAboveExtFrag?: number;
+  /** Cycle budget per compaction call (incremental compaction); default: unlimited. */
+  compactBudget?: number;
+  /** Exit status 1 when any OOM happened (the CLI reads summary.ooms; kept here for completeness). */
+  failOnOom?: boolean;
+  /**
+   * Walk-based metrics (ummFrag, typFrag) at every op instead of the default adaptive stride
+   * (see src/metrics/index.ts). `sample: 1` implies it.
+   */
+  exactWalk?: boolean;
+  /** Stop after this many ops (for `heapmap --at`); default: all. */
+  stopAfter?: number;
+}
+
+/** What an observer sees: the allocator and the engine's id bookkeeping, read-only. */
+export interface RunView {
+  allocator: Allocator;
+  heaps: HeapSpan[];
+  /** Requested size of the live block behind `handle` (0 when no live id holds it). */
+  requestedOf(handle: number): number;
+  /** Trace id holding `handle` (-1 when none). */
+  idOf(handle: number): number;
+  /** Lock count (from trace `l`/`u` ops or the lock model) of the id holding `handle`. */
+  lockCountOf(handle: number): number;
+  /** Σ requested sizes of live ids. */
+  live: number;
+}
+
+export interface ReplayObserver {
+  afterOp?(i: number, view: RunView): void;
+  beforeCompact?(i: number, view: RunView): void;
+  afterCompact?(i: number, view: RunView, r: CompactResult): void;
+}
+
+export interface OomEvent {
+  /** 0-based op index in the (lock-model-applied) trace. */
+  op: number;
+  /** Source line of the op. */
+  line: number;
+  kind: 'alloc' | 'realloc';
+  id: number;
+  size: number;
+  free: number;
+  largest: number;
+  live: number;
+  /** 'failed' (the request failed), 'recovered' (compacted, retry succeeded), 'aborted' (run stopped). */
+  outcome: 'failed' | 'recovered' | 'aborted';
+  /** free >= size at the time of the failure: fragmentation, not exhaustion. */
+  fragmentation: boolean;
+}
+
+export interface ErrorEvent {
+  op: number;
+  line: number;
+  message: string;
+}
+
+export interface KindStats {
+  count: number;
+  total: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** The same in microseconds at the device clock. */
+  meanUs: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+  /** True when p50/p99 are exact (all values fell in the histogram's exact range). */
+  exact: boolean;
+}
+
+export type CycleKind = 'alloc' | 'free' | 'realloc' | 'lock' | 'unlock' | 'compact';
+
+export interface SeriesPoint {
+  /** Last op index of the bucket. */
+  op: number;
+  /** Values at the end of the bucket. */
+  live: number;
+  used: number;
+  free: number;
+  largest: number;
+  internal: number;
+  metadata: number;
+  extFrag: number;
+  /** Walk-based values at the end of the bucket. */
+  ummFrag: number;
+  typFrag: number;
+  /** Extremes inside the bucket (spikes are kept). */
+  maxLive: number;
+  maxUsed: number;
+  minFree: number;
+  minLargest: number;
+  maxExtFrag: number;
+  /** Allocator cycles of trace ops in the bucket: mean per op and max of one op. */
+  cyclesMean: number;
+  cyclesMax: number;
+  /** Events inside the bucket. */
+  ooms: number;
+  compactions: number;
+}
+
+export interface Violation {
+  op: number;
+  line: number;
+  message: string;
+  /** walk() blocks around the problem, one line each. */
+  blocks: string[];
+}
+
+export type RunStatus = 'ok' | 'aborted' | 'violation';
+
+export interface RunResult {
+  schema: 1;
+  device: string;
+  allocator: string;
+  params: Params;
+  /** The first heap (base) and the bytes the allocator manages (sum over its heaps). */
+  heap: { base: number; size: number };
+  /** Every heap the allocator manages (several for multi-heap allocators). */
+  heaps: HeapSpan[];
+  multiHeap: boolean;
+  trace: {
+    name: string;
+    ops: number;
+    allocs: number;
+    frees: number;
+    reallocs: number;
+    locks: number;
+    /** Events the reader skipped. */
+    skipped: number;
+    /** Lock model applied ('none' when the trace ran as given). */
+    lockModel: string;
+  };
+  status: RunStatus;
+  summary: {
+    peakLive: number;
+    maxUsed: number;
+    utilization: number;
+    jw3: number;
+    jw4: number;
+    minEverFree: number;
+    maxExtFrag: number;
+    maxUmmFrag: number;
+    internalAtPeak: number;
+    metadataAtPeak: number;
+    ooms: number;
+    fragmentationOoms: number;
+    /** Extra keys. */
+    recoveredOoms: number;
+    minLargest: number;
+    typFragAtPeak: number;
+    maxTypFrag: number;
+    medianRequest: number;
+    /** Ops executed (less than trace.ops when aborted or stopped). */
+    opsRun: number;
+    /** Ops skipped because their id's earlier request failed or the op was invalid. */
+    skippedOps: number;
+    errors: number;
+    /** Mean allocator microseconds per trace op (alloc/free/realloc/lock/unlock). */
+    usPerOp: number;
+    /** How many ops evaluated walk-based metrics (ummFrag, typFrag). */
+    walkEvaluations: number;
+  };
+  oomEvents: OomEvent[];
+  /** Allocator usage errors (free of a locked block, ...): the run went on. */
+  errors: ErrorEvent[];
+  cycles: {
+    clockHz: number;
+    total: number;
+    byKind: Record<CycleKind, KindStats>;
+    /** All trace ops together (alloc, free, realloc, lock, unlock; not compaction). */
+    ops: KindStats;
+  };
+  compaction: { runs: number; bytesMoved: number; cycles: number; longestPause: number };
+  /** Conservation identity at every op: live + internal + metadata + free + unusable = heap size. */
+  conservation: { ok: boolean; checkedOps: number; firstViolation?: { op: number; message: string } };
+  violation?: Violation;
+  series?: { every: number; points: SeriesPoint[] };
+  /** Wall time of the replay in ms (not deterministic; excluded from determinism tests). */
+  wallMs: number;
+}
+
+export interface MinHeapRun {
+  heapSize: number;
+  ooms: number;
+  status: RunStatus;
+}
+
+export interface MinHeapResult {
+  schema: 1;
+  device: string;
+  allocator: string;
+  trace: string;
+  policy: OomPolicy;
+  locks: string;
+  peakLive: number;
+  /** Smallest first-heap size (bytes, alignment granularity) with zero OOMs. */
+  minHeap: number;
+  /** minHeap / peakLive. */
+  ratio: number;
+  idealFootprint: number;
+  robsonBound: number;
+  /** Extra keys. */
+  fitsDevice: boolean;
+  /** Bytes the device's region offers the first heap. */
+  deviceLimit: number;
+  /** Other heaps the allocator also manages (multi-heap allocators), not searched. */
+  otherHeapsBytes: number;
+  alignment: number;
+  verify: { atMinHeap: MinHeapRun; below: MinHeapRun | null; monotonic: boolean; note?: string };
+  /** Replays the search used. */
+  runs: number;
+}
