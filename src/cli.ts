@@ -8,10 +8,12 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 
 // commands: one import per command file (keep this comment; add lines below it)
+import { recordCommand } from './cli/record';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   // command list (keep this comment; add lines below it)
+  recordCommand,
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,596 @@
+/**
+ * The recorder: runs an unmodified, dynamically linked Linux program under the LD_PRELOAD
+ * interposer (scripts/recorder/interpose.c) and turns its raw logs into native traces, one per
+ * process image (fork children and exec'd images apart).
+ *
+ * - The interposer is compiled with the system C compiler (`$CC` or `cc`) on first use into a
+ *   cache folder (`$RMALLOC_SIM_CACHE`, else `$XDG_CACHE_HOME/rmalloc-sim`, else
+ *   `~/.cache/rmalloc-sim`), under a name keyed by a hash of the source and the compile command.
+ * - Before running, the program is looked up in PATH and its ELF program headers are read: a
+ *   binary without PT_INTERP is static and LD_PRELOAD cannot reach its malloc, which is a
+ *   SimError('RECORD'), as is a missing program, a foreign architecture or a missing compiler.
+ *   `#!` scripts are checked through their interpreter.
+ * - Each raw log is converted by RawLogConverter (import-rawlog.ts) into a temporary body file
+ *   while a TraceTally counts ops and peak live bytes; the final file is then the `#` header
+ *   (program, command, process, date, platform, counts) followed by the body, gzipped with
+ *   node:zlib when the name ends in .gz. Memory stays proportional to the live set, not the log.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import { SimError } from '../errors';
+import { log } from '../log';
+import { RawLogConverter, shellQuote } from './import-rawlog';
+import type { RawLogMeta, RawLogStats } from './import-rawlog';
+import { OP_ALLOC, OP_FREE, OP_REALLOC } from './types';
+import type { OpKind, OpSink, SkipCount } from './types';
+
+/** The interposer source (same relative place from src/trace and dist/trace). */
+export const INTERPOSER_SOURCE = path.resolve(__dirname, '..', '..', 'scripts', 'recorder', 'interpose.c');
+
+const CC_FLAGS = ['-shared', '-fPIC', '-O2', '-fvisibility=hidden', '-o'];
+const CC_LIBS = ['-ldl', '-lpthread'];
+
+// ---- counting and writing native traces --------------------------------------------------------
+
+/**
+ * Counts a native op stream: ops by kind, ids, peak live bytes (running sum of requested sizes of
+ * live ids; a realloc adds new minus old), largest size, live at end. Throws on an op that a
+ * native reader would reject (alloc of a live id, free/realloc of a dead one): a generator bug.
+ */
+export class TraceTally {
+  ops = 0;
+  allocs = 0;
+  frees = 0;
+  reallocs = 0;
+  live = 0;
+  liveIds = 0;
+  peakLive = 0;
+  maxSize = 0;
+  maxId = -1;
+  private sizes: Float64Array = new Float64Array(1024).fill(-1);
+
+  op(kind: OpKind, id: number, arg: number): void {
+    if (id >= this.sizes.length) {
+      let n = this.sizes.length;
+      while (n <= id) n *= 2;
+      const s = new Float64Array(n).fill(-1);
+      s.set(this.sizes);
+      this.sizes = s;
+    }
+    if (id > this.maxId) this.maxId = id;
+    const cur = this.sizes[id] as number;
+    this.ops++;
+    if (kind === OP_ALLOC) {
+      if (cur >= 0) throw new Error(`tally: alloc of live id ${id}`);
+      this.sizes[id] = arg;
+      this.live += arg;
+      this.liveIds++;
+      this.allocs++;
+    } else if (kind === OP_FREE) {
+      if (cur < 0) throw new Error(`tally: free of dead id ${id}`);
+      this.sizes[id] = -1;
+      this.live -= cur;
+      this.liveIds--;
+      this.frees++;
+    } else if (kind === OP_REALLOC) {
+      if (cur < 0) throw new Error(`tally: realloc of dead id ${id}`);
+      this.sizes[id] = arg;
+      this.live += arg - cur;
+      this.reallocs++;
+    }
+    if (arg > this.maxSize && (kind === OP_ALLOC || kind === OP_REALLOC)) this.maxSize = arg;
+    if (this.live > this.peakLive) this.peakLive = this.live;
+  }
+}
+
+const OP_LETTER = ['a', 'f', 'r', 'l', 'u', 'i'] as const;
+
+/**
+ * Builds one native trace file: ops are appended to a temporary body file (bounded memory), the
+ * header is written once the counts are known. `finish(path)` gzips when the path ends in .gz.
+ */
+export class NativeTraceBuilder {
+  readonly tally = new TraceTally();
+  private readonly bodyPath: string;
+  private fd: number;
+  private chunk = '';
+
+  constructor(tmpDir: string) {
+    this.bodyPath = path.join(tmpDir, `body-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+    this.fd = fs.openSync(this.bodyPath, 'w');
+  }
+
+  op(kind: OpKind, id: number, arg: number): void {
+    this.tally.op(kind, id, arg);
+    if (kind === OP_ALLOC || kind === OP_REALLOC) this.chunk += `${OP_LETTER[kind]} ${id} ${arg}\n`;
+    else if (kind === OP_FREE) this.chunk += `f ${id}\n`;
+    else if (kind === 5) this.chunk += `i ${arg}\n`;
+    else this.chunk += `${OP_LETTER[kind] ?? '?'} ${id}\n`;
+    if (this.chunk.length > 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    if (this.chunk.length) fs.writeSync(this.fd, this.chunk);
+    this.chunk = '';
+  }
+
+  /** Writes header + body to `outPath` (gzip when it ends in .gz) and removes the body file. */
+  async finish(outPath: string, header: readonly string[]): Promise<void> {
+    this.flush();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    const head = header.map((h) => `#${h.startsWith(' ') || h === '' ? '' : ' '}${h.replace(/\n/g, ' ')}\n`).join('');
+    const bodyPath = this.bodyPath;
+    async function* content(): AsyncGenerator<Buffer> {
+      yield Buffer.from(head);
+      for await (const c of fs.createReadStream(bodyPath, { highWaterMark: 1 << 20 })) yield c as Buffer;
+    }
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(outPath)), { recursive: true });
+      const out = fs.createWriteStream(outPath);
+      if (outPath.endsWith('.gz')) await pipeline(Readable.from(content()), zlib.createGzip({ level: 9 }), out);
+      else await pipeline(Readable.from(content()), out);
+    } catch (e) {
+      throw new SimError('IO', `cannot write trace: ${(e as Error).message}`, { file: outPath });
+    } finally {
+      fs.rmSync(bodyPath, { force: true });
+    }
+  }
+
+  /** Drops the body without writing a trace. */
+  discard(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    fs.rmSync(this.bodyPath, { force: true });
+  }
+}
+
+// ---- the program to record -------------------------------------------------------------------
+
+/** ELF e_machine for the architectures node runs on. */
+const ELF_MACHINE: Record<string, number> = { ia32: 3, arm: 40, x64: 62, arm64: 183, riscv64: 243, ppc64: 21, s390x: 22, loong64: 258 };
+
+export type ProgramKind =
+  | { kind: 'elf'; interp: string | null; machine: number; bits: 32 | 64 }
+  | { kind: 'script'; interp: string }
+  | { kind: 'other' };
+
+/** Reads just enough of a file to tell a dynamic ELF, a static ELF and a `#!` script apart. */
+export function inspectProgram(file: string): ProgramKind {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new SimError('RECORD', `cannot open program: ${(e as Error).message}`, { file });
+  }
+  try {
+    const head = Buffer.alloc(256);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (n >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+      const first = head.subarray(2, n).toString('latin1').split('\n')[0] ?? '';
+      const interp = first.trim().split(/\s+/)[0] ?? '';
+      return interp ? { kind: 'script', interp } : { kind: 'other' };
+    }
+    if (n < 52 || head.readUInt32BE(0) !== 0x7f454c46) return { kind: 'other' };
+    const bits = head[4] === 2 ? 64 : 32;
+    const le = head[5] === 1;
+    const u16 = (b: Buffer, o: number): number => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u32 = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const u64 = (b: Buffer, o: number): number => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+    const machine = u16(head, 18);
+    const phoff = bits === 64 ? u64(head, 32) : u32(head, 28);
+    const phentsize = u16(head, bits === 64 ? 54 : 42);
+    const phnum = u16(head, bits === 64 ? 56 : 44);
+    if (phnum === 0 || phentsize < (bits === 64 ? 56 : 32)) return { kind: 'elf', interp: null, machine, bits };
+    const ph = Buffer.alloc(phentsize * phnum);
+    if (fs.readSync(fd, ph, 0, ph.length, phoff) !== ph.length) throw new SimError('RECORD', 'truncated ELF program headers', { file });
+    for (let i = 0; i < phnum; i++) {
+      const o = i * phentsize;
+      if (u32(ph, o) !== 3 /* PT_INTERP */) continue;
+      const off = bits === 64 ? u64(ph, o + 8) : u32(ph, o + 4);
+      const size = bits === 64 ? u64(ph, o + 32) : u32(ph, o + 16);
+      const buf = Buffer.alloc(Math.min(size, 4096));
+      fs.readSync(fd, buf, 0, buf.length, off);
+      return { kind: 'elf', interp: buf.toString('latin1').replace(/\0.*$/s, ''), machine, bits };
+    }
+    return { kind: 'elf', interp: null, machine, bits };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Finds `cmd` like execvp does; SimError('RECORD') when it is missing or not executable. */
+export function findProgram(cmd: string, envPath = process.env.PATH ?? '', cwd = process.cwd()): string {
+  const isExec = (p: string): boolean => {
+    try {
+      const st = fs.statSync(p);
+      if (!st.isFile()) return false;
+      fs.accessSync(p, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) {
+    const p = path.resolve(cwd, cmd);
+    if (!fs.existsSync(p)) throw new SimError('RECORD', `program not found: ${cmd}`);
+    if (!isExec(p)) throw new SimError('RECORD', `program is not an executable file: ${cmd}`);
+    return p;
+  }
+  for (const dir of envPath.split(':')) {
+    const p = path.resolve(cwd, dir || '.', cmd);
+    if (isExec(p)) return p;
+  }
+  throw new SimError('RECORD', `program not found in PATH: ${cmd}`);
+}
+
+/** Checks that LD_PRELOAD can reach the program's malloc; returns the ELF that will run. */
+export function checkRecordable(program: string, envPath?: string): string {
+  let file = program;
+  for (let depth = 0; depth < 5; depth++) {
+    const k = inspectProgram(file);
+    if (k.kind === 'script') {
+      file = findProgram(k.interp, envPath);
+      continue;
+    }
+    if (k.kind === 'other') {
+      throw new SimError('RECORD', 'not an ELF executable or #! script: cannot record it', { file });
+    }
+    const want = ELF_MACHINE[process.arch];
+    if (want !== undefined && (k.machine !== want || (k.bits === 64) !== (process.arch.endsWith('64') || process.arch === 's390x'))) {
+      throw new SimError('RECORD', `built for another architecture (ELF machine ${k.machine}, ${k.bits}-bit); the recorder runs ${process.arch} programs`, { file });
+    }
+    if (k.interp === null) {
+      throw new SimError(
+        'RECORD',
+        'statically linked program (no PT_INTERP program header): LD_PRELOAD cannot interpose its malloc; record a dynamically linked build',
+        { file },
+      );
+    }
+    return file;
+  }
+  throw new SimError('RECORD', 'too many nested #! interpreters', { file: program });
+}
+
+// ---- building the interposer -----------------------------------------------------------------
+
+/** Where the compiled interposer is cached. */
+export function defaultCacheDir(): string {
+  if (process.env.RMALLOC_SIM_CACHE) return path.resolve(process.env.RMALLOC_SIM_CACHE);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'rmalloc-sim');
+}
+
+export interface BuildOptions {
+  /** C compiler command (default `$CC`, else `cc`). */
+  cc?: string;
+  cacheDir?: string;
+}
+
+/** Compiles the interposer if needed and returns the shared object's path. */
+export function ensureInterposer(opts: BuildOptions = {}): string {
+  const cc = opts.cc ?? (process.env.CC || 'cc');
+  let source: Buffer;
+  try {
+    source = fs.readFileSync(INTERPOSER_SOURCE);
+  } catch {
+    throw new SimError('RECORD', 'the interposer source is missing (scripts/recorder/interpose.c)', { file: INTERPOSER_SOURCE });
+  }
+  const hash = createHash('sha256').update(source).update('\0').update([cc, ...CC_FLAGS, ...CC_LIBS].join(' ')).digest('hex').slice(0, 16);
+  let dir = opts.cacheDir ?? defaultCacheDir();
+  // LD_PRELOAD splits on spaces and colons: such a path cannot be preloaded.
+  if (/[\s:]/.test(dir)) dir = path.join(os.tmpdir(), `rmalloc-sim-cache-${process.getuid?.() ?? 0}`);
+  const so = path.join(dir, `interpose-${hash}.so`);
+  if (fs.existsSync(so)) return so;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new SimError('RECORD', `cannot create the cache folder: ${(e as Error).message}`, { file: dir });
+  }
+  const tmp = `${so}.tmp-${process.pid}`;
+  log.info({ cc, so }, 'compiling the recorder interposer');
+  const r = spawnSync(cc, [...CC_FLAGS, tmp, INTERPOSER_SOURCE, ...CC_LIBS], { encoding: 'utf8' });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new SimError('RECORD', `no C compiler: "${cc}" not found; install one (apt-get install gcc) or set CC`);
+    }
+    throw new SimError('RECORD', `cannot run the C compiler "${cc}": ${r.error.message}`);
+  }
+  if (r.status !== 0) {
+    fs.rmSync(tmp, { force: true });
+    const first = (r.stderr || r.stdout || '').split('\n').find((l) => l.trim()) ?? `exit status ${r.status}`;
+    throw new SimError('RECORD', `compiling the interposer failed: ${first}`, { file: INTERPOSER_SOURCE });
+  }
+  fs.renameSync(tmp, so);
+  return so;
+}
+
+// ---- recording -------------------------------------------------------------------------------
+
+export type StdioChoice = 'inherit' | 'ignore' | { file: string };
+
+export interface RecordOptions extends BuildOptions {
+  /** Program and arguments. */
+  argv: string[];
+  /** Folder for the traces (created if missing). */
+  outDir: string;
+  /** Write `.trace.gz` instead of `.trace`. */
+  gzip?: boolean;
+  /** Keep only traces whose program (argv[0] or exe basename) is one of these. */
+  keep?: string[];
+  /** Name of the one trace left after `keep` (error if there is not exactly one). */
+  name?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  stdin?: StdioChoice;
+  stdout?: StdioChoice;
+  stderr?: StdioChoice;
+  /** Keep the raw logs folder (its path is in the result). */
+  keepRaw?: boolean;
+}
+
+export interface RecordedTrace {
+  path: string;
+  pid: number;
+  ppid: number;
+  image: number;
+  forked: boolean;
+  /** The process the recorder started (not a child). */
+  root: boolean;
+  exe: string;
+  args: string[];
+  command: string;
+  ops: number;
+  allocs: number;
+  frees: number;
+  reallocs: number;
+  ids: number;
+  peakLive: number;
+  maxSize: number;
+  liveAtEnd: number;
+  liveBytesAtEnd: number;
+  calls: Record<string, number>;
+  aligned: number;
+  maxAlign: number;
+  truncated: boolean;
+  skipped: SkipCount[];
+}
+
+export interface RecordResult {
+  command: string;
+  traces: RecordedTrace[];
+  /** Traces left out by `keep`. */
+  dropped: number;
+  exitCode: number | null;
+  signal: string | null;
+  rawDir: string | null;
+}
+
+function stdioFd(choice: StdioChoice | undefined, flags: string, opened: number[]): 'inherit' | 'ignore' | number {
+  if (choice === undefined || choice === 'inherit' || choice === 'ignore') return choice ?? 'inherit';
+  try {
+    const fd = fs.openSync(choice.file, flags);
+    opened.push(fd);
+    return fd;
+  } catch (e) {
+    throw new SimError('IO', `cannot open: ${(e as Error).message}`, { file: choice.file });
+  }
+}
+
+function programName(meta: RawLogMeta): string {
+  const base = path.basename(meta.args[0] || meta.exe || 'program');
+  return base.replace(/[^A-Za-z0-9_.+-]/g, '_') || 'program';
+}
+
+function platformLine(): string {
+  const report = (process.report?.getReport?.() ?? {}) as { header?: { glibcVersionRuntime?: string } };
+  const glibc = report.header?.glibcVersionRuntime;
+  return `${os.type()} ${os.release()} ${os.machine()}${glibc ? `, glibc ${glibc}` : ''}`;
+}
+
+/** Reads a raw log (stopping at its zero-filled tail) and feeds its lines to `line`. */
+function readRawLines(file: string, line: (text: string, lineNo: number) => void): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let carry = '';
+    let lineNo = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      let chunk = buf.subarray(0, n);
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) chunk = chunk.subarray(0, nul);
+      const text = carry + chunk.toString('latin1');
+      const parts = text.split('\n');
+      carry = parts.pop() as string;
+      for (const p of parts) line(p, ++lineNo);
+      if (nul >= 0) {
+        // End of the records: a non-empty carry is a record cut short (marked by its NUL).
+        line(`${carry}\0`, ++lineNo);
+        return;
+      }
+    }
+    if (carry.length) line(`${carry}\0`, ++lineNo);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface ConvertedLog {
+  meta: RawLogMeta;
+  stats: RawLogStats;
+  builder: NativeTraceBuilder;
+  skipped: SkipCount[];
+}
+
+/** Converts one raw log into a pending native trace (body written, header not yet). */
+function convertRawLog(file: string, tmpDir: string): ConvertedLog {
+  const builder = new NativeTraceBuilder(tmpDir);
+  const skips = new Map<string, SkipCount>();
+  const sink: OpSink = {
+    op: (kind, id, arg) => builder.op(kind, id, arg),
+    skip: (reason, line) => {
+      const s = skips.get(reason);
+      if (s) s.count++;
+      else skips.set(reason, { reason, count: 1, firstLine: line });
+    },
+    comment: () => undefined,
+  };
+  const conv = new RawLogConverter(file, sink);
+  try {
+    readRawLines(file, (t, n) => conv.line(t, n));
+    conv.end();
+  } catch (e) {
+    builder.discard();
+    throw e;
+  }
+  return { meta: conv.meta, stats: conv.stats, builder, skipped: [...skips.values()] };
+}
+
+function headerFor(c: ConvertedLog, root: boolean, date: string): string[] {
+  const { meta, stats } = c;
+  const t = c.builder.tally;
+  let process = `pid ${meta.pid}, parent ${meta.ppid}`;
+  if (root) process += ', started by the recorder';
+  else if (meta.forked) process += ', fork child (parent program, no exec)';
+  else if (meta.image > 0) process += `, image ${meta.image} of this pid (after exec)`;
+  else process += ', child process';
+  const calls = Object.entries(stats.calls)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const h = [
+    ' rmalloc-sim native trace: a <id> <size> | f <id> | r <id> <size>',
+    ` program: ${meta.exe}`,
+    ` command: ${shellQuote(meta.args)}`,
+    ` process: ${process}`,
+    ` date: ${date}`,
+    ` platform: ${platformLine()}`,
+    ' recorder: rmalloc-sim record (LD_PRELOAD interposer, scripts/recorder/interpose.c)',
+    ` ops: ${t.ops} (allocs ${t.allocs}, frees ${t.frees}, reallocs ${t.reallocs}); ids: ${t.maxId + 1}; peak live bytes: ${t.peakLive}; max size: ${t.maxSize}`,
+    ` live at end: ${t.liveIds} ids, ${t.live} bytes (not freed before exit)`,
+    ` calls: ${calls || 'none'}`,
+  ];
+  if (stats.aligned > 0) {
+    h.push(` aligned allocations: ${stats.aligned} (largest alignment ${stats.maxAlign}), recorded as plain allocations of their requested size`);
+  }
+  const skipped = c.skipped.map((s) => `${s.reason} ${s.count}`).join('; ');
+  h.push(` skipped: ${skipped || 'none'}`);
+  return h;
+}
+
+function waitForExit(child: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: string | null; error?: Error }> {
+  return new Promise((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** Runs `argv` under the interposer and writes one native trace per process image. */
+export async function record(opts: RecordOptions): Promise<RecordResult> {
+  if (opts.argv.length === 0) throw new SimError('USAGE', 'record needs a program to run: rmalloc-sim record -- cmd args...');
+  const env = { ...(opts.env ?? process.env) };
+  const cwd = opts.cwd ?? process.cwd();
+  const program = findProgram(opts.argv[0] as string, env.PATH ?? '', cwd);
+  checkRecordable(program, env.PATH ?? '');
+  const so = ensureInterposer(opts);
+  const rawDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-rec-'));
+  const command = shellQuote(opts.argv);
+  const date = new Date().toISOString();
+  env.RMALLOC_REC_DIR = rawDir;
+  env.LD_PRELOAD = env.LD_PRELOAD ? `${so}:${env.LD_PRELOAD}` : so;
+
+  const opened: number[] = [];
+  let outcome: { code: number | null; signal: string | null; error?: Error };
+  let rootPid = -1;
+  try {
+    const stdio = [stdioFd(opts.stdin, 'r', opened), stdioFd(opts.stdout, 'w', opened), stdioFd(opts.stderr, 'w', opened)];
+    const child = spawn(program, opts.argv.slice(1), { argv0: opts.argv[0], cwd, env, stdio });
+    rootPid = child.pid ?? -1;
+    // The program owns the terminal while it runs: let Ctrl-C reach it, not kill the recorder.
+    const ignore = (): void => undefined;
+    process.on('SIGINT', ignore);
+    try {
+      outcome = await waitForExit(child);
+    } finally {
+      process.off('SIGINT', ignore);
+    }
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
+  if (outcome.error) {
+    fs.rmSync(rawDir, { recursive: true, force: true });
+    throw new SimError('RECORD', `cannot run ${opts.argv[0]}: ${outcome.error.message}`);
+  }
+
+  try {
+    const logs = fs
+      .readdirSync(rawDir)
+      .map((f) => /^raw\.(\d+)\.(\d+)\.log$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ file: path.join(rawDir, m[0]), pid: Number(m[1]), image: Number(m[2]) }))
+      .sort((a, b) => (a.pid === rootPid ? -1 : 0) - (b.pid === rootPid ? -1 : 0) || a.pid - b.pid || a.image - b.image);
+    const converted: { c: ConvertedLog; root: boolean }[] = [];
+    let dropped = 0;
+    for (const l of logs) {
+      const c = convertRawLog(l.file, rawDir);
+      const names = [programName(c.meta), path.basename(c.meta.exe)];
+      if (opts.keep && opts.keep.length && !opts.keep.some((k) => names.includes(k))) {
+        c.builder.discard();
+        dropped++;
+        continue;
+      }
+      converted.push({ c, root: l.pid === rootPid && l.image === 0 });
+    }
+    if (opts.name !== undefined && converted.length !== 1) {
+      const list = converted.map(({ c }) => `${programName(c.meta)}[${c.meta.pid}] ${c.builder.tally.ops} ops`).join(', ');
+      for (const { c } of converted) c.builder.discard();
+      throw new SimError('RECORD', `--name needs exactly one trace but ${converted.length} were recorded${list ? `: ${list}` : ''}; narrow them with --keep`);
+    }
+    fs.mkdirSync(opts.outDir, { recursive: true });
+    const ext = opts.gzip ? '.trace.gz' : '.trace';
+    const traces: RecordedTrace[] = [];
+    for (const { c, root } of converted) {
+      const base = opts.name ?? `${programName(c.meta)}.${c.meta.pid}${c.meta.image ? `.${c.meta.image}` : ''}`;
+      const out = path.join(opts.outDir, base + ext);
+      await c.builder.finish(out, headerFor(c, root, date));
+      const t = c.builder.tally;
+      traces.push({
+        path: out,
+        pid: c.meta.pid,
+        ppid: c.meta.ppid,
+        image: c.meta.image,
+        forked: c.meta.forked,
+        root,
+        exe: c.meta.exe,
+        args: c.meta.args,
+        command: shellQuote(c.meta.args),
+        ops: t.ops,
+        allocs: t.allocs,
+        frees: t.frees,
+        reallocs: t.reallocs,
+        ids: t.maxId + 1,
+        peakLive: t.peakLive,
+        maxSize: t.maxSize,
+        liveAtEnd: t.liveIds,
+        liveBytesAtEnd: t.live,
+        calls: { ...c.stats.calls },
+        aligned: c.stats.aligned,
+        maxAlign: c.stats.maxAlign,
+        truncated: c.stats.truncated,
+        skipped: c.skipped,
+      });
+    }
+    return { command, traces, dropped, exitCode: outcome.code, signal: outcome.signal, rawDir: opts.keepRaw ? rawDir : null };
+  } finally {
+    if (!opts.keepRaw) fs.rmSync(rawDir, { recursive: true, force: true });
+  }
+}
