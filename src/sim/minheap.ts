@@ -1,13 +1,152 @@
+/**
+ * min-heap (design §8): the smallest first-heap size, at the device's alignment granularity,
+ * in which a trace runs with zero OOMs under the chosen policy.
+ *
+ * How it works. A first run at the device's own heap size (as a what-if, so it may exceed the
+ * region) gives peakLive; if it OOMs, the size doubles until a run is clean (up to MAX_HEAP).
+ * Sizes below peakLive cannot work for a single-heap allocator, so the search interval is
+ * [alignUp(peakLive), clean size]; bisection keeps "hi works" as its invariant. Search runs stop
+ * at the first unrecovered OOM and skip walk metrics and series, so failing sizes are cheap.
+ * A heap too small for the allocator's own metadata (SimError HEAP_TOO_SMALL) counts as a
+ * failure. Then two verifying runs: at the answer (must have 0 OOMs) and one alignment step
+ * below (must OOM). OOM-freedom is not always monotonic in the heap size (a different layout
+ * can dodge a bad split): when the size below also runs clean the search continues below it,
+ * a bounded number of times, and the result says so (`verify.monotonic` false, `verify.note`).
+ *
+ * idealFootprint comes from the clean run at the answer; Robson's bound from peakLive and the
+ * smallest and largest request of the trace.
+ */
+import { SimError } from '../errors';
+import { heapSpans } from '../device';
+import { getFactory } from '../alloc';
 import type { PackedTrace } from '../trace/types';
-import type { MinHeapResult, RunConfig } from './types';
+import { robsonBound } from '../metrics';
+import { alignDown, alignUp } from '../util/units';
+import { replay } from './engine';
+import { applyLocks } from './lockmodel';
+import { traceFacts } from './prepass';
+import type { MinHeapResult, MinHeapRun, RunConfig, RunResult } from './types';
+
+export { robsonBound };
+
+/** The search gives up above this first-heap size (the bus backs every byte in an ArrayBuffer). */
+export const MAX_HEAP = 1 << 30;
+/** Extra downward searches when OOM-freedom turns out not to be monotonic. */
+const MAX_RESEARCH = 4;
 
 export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>): MinHeapResult {
-  void trace; void cfg;
-  throw new Error('minHeap: not implemented yet');
+  const dev = cfg.device;
+  const align = dev.alignment;
+  const locks = cfg.locks ?? 'none';
+  // Apply the lock model once; the replays below reuse the cached result.
+  applyLocks(trace, locks, cfg.seed ?? 1);
+  const spans = heapSpans(dev);
+  const first = spans[0]!;
+  const region = dev.regions.find((r) => r.name === first.region)!;
+  const deviceLimit = region.base + region.size - first.base;
+  const f = getFactory(cfg.allocator);
+  const otherHeapsBytes = f.multiHeap ? spans.slice(1).reduce((s, h) => s + h.size, 0) : 0;
+
+  let runs = 0;
+  const attempt = (size: number, full: boolean): RunResult | null => {
+    runs++;
+    let r: RunResult;
+    try {
+      r = replay(trace, {
+        ...cfg, heapSize: size, whatIf: true, series: false,
+        lean: !full, stopAtFirstOom: !full,
+      });
+    } catch (e) {
+      if (e instanceof SimError && e.code === 'HEAP_TOO_SMALL') return null;
+      throw e;
+    }
+    if (r.status === 'violation') throw violationError(cfg, r, size);
+    return r;
+  };
+  const clean = (r: RunResult | null): boolean => r !== null && r.summary.ooms === 0 && r.status !== 'violation' && r.status !== 'aborted';
+  const works = (size: number): boolean => clean(attempt(size, false));
+
+  // Upper bound: the device heap, doubled until clean.
+  let hi = alignUp(first.size, align);
+  let probe = attempt(hi, false);
+  while (!clean(probe)) {
+    if (hi >= MAX_HEAP)
+      throw new SimError('USAGE', `${cfg.allocator} runs out of memory on trace ${trace.info.name} even with a ${MAX_HEAP}-byte heap`);
+    hi = Math.min(MAX_HEAP, hi * 2);
+    probe = attempt(hi, false);
+  }
+  const peakLive = probe!.summary.peakLive;
+  const floor = f.multiHeap ? align : Math.max(align, alignUp(peakLive, align));
+  let lo = Math.min(floor, hi);
+
+  const bisect = (): void => {
+    while (lo < hi) {
+      const mid = Math.max(lo, alignDown(lo + (hi - lo) / 2, align));
+      if (works(mid)) hi = mid;
+      else lo = mid + align;
+    }
+  };
+  bisect();
+
+  let monotonic = true;
+  let note: string | undefined;
+  let below: MinHeapRun | null = null;
+  for (let k = 0; ; k++) {
+    const b = hi - align;
+    if (b < align) break;
+    const rb = attempt(b, true);
+    below = { heapSize: b, ooms: rb ? rb.summary.ooms : -1, status: rb ? rb.status : 'aborted' };
+    if (!clean(rb)) break;
+    monotonic = false;
+    if (k >= MAX_RESEARCH) {
+      note = `OOM-freedom is not monotonic in the heap size: ${b} bytes also runs clean; stopped searching after ${k + 1} retries`;
+      hi = b;
+      break;
+    }
+    hi = b;
+    lo = Math.min(floor, hi);
+    // Search below the clean size again; a size below peakLive cannot work.
+    lo = Math.max(align, Math.min(lo, hi));
+    bisect();
+  }
+  if (!monotonic && !note) note = 'OOM-freedom is not monotonic in the heap size: a clean run was found below the first bisection answer';
+
+  const at = attempt(hi, true);
+  if (!at || !clean(at)) {
+    // Should not happen (hi was clean in a search run); report honestly.
+    throw new SimError('USAGE', `min-heap verification failed: ${cfg.allocator} at ${hi} bytes is not clean on a full run`);
+  }
+  const facts = traceFacts(trace);
+  const minHeap = hi;
+  return {
+    schema: 1,
+    device: dev.name,
+    allocator: cfg.allocator,
+    trace: trace.info.name,
+    policy: cfg.oom,
+    locks,
+    peakLive: at.summary.peakLive,
+    minHeap,
+    ratio: at.summary.peakLive > 0 ? minHeap / at.summary.peakLive : 0,
+    idealFootprint: at.summary.idealFootprint,
+    robsonBound: robsonBound(at.summary.peakLive, facts.minRequest, facts.maxRequest),
+    fitsDevice: minHeap <= deviceLimit,
+    deviceLimit,
+    otherHeapsBytes,
+    alignment: align,
+    verify: {
+      atMinHeap: { heapSize: hi, ooms: at.summary.ooms, status: at.status },
+      below,
+      monotonic,
+      ...(note ? { note } : {}),
+    },
+    runs,
+  };
 }
 
-/** Robson's worst-case heap bound for non-moving allocators (stub). */
-export function robsonBound(peakLive: number, smallest: number, largest: number): number {
-  void smallest; void largest;
-  return peakLive;
+function violationError(cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, r: RunResult, size: number): SimError {
+  const v = r.violation!;
+  return new SimError('USAGE', `${cfg.allocator} violated an invariant at op ${v.op} (line ${v.line}) with a ${size}-byte heap: ${v.message}`, {
+    exitCode: 1,
+  });
 }

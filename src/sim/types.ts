@@ -43,6 +43,13 @@ export interface RunConfig {
   exactWalk?: boolean;
   /** Stop after this many ops (for `heapmap --at`); default: all. */
   stopAfter?: number;
+  /**
+   * Stop at the first OOM the policy could not recover (status 'aborted'); used by the min-heap
+   * search, which only needs to know whether a heap size works.
+   */
+  stopAtFirstOom?: boolean;
+  /** Skip walk-based metrics (ummFrag, typFrag stay 0) and the series: for search runs. */
+  lean?: boolean;
 }
 
 /** What an observer sees: the allocator and the engine's id bookkeeping, read-only. */
@@ -183,7 +190,6 @@ export interface RunResult {
     /** Extra keys. */
     recoveredOoms: number;
     minLargest: number;
-    typFragAtPeak: number;
     maxTypFrag: number;
     medianRequest: number;
     /** Ops executed (less than trace.ops when aborted or stopped). */
@@ -195,6 +201,11 @@ export interface RunResult {
     usPerOp: number;
     /** How many ops evaluated walk-based metrics (ummFrag, typFrag). */
     walkEvaluations: number;
+    /**
+     * Peak over ops of fixedMetadataBytes() + Σ blockFootprint(requested) over live ids: what a
+     * perfect compaction of this allocator would need (design §8 idealFootprint).
+     */
+    idealFootprint: number;
   };
   oomEvents: OomEvent[];
   /** Allocator usage errors (free of a locked block, ...): the run went on. */

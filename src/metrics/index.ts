@@ -1,0 +1,122 @@
+/**
+ * Metrics (design §8): exact definitions, and which numbers are exact and which are sampled.
+ *
+ * Per op t, after the op (and after any compaction it triggered):
+ *   live(t)      Σ requested sizes of live ids (the engine's own bookkeeping).
+ *   free(t)      allocator.freeBytes().
+ *   largest(t)   allocator.largestAllocatable().
+ *   used(t)      heapSize − free(t); heapSize is the sum of the heaps the allocator manages.
+ *   internal(t)  Σ (usableSize − requested) over live ids, kept incrementally (usable sizes are
+ *                read once at alloc/realloc).
+ *   metadata(t)  allocator.metadataBytes().
+ *   extFrag(t)   1 − largest/free, 0 when free is 0.
+ *   unusable(t)  heapSize − live − internal − metadata − free (slivers no request can use).
+ *   ummFrag(t)   100 − 100·sqrt(Σ fᵢ²)/Σ fᵢ over the sizes fᵢ of the free blocks walk() lists
+ *                (0 with no free block).
+ *   typFrag(t)   Σ fᵢ over free blocks with fᵢ < blockFootprint(median request) divided by Σ fᵢ:
+ *                the share of free block bytes that cannot hold a block for a request of the
+ *                trace's median size (median over all alloc/realloc sizes, lower median).
+ * Summary:
+ *   peakLive = max live; maxUsed = max used; minEverFree = min free; minLargest = min largest;
+ *   maxExtFrag = max extFrag; internalAtPeak / metadataAtPeak at the first op reaching peakLive;
+ *   jw3 = used(t*)/live(t*) − 1 at t* = the first op reaching maxUsed; jw4 = maxUsed/peakLive − 1;
+ *   utilization = peakLive/maxUsed (CS:APP). Ratios are 0 when their denominator is 0.
+ *   Conservation: live + internal + metadata + free + unusable = heapSize with every term >= 0,
+ *   checked at every op; the first failure is reported (a bug in an allocator's observers).
+ *
+ * Exact versus sampled. live, free, largest, used, internal, metadata and extFrag are
+ * evaluated at EVERY op (the allocators keep free/largest/metadata cheap: scalars or a bitmap
+ * scan), so peakLive, maxUsed, minEverFree, minLargest, maxExtFrag, jw3, jw4, utilization,
+ * internalAtPeak, metadataAtPeak and the conservation check are exact. ummFrag and typFrag need
+ * a walk() of the heap, O(blocks): they are evaluated at every series point, at every OOM
+ * event, at the last op, and in between on a deterministic adaptive stride: after a walk that
+ * saw B blocks the next one comes ceil(B / WALK_BLOCKS_PER_OP) ops later, so a heap of up to WALK_BLOCKS_PER_OP blocks is walked
+ * after every op. maxUmmFrag and maxTypFrag are therefore maxima over those evaluations
+ * (exact when `walkEvaluations` equals the ops run); RunConfig.exactWalk or `sample: 1` walk
+ * after every op. The stride depends only on the simulated state, so results are deterministic.
+ *
+ * Series: one point per bucket of `every` ops (default ceil(ops/2000), so at most ~2000
+ * points); each point has the values at the bucket's last op plus the bucket's extremes
+ * (max live, max used, min free, min largest, max extFrag, max cycles of one op) so spikes
+ * between points are not lost.
+ */
+import type { Allocator, BlockInfo } from '../alloc';
+
+export { CycleHistogram, EXACT_LIMIT } from './histogram';
+export type { HistogramStats } from './histogram';
+
+/** Walk budget: blocks visited per op, amortised, by the adaptive stride. */
+export const WALK_BLOCKS_PER_OP = 16;
+
+export function extFrag(free: number, largest: number): number {
+  return free > 0 ? 1 - largest / free : 0;
+}
+
+export function ummFrag(sumF: number, sumF2: number): number {
+  return sumF > 0 ? 100 - (100 * Math.sqrt(sumF2)) / sumF : 0;
+}
+
+/**
+ * Walk-based metrics over an allocator's free blocks. One instance per run; the visitor is
+ * created once so a walk allocates nothing.
+ */
+export class WalkMetrics {
+  /** Free blocks smaller than this cannot serve a median-size request. */
+  readonly typThreshold: number;
+  blocks = 0;
+  freeBlocks = 0;
+  sumF = 0;
+  sumF2 = 0;
+  smallF = 0;
+  private readonly visit: (b: BlockInfo) => void;
+
+  constructor(typThreshold: number) {
+    this.typThreshold = typThreshold;
+    this.visit = (b: BlockInfo): void => {
+      this.blocks++;
+      if (b.state !== 'free') return;
+      const f = b.size;
+      this.freeBlocks++;
+      this.sumF += f;
+      this.sumF2 += f * f;
+      if (f < this.typThreshold) this.smallF += f;
+    };
+  }
+
+  /** Walks the heap and updates the sums. */
+  measure(a: Allocator): void {
+    this.blocks = 0;
+    this.freeBlocks = 0;
+    this.sumF = 0;
+    this.sumF2 = 0;
+    this.smallF = 0;
+    a.walk(this.visit);
+  }
+
+  get umm(): number {
+    return ummFrag(this.sumF, this.sumF2);
+  }
+
+  get typ(): number {
+    return this.sumF > 0 ? this.smallF / this.sumF : 0;
+  }
+}
+
+/**
+ * Robson's worst-case heap size for any non-moving allocator: M·(1 + ½·log2 n) where M is the
+ * peak live bytes and n the ratio of the largest to the smallest request, rounded up to a power
+ * of two. J. M. Robson, "An estimate of the store size necessary for dynamic storage
+ * allocation", JACM 18(3), 1971, shows that with block sizes restricted to powers of two from
+ * 1 to n, M·(1 + ½·log2 n) − n + 1 words always suffice for a suitable allocator and that some
+ * request sequence forces that much on every allocator; Robson, "Bounds for some functions
+ * concerning dynamic storage allocation", JACM 21(3), 1974, extends the analysis to arbitrary
+ * sizes (between about ½·M·log2 n and 0.84·M·log2 n). We report the 1971 form without the
+ * −n + 1 term (a bound in bytes, sizes rounded to powers of two) as a reference line, not as a
+ * guarantee for a particular allocator.
+ */
+export function robsonBound(peakLive: number, smallest: number, largest: number): number {
+  if (peakLive <= 0) return 0;
+  if (smallest <= 0 || largest <= smallest) return peakLive;
+  const n = 2 ** Math.ceil(Math.log2(largest / smallest));
+  return Math.ceil(peakLive * (1 + 0.5 * Math.log2(n)));
+}
