@@ -1,0 +1,189 @@
+/**
+ * Shared yargs option builders and their validation for the simulation commands (run, compare,
+ * min-heap and the default command). Every option is declared here once so the commands agree
+ * on names, types and help text.
+ *
+ * Choice-like options (--oom, --locks, --goal, --format) are plain strings validated by the
+ * parse* functions below rather than with yargs `choices`: a bad value must give the one-line
+ * `rmalloc-sim: ... (USAGE)` error and exit 2, not yargs' multi-line usage dump.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Argv } from 'yargs';
+import { SimError } from '../errors';
+import { requireSize } from '../util/units';
+import { parseParamFlags } from './common';
+import { GOALS, GoalName } from '../report/advice';
+
+export { GOALS };
+export type { GoalName };
+
+export const OOM_POLICIES = ['fail', 'compact', 'abort'] as const;
+export type OomPolicyName = (typeof OOM_POLICIES)[number];
+export const FORMATS = ['table', 'json', 'csv'] as const;
+export type FormatName = (typeof FORMATS)[number];
+
+/** The bundled traces folder (works from src/ under ts-node and from dist/). */
+export const FIRMWARE_TRACES_DIR = path.resolve(__dirname, '..', '..', 'firmware-traces');
+
+/** The options every simulation command understands, as yargs parses them. */
+export interface SimArgs {
+  device: string;
+  trace?: string[];
+  heap?: string;
+  oom?: string;
+  locks?: string;
+  param?: string[];
+  seed?: number;
+  check?: boolean;
+  sample?: number;
+  jobs?: number;
+}
+
+// ---- builders --------------------------------------------------------------------------
+
+export function deviceOption<T>(y: Argv<T>) {
+  return y.option('device', {
+    alias: 'd',
+    type: 'string',
+    default: 'nds',
+    describe: 'device profile: a shipped name (see `rmalloc-sim devices`) or a path to a .json profile',
+  });
+}
+
+export function allocatorsOption<T>(y: Argv<T>) {
+  return y.option('allocator', {
+    alias: 'a',
+    type: 'string',
+    array: true,
+    describe: 'allocator(s) to compare (repeatable; default: every registered allocator)',
+  });
+}
+
+export function allocatorOption<T>(y: Argv<T>) {
+  return y.option('allocator', {
+    alias: 'a',
+    type: 'string',
+    demandOption: true,
+    describe: 'allocator to run (see `rmalloc-sim allocators`)',
+  });
+}
+
+export function tracesOption<T>(y: Argv<T>) {
+  return y.option('trace', {
+    alias: 't',
+    type: 'string',
+    array: true,
+    describe: 'trace file(s) or folder(s) of *.trace / *.trace.gz (default: the bundled firmware-traces/)',
+  });
+}
+
+export function traceOption<T>(y: Argv<T>) {
+  return y.option('trace', {
+    alias: 't',
+    type: 'string',
+    demandOption: true,
+    describe: 'trace file (native text format, optionally gzip-compressed)',
+  });
+}
+
+/** Replay configuration shared by run, compare and min-heap. */
+export function replayOptions<T>(y: Argv<T>) {
+  return y
+    .option('oom', { type: 'string', default: 'fail', describe: `what an out-of-memory does: ${OOM_POLICIES.join(' | ')}` })
+    .option('locks', {
+      type: 'string',
+      default: 'none',
+      describe: 'lock model for traces without l/u ops: none | pinned:<p> | lifetime:<f> (0 < p, f <= 1)',
+    })
+    .option('param', { alias: 'p', type: 'string', array: true, describe: 'allocator parameter name=value (repeatable)' })
+    .option('seed', { type: 'number', default: 1, describe: 'seed of the lock model and other random choices' })
+    .option('check', { type: 'boolean', default: false, describe: 'check heap integrity and payload contents after every op (slow)' })
+    .option('sample', { type: 'number', describe: 'sample the time series every k ops (extremes stay exact)' });
+}
+
+export function heapOption<T>(y: Argv<T>) {
+  return y.option('heap', {
+    type: 'string',
+    describe: 'heap size (e.g. 65536, 512KiB); default: the device profile\'s heap',
+  });
+}
+
+export function jobsOption<T>(y: Argv<T>) {
+  return y.option('jobs', {
+    alias: 'j',
+    type: 'number',
+    describe: `worker threads (default: available cores, here ${os.availableParallelism()})`,
+  });
+}
+
+export function compareOutputOptions<T>(y: Argv<T>) {
+  return y
+    .option('goal', { type: 'string', default: 'balanced', describe: `what the ranking optimises: ${GOALS.join(' | ')}` })
+    .option('format', { alias: 'f', type: 'string', default: 'table', describe: `stdout format: ${FORMATS.join(' | ')}` })
+    .option('json', { type: 'string', describe: 'also write the compare JSON to this file ("-" or no value: stdout)' })
+    .option('csv', { type: 'string', describe: 'also write the matrix as CSV to this file ("-" or no value: stdout)' })
+    .option('svg-dir', { type: 'string', describe: 'write a memory/cycles SVG per trace × allocator into this folder' });
+}
+
+// ---- validation ------------------------------------------------------------------------
+
+function oneOf<T extends string>(what: string, v: unknown, allowed: readonly T[]): T {
+  const s = String(v);
+  if (!(allowed as readonly string[]).includes(s))
+    throw new SimError('USAGE', `--${what}: "${s}" is not one of ${allowed.join(', ')}`);
+  return s as T;
+}
+
+export const parseOom = (v: unknown): OomPolicyName => oneOf('oom', v ?? 'fail', OOM_POLICIES);
+export const parseGoal = (v: unknown): GoalName => oneOf('goal', v ?? 'balanced', GOALS);
+export const parseFormat = (v: unknown): FormatName => oneOf('format', v ?? 'table', FORMATS);
+
+/**
+ * `none`, `pinned:<p>` or `lifetime:<f>` with 0 < p, f <= 1. Returned unchanged (the engine
+ * takes the string), but checked here so a typo is a usage error before any work starts.
+ */
+export function parseLocks(v: unknown): string {
+  const s = String(v ?? 'none');
+  if (s === 'none') return s;
+  const m = /^(pinned|lifetime):(\d*\.?\d+)$/.exec(s);
+  const x = m ? Number(m[2]) : NaN;
+  if (!m || !(x > 0 && x <= 1))
+    throw new SimError('USAGE', `--locks: "${s}" is not none, pinned:<p> or lifetime:<f> with 0 < p, f <= 1`);
+  return s;
+}
+
+export function parseJobs(v: unknown): number {
+  if (v === undefined) return Math.max(1, os.availableParallelism());
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SimError('USAGE', `--jobs: "${String(v)}" is not a positive integer`);
+  return n;
+}
+
+export function parseSample(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SimError('USAGE', `--sample: "${String(v)}" is not a positive integer`);
+  return n;
+}
+
+export function parseSeed(v: unknown): number {
+  const n = Number(v ?? 1);
+  if (!Number.isInteger(n)) throw new SimError('USAGE', `--seed: "${String(v)}" is not an integer`);
+  return n;
+}
+
+export function parseHeap(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  return requireSize(String(v), '--heap');
+}
+
+export { parseParamFlags };
+
+/** An output option's target: undefined (not asked), 'stdout' ('' or '-'), or a file path. */
+export function outputTarget(v: unknown): undefined | 'stdout' | { file: string } {
+  if (v === undefined || v === false) return undefined;
+  const s = String(v);
+  if (s === '' || s === '-' || s === 'true') return 'stdout';
+  return { file: s };
+}

@@ -1,0 +1,192 @@
+/**
+ * The ranked recommendation of `rmalloc-sim compare` and the default command.
+ *
+ * Scoring rule (lower score is better; the README repeats it):
+ * 1. Tiers first. Tier 0: no failed OOM on any trace at the device heap (OOMs that compaction
+ *    recovered do not count) and no error. Tier 1: some trace failed an allocation. Tier 2: an
+ *    allocator error or integrity violation. A better tier always ranks higher.
+ * 2. Inside a tier, by the goal's score:
+ *    space    = geometric mean over traces of minHeap / peakLive;
+ *    speed    = geometric mean over traces of mean cycles per op;
+ *    realtime = worst single op over all traces in cycles (max per op, or the longest compaction
+ *               pause if longer), ties broken by the worst p99;
+ *    balanced = sqrt(space × relative speed), where relative speed is the geometric mean over
+ *               traces of (mean cycles per op / the best mean cycles per op on that trace).
+ * 3. Ties (to 1e-9 relative) fall back to the other goals' scores, then to the name.
+ * Traces with peakLive 0 (nothing allocated) are left out of the space mean.
+ */
+export const GOALS = ['balanced', 'space', 'speed', 'realtime'] as const;
+export type GoalName = (typeof GOALS)[number];
+
+/** What the ranking reads of one allocator's results on one trace (a compare `results` entry). */
+export interface RankCell {
+  allocator: string;
+  /** A crash or bad state of this allocator on this trace (message). */
+  error?: string;
+  status?: string;
+  heap: { size: number };
+  summary?: { ooms: number; recoveredOoms?: number };
+  cycles?: { ops: { mean: number; p99: number; max: number } };
+  compaction?: { longestPause: number };
+  minHeap?: { minHeap: number; ratio: number; fitsDevice: boolean } | null;
+}
+
+export interface RankTrace {
+  trace: string;
+  peakLive: number;
+  results: RankCell[];
+}
+
+export interface RankEntry {
+  allocator: string;
+  /** The goal's score (lower is better): a ratio for space/balanced, cycles for speed/realtime. */
+  score: number;
+  reason: string;
+  /** Extra keys. */
+  rank: number;
+  tier: 0 | 1 | 2;
+  space: number;
+  speed: number;
+  relSpeed: number;
+  worstCycles: number;
+  worstP99: number;
+}
+
+const geomean = (xs: number[]): number => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : NaN);
+
+export const failedOoms = (c: RankCell): number => (c.summary ? c.summary.ooms - (c.summary.recoveredOoms ?? 0) : 0);
+
+/** Ranks the allocators that appear in `traces` for `goal`; see the file header for the rule. */
+export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): RankEntry[] {
+  const names: string[] = [];
+  for (const t of traces) for (const c of t.results) if (!names.includes(c.allocator)) names.push(c.allocator);
+
+  // Best mean cycles per op on each trace, over the allocators that ran it without error.
+  const bestMean = traces.map((t) => {
+    let best = Infinity;
+    for (const c of t.results) if (!c.error && c.cycles && c.cycles.ops.mean > 0) best = Math.min(best, c.cycles.ops.mean);
+    return best;
+  });
+
+  const entries: RankEntry[] = names.map((name) => {
+    const ratios: number[] = [];
+    const means: number[] = [];
+    const rel: number[] = [];
+    let worst = 0;
+    let worstP99 = 0;
+    let tier = 0 as 0 | 1 | 2;
+    traces.forEach((t, ti) => {
+      const c = t.results.find((r) => r.allocator === name);
+      if (!c) return;
+      if (c.error || c.status === 'violation' || !c.cycles) {
+        tier = 2;
+        return;
+      }
+      if (failedOoms(c) > 0 && tier < 1) tier = 1;
+      if (t.peakLive > 0) ratios.push(c.minHeap && Number.isFinite(c.minHeap.ratio) ? c.minHeap.ratio : Infinity);
+      const mean = Math.max(c.cycles.ops.mean, 1e-9);
+      means.push(mean);
+      rel.push(Number.isFinite(bestMean[ti]!) ? mean / bestMean[ti]! : 1);
+      worst = Math.max(worst, c.cycles.ops.max, c.compaction?.longestPause ?? 0);
+      worstP99 = Math.max(worstP99, c.cycles.ops.p99);
+    });
+    const space = ratios.length ? geomean(ratios) : 1;
+    const speed = means.length ? geomean(means) : Infinity;
+    const relSpeed = rel.length ? geomean(rel) : Infinity;
+    const e: RankEntry = {
+      allocator: name,
+      score: 0,
+      reason: '',
+      rank: 0,
+      tier,
+      space,
+      speed,
+      relSpeed,
+      worstCycles: tier === 2 ? Infinity : worst,
+      worstP99: tier === 2 ? Infinity : worstP99,
+    };
+    e.score = goalScore(e, goal);
+    return e;
+  });
+
+  const order: GoalName[] = [goal, ...(['balanced', 'space', 'speed', 'realtime'] as GoalName[]).filter((g) => g !== goal)];
+  entries.sort((a, b) => {
+    if (a.tier !== b.tier) return a.tier - b.tier;
+    for (const g of order) {
+      const d = cmp(goalScore(a, g), goalScore(b, g));
+      if (d !== 0) return d;
+    }
+    if (goal === 'realtime') {
+      const d = cmp(a.worstP99, b.worstP99);
+      if (d !== 0) return d;
+    }
+    return a.allocator < b.allocator ? -1 : a.allocator > b.allocator ? 1 : 0;
+  });
+  entries.forEach((e, i) => {
+    e.rank = i + 1;
+    e.reason = reasonFor(e, traces, goal);
+  });
+  return entries;
+}
+
+export function goalScore(e: Pick<RankEntry, 'space' | 'speed' | 'relSpeed' | 'worstCycles'>, goal: GoalName): number {
+  switch (goal) {
+    case 'space':
+      return e.space;
+    case 'speed':
+      return e.speed;
+    case 'realtime':
+      return e.worstCycles;
+    case 'balanced':
+      return Math.sqrt(e.space * e.relSpeed);
+  }
+}
+
+/** Compares two scores, equal within 1e-9 relative (so float noise does not decide a rank). */
+function cmp(a: number, b: number): number {
+  if (a === b) return 0;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return a < b ? -1 : a > b ? 1 : 0;
+  if (Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b))) return 0;
+  return a < b ? -1 : 1;
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function mib(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 ** 2).toFixed(2)} MiB`;
+}
+
+/** One line: why this allocator is where it is. */
+function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName): string {
+  const cells = traces.map((t) => ({ t, c: t.results.find((r) => r.allocator === e.allocator) })).filter((x) => x.c) as {
+    t: RankTrace;
+    c: RankCell;
+  }[];
+  if (e.tier === 2) {
+    const bad = cells.find((x) => x.c.error || x.c.status === 'violation' || !x.c.cycles)!;
+    return `failed on ${bad.t.trace}: ${bad.c.error ?? 'integrity violation'}`;
+  }
+  const parts: string[] = [];
+  if (e.tier === 1) {
+    const oomCells = cells.filter((x) => failedOoms(x.c) > 0);
+    const worst = oomCells.reduce((a, b) => ((b.c.minHeap?.minHeap ?? Infinity) > (a.c.minHeap?.minHeap ?? Infinity) ? b : a));
+    const need = worst.c.minHeap ? `; needs ${mib(worst.c.minHeap.minHeap)} for ${worst.t.trace}` : '';
+    parts.push(`OOMs at the ${mib(worst.c.heap.size)} heap on ${oomCells.length} of ${cells.length} trace${cells.length === 1 ? '' : 's'}${need}`);
+  } else {
+    const heap = cells[0]?.c.heap.size ?? 0;
+    let maxNeed = 0;
+    for (const x of cells) maxNeed = Math.max(maxNeed, x.c.minHeap?.minHeap ?? 0);
+    const headroom = heap > 0 ? Math.round(100 * (1 - maxNeed / heap)) : 0;
+    parts.push(`fits every trace with ${headroom} % headroom`);
+  }
+  const space = Number.isFinite(e.space) ? `min heap ${e.space.toFixed(2)}× peak live` : 'min heap not found';
+  const mean = `mean ${int(e.speed)} cycles/op`;
+  const rt = `p99 ${int(e.worstP99)}, worst ${int(e.worstCycles)} cycles`;
+  if (goal === 'space') parts.push(space, mean);
+  else if (goal === 'speed') parts.push(`${mean} (${e.relSpeed.toFixed(2)}× the fastest)`, space);
+  else if (goal === 'realtime') parts.push(rt, mean);
+  else parts.push(space, `${e.relSpeed.toFixed(2)}× the fastest mean`, `p99 ${int(e.worstP99)} cycles`);
+  return parts.join('; ');
+}

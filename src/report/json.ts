@@ -1,0 +1,130 @@
+/**
+ * JSON reports (design §9, `"schema": 1`) and whole-or-nothing report files.
+ *
+ * `run` and `min-heap` JSON are the engine's RunResult / MinHeapResult as they are (their key
+ * names are the contract, see src/sim/types.ts), minus the non-deterministic `wallMs`.
+ * `compare` JSON is built here:
+ *   { schema, device, goal, heap, clockHz,
+ *     traces: [ { trace, ops, peakLive, results: [ { allocator, params, heap, status, summary,
+ *                 cycles, compaction, minHeap, error? } ] } ],
+ *     ranking: [ { allocator, score, reason, rank, tier, ... } ] }
+ * A result is a run summary (the run JSON without its per-op parts: series, oomEvents, errors)
+ * plus the allocator's min-heap answer for that trace (the min-heap JSON without the keys its
+ * parent already names).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SimError } from '../errors';
+import type { MinHeapResult, RunResult } from '../sim';
+import type { GoalName, RankEntry } from './advice';
+
+export const SCHEMA = 1 as const;
+
+export type CompareMinHeap = Omit<MinHeapResult, 'schema' | 'device' | 'allocator' | 'trace'>;
+
+export interface CompareCell {
+  allocator: string;
+  params: RunResult['params'];
+  heap: RunResult['heap'];
+  status: RunResult['status'] | 'error';
+  summary?: RunResult['summary'];
+  cycles?: RunResult['cycles'];
+  compaction?: RunResult['compaction'];
+  minHeap: CompareMinHeap | null;
+  /** Set when the allocator crashed or violated an invariant on this trace. */
+  error?: string;
+}
+
+export interface CompareTrace {
+  trace: string;
+  ops: number;
+  peakLive: number;
+  results: CompareCell[];
+}
+
+export interface CompareReport {
+  schema: typeof SCHEMA;
+  device: string;
+  goal: GoalName;
+  /** The device heap every run used (the first heap; bytes). */
+  heap: { base: number; size: number };
+  clockHz: number;
+  traces: CompareTrace[];
+  ranking: RankEntry[];
+}
+
+/** Run JSON: the RunResult without wallMs (so two identical runs give identical bytes). */
+export function runJson(r: RunResult): Omit<RunResult, 'wallMs'> {
+  const { wallMs, ...rest } = r;
+  void wallMs;
+  return rest;
+}
+
+export function minHeapJson(m: MinHeapResult): MinHeapResult {
+  return m;
+}
+
+/** One compare cell from a device-heap run and the min-heap answer. */
+export function compareCell(r: RunResult, m: MinHeapResult | null): CompareCell {
+  let minHeap: CompareMinHeap | null = null;
+  if (m) {
+    const { schema, device, allocator, trace, ...rest } = m;
+    void schema; void device; void allocator; void trace;
+    minHeap = rest;
+  }
+  const cell: CompareCell = {
+    allocator: r.allocator,
+    params: r.params,
+    heap: r.heap,
+    status: r.status,
+    summary: r.summary,
+    cycles: r.cycles,
+    compaction: r.compaction,
+    minHeap,
+  };
+  if (r.status === 'violation' && r.violation) cell.error = `op ${r.violation.op} (line ${r.violation.line}): ${r.violation.message}`;
+  return cell;
+}
+
+/** Replaces non-finite numbers (Infinity from an empty geometric mean) by null: JSON has none. */
+export function stringify(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n';
+}
+
+/**
+ * Writes a report whole or not at all: into a temporary file in the same folder, then renamed
+ * over the target (rename is atomic on one file system). The folder must exist.
+ */
+export function writeFileAtomic(file: string, data: string): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) throw new SimError('IO', `cannot write ${file}: folder ${dir} does not exist`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* nothing left to clean */
+    }
+    throw new SimError('IO', `cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes several files all-or-nothing as far as the file system allows: all temps first, then renames. */
+export function writeFilesAtomic(files: readonly { file: string; data: string }[]): void {
+  const tmps: string[] = [];
+  try {
+    for (const f of files) {
+      const dir = path.dirname(path.resolve(f.file));
+      const tmp = path.join(dir, `.${path.basename(f.file)}.${process.pid}.tmp`);
+      tmps.push(tmp);
+      fs.writeFileSync(tmp, f.data);
+    }
+  } catch (e) {
+    for (const t of tmps) fs.rmSync(t, { force: true });
+    throw new SimError('IO', `cannot write reports: ${(e as Error).message}`);
+  }
+  files.forEach((f, i) => fs.renameSync(tmps[i]!, f.file));
+}

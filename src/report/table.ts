@@ -1,0 +1,153 @@
+/**
+ * Human-readable reports for stdout: the compare matrix (one table per trace), the ranking, the
+ * summary of one run and of one min-heap search. Sizes in binary units, cycles with thousands
+ * separators. No colour codes unless stdout is a terminal.
+ */
+import Table from 'cli-table3';
+import type { MinHeapResult, RunResult } from '../sim';
+import { formatBytes } from '../util/units';
+import type { RankEntry } from './advice';
+import { failedOoms } from './advice';
+import type { CompareCell, CompareReport } from './json';
+
+export interface TableStyle {
+  /** Colour the headers (only when writing to a terminal). */
+  color: boolean;
+}
+
+const plain = (s: TableStyle) =>
+  s.color ? {} : { head: [] as string[], border: [] as string[] };
+
+export const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '-');
+const fix = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+const us = (x: number): string => (!Number.isFinite(x) ? '-' : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+
+export const COMPARE_HEAD = [
+  'allocator', 'OOMs', 'min heap', 'min/peak', 'util', 'jw4', 'extFrag', 'cyc mean', 'cyc p99', 'cyc max', 'µs/op', 'device',
+];
+
+function cellRow(c: CompareCell, clockHz: number): string[] {
+  if (c.error || !c.summary || !c.cycles) return [c.allocator, 'error', '-', '-', '-', '-', '-', '-', '-', '-', '-', shorten(c.error ?? 'failed', 40)];
+  const s = c.summary;
+  const failed = failedOoms(c);
+  const recovered = s.recoveredOoms ?? 0;
+  const ooms = recovered > 0 ? `${int(failed)} (+${int(recovered)} rec.)` : int(failed);
+  const m = c.minHeap;
+  const ops = c.cycles.ops;
+  const meanUs = clockHz > 0 ? (ops.mean * 1e6) / clockHz : NaN;
+  return [
+    c.allocator,
+    ooms,
+    m ? formatBytes(m.minHeap) : '-',
+    m ? fix(m.ratio) : '-',
+    pct(s.utilization),
+    fix(s.jw4),
+    pct(s.maxExtFrag),
+    fix(ops.mean, 1),
+    int(ops.p99),
+    int(ops.max),
+    us(meanUs),
+    !m ? '-' : m.fitsDevice ? 'fits' : 'does not fit',
+  ];
+}
+
+function shorten(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, n - 1) + '…';
+}
+
+/** One table per trace, then the ranking. */
+export function compareTable(rep: CompareReport, style: TableStyle): string {
+  const out: string[] = [];
+  for (const t of rep.traces) {
+    out.push(
+      `${t.trace}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}`,
+    );
+    const tab = new Table({
+      head: COMPARE_HEAD,
+      style: plain(style),
+      colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    });
+    for (const c of t.results) tab.push(cellRow(c, rep.clockHz));
+    out.push(tab.toString(), '');
+  }
+  out.push(rankingText(rep.ranking, rep.device, rep.goal));
+  return out.join('\n') + '\n';
+}
+
+export function rankingText(ranking: readonly RankEntry[], device: string, goal: string): string {
+  if (ranking.length === 0) return `No allocator ran on ${device}.`;
+  const best = ranking[0]!;
+  const lines = [
+    best.tier === 0
+      ? `Recommendation for ${device} (goal: ${goal}): ${best.allocator}`
+      : `No allocator runs every trace without OOM on ${device}'s heap; least bad (goal: ${goal}): ${best.allocator}`,
+  ];
+  const w = Math.max(...ranking.map((r) => r.allocator.length));
+  const sw = Math.max(...ranking.map((r) => scoreText(r.score).length));
+  for (const r of ranking)
+    lines.push(`  ${String(r.rank).padStart(2)}. ${r.allocator.padEnd(w)}  score ${scoreText(r.score).padStart(sw)}  ${r.reason}`);
+  lines.push(`  (score: ${SCORE_NOTE[goal] ?? ''}; lower is better)`);
+  return lines.join('\n');
+}
+
+const SCORE_NOTE: Record<string, string> = {
+  balanced: 'sqrt(geomean min heap / peak live × geomean mean cycles / fastest mean), after OOM-free first',
+  space: 'geomean of min heap / peak live over traces, after OOM-free first',
+  speed: 'geomean of mean cycles per op over traces, after OOM-free first',
+  realtime: 'worst cycles of any single op (or compaction pause), after OOM-free first',
+};
+
+function scoreText(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  return x >= 100 ? int(x) : x.toFixed(3);
+}
+
+/** The human summary of one run (`rmalloc-sim run`). */
+export function runText(r: RunResult): string {
+  const s = r.summary;
+  const l: string[] = [];
+  const status = r.status === 'ok' ? 'ok' : r.status === 'aborted' ? 'aborted at the first OOM' : 'INTEGRITY VIOLATION';
+  l.push(`${r.allocator} on ${r.device}, trace ${r.trace.name}: ${status}`);
+  l.push(
+    `  heap          ${formatBytes(r.heap.size)} at 0x${r.heap.base.toString(16)}${r.multiHeap ? ` (${r.heaps.length} heaps)` : ''}`,
+    `  ops           ${int(r.trace.ops)} (${int(r.trace.allocs)} alloc, ${int(r.trace.frees)} free, ${int(r.trace.reallocs)} realloc, ${int(r.trace.locks)} lock); ran ${int(s.opsRun)}, skipped ${int(s.skippedOps)}`,
+    `  peak live     ${formatBytes(s.peakLive)}; max used ${formatBytes(s.maxUsed)}; utilisation ${pct(s.utilization)}; jw3 ${fix(s.jw3)}; jw4 ${fix(s.jw4)}`,
+    `  free          min ever ${formatBytes(s.minEverFree)}; worst extFrag ${pct(s.maxExtFrag)}; worst ummFrag ${fix(s.maxUmmFrag, 1)}`,
+    `  at peak       internal ${formatBytes(s.internalAtPeak)}, metadata ${formatBytes(s.metadataAtPeak)}`,
+    `  OOMs          ${int(s.ooms)} (${int(s.fragmentationOoms)} fragmentation, ${int(s.recoveredOoms)} recovered by compaction)`,
+  );
+  const k = r.cycles.byKind;
+  const kindRows = (['alloc', 'free', 'realloc', 'lock', 'unlock', 'compact'] as const).filter((n) => k[n].count > 0);
+  l.push(`  cycles        total ${int(r.cycles.total)} (${us((r.cycles.total * 1e6) / r.cycles.clockHz)} µs at ${(r.cycles.clockHz / 1e6).toFixed(2)} MHz); per op mean ${fix(r.cycles.ops.mean, 1)}, p99 ${int(r.cycles.ops.p99)}, max ${int(r.cycles.ops.max)} (${us(r.cycles.ops.meanUs)} µs mean)`);
+  for (const n of kindRows) {
+    const x = k[n];
+    l.push(`    ${n.padEnd(8)}    ${int(x.count)} × mean ${fix(x.mean, 1)}, p50 ${int(x.p50)}, p99 ${int(x.p99)}, max ${int(x.max)} cycles`);
+  }
+  if (r.compaction.runs > 0)
+    l.push(`  compaction    ${int(r.compaction.runs)} runs, ${formatBytes(r.compaction.bytesMoved)} moved, ${int(r.compaction.cycles)} cycles, longest pause ${int(r.compaction.longestPause)}`);
+  const first = r.oomEvents[0];
+  if (first)
+    l.push(`  first OOM     op ${int(first.op)} (line ${first.line}): ${first.kind} id ${first.id} of ${formatBytes(first.size)} with ${formatBytes(first.free)} free, largest ${formatBytes(first.largest)}, live ${formatBytes(first.live)} -> ${first.outcome}${first.fragmentation ? ' (fragmentation)' : ''}`);
+  if (r.errors.length) l.push(`  usage errors  ${int(r.errors.length)}; first at op ${r.errors[0]!.op} (line ${r.errors[0]!.line}): ${r.errors[0]!.message}`);
+  if (r.violation) {
+    l.push(`  VIOLATION     op ${r.violation.op} (line ${r.violation.line}): ${r.violation.message}`);
+    for (const b of r.violation.blocks) l.push(`      ${b}`);
+  }
+  return l.join('\n') + '\n';
+}
+
+/** The human summary of a min-heap search. */
+export function minHeapText(m: MinHeapResult): string {
+  const l = [
+    `${m.allocator} on ${m.device}, trace ${m.trace} (oom ${m.policy}, locks ${m.locks})`,
+    `  min heap      ${formatBytes(m.minHeap)} (${int(m.minHeap)} bytes)${m.fitsDevice ? '' : `: does not fit on this device (${formatBytes(m.deviceLimit)} available)`}`,
+    `  peak live     ${formatBytes(m.peakLive)}; min heap / peak live ${fix(m.ratio, 3)}`,
+    `  ideal         ${formatBytes(m.idealFootprint)} (a perfect compaction of this allocator)`,
+    `  Robson bound  ${formatBytes(m.robsonBound)} (worst case for a non-moving allocator)`,
+    `  search        ${int(m.runs)} replays; verified at ${formatBytes(m.verify.atMinHeap.heapSize)}: ${int(m.verify.atMinHeap.ooms)} OOMs${
+      m.verify.below ? `; one step below (${formatBytes(m.verify.below.heapSize)}): ${int(m.verify.below.ooms)} OOMs` : ''
+    }${m.verify.monotonic ? '' : ' (not monotonic)'}${m.verify.note ? `; ${m.verify.note}` : ''}`,
+  ];
+  return l.join('\n') + '\n';
+}
