@@ -12,11 +12,13 @@ const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 
 const cycles = z.number().int().nonnegative();
+const width = z.literal([8, 16, 32]);
 
 /**
- * Access costs in CPU cycles. n = non-sequential (first access of a burst), s = sequential.
- * Widths the bus does not carry natively may be omitted: an access wider than the bus is split
- * into one N and then S accesses of the bus width; a narrower one costs the bus-width access.
+ * Access costs in CPU cycles (not bus cycles: a 33 MHz bus cycle on a 67 MHz ARM9 is 2).
+ * n = non-sequential (first access of a burst), s = sequential. The bus width's pair is required;
+ * other widths may be omitted: an access wider than the bus is split into one N and then S
+ * accesses of the bus width; a narrower one costs the bus-width access.
  */
 const accessCosts = z
   .object({
@@ -31,12 +33,19 @@ export const regionSchema = z
     name: z.string().min(1),
     base: size,
     size: size,
-    busBits: z.union([z.literal(8), z.literal(16), z.literal(32)]),
+    busBits: width,
     cycles: accessCosts,
-    /** Write costs when they differ from reads. */
+    /**
+     * Write costs when they differ from reads. When given it is a complete spec of its own (its
+     * bus-width pair is required); widths it omits are derived from its own bus-width pair.
+     */
     writeCycles: accessCosts.optional(),
-    /** Which access widths the region accepts for writes (e.g. GBA slot-2 RAM: 16 only). */
-    writeWidths: z.array(z.union([z.literal(8), z.literal(16), z.literal(32)])).nonempty().optional(),
+    /**
+     * Which access widths the region accepts for writes (e.g. GBA slot-2 RAM: [16]). A 32-bit
+     * store to a region that takes 16 but not 32 is carried as two halfword stores (the bus
+     * splits it); a width below every accepted one is a BusFault.
+     */
+    writeWidths: z.array(width).nonempty().optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -57,16 +66,23 @@ export const deviceSchema = z
     description: z.string().min(1),
     cpu: z
       .object({
-        name: z.string().optional(),
+        name: z.string().min(1),
         clockHz: z.number().positive(),
         busClockHz: z.number().positive().optional(),
-        wordBytes: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]),
+        /** Register width in bytes: the unit a word-at-a-time memmove moves. */
+        wordBytes: z.literal([1, 2, 4, 8]),
         /** Size of a pointer as allocators store it (2 on AVR, 4 on 32-bit cores). */
-        pointerBytes: z.union([z.literal(2), z.literal(4)]),
+        pointerBytes: z.literal([2, 4]),
         endianness: z.enum(['little', 'big']),
-        /** What an unaligned 16/32-bit access does: a bus fault, or a split into byte accesses. */
+        /**
+         * The largest alignment any access needs: an access of w bytes must sit on a multiple of
+         * min(w, accessAlignment). Default 4 (natural alignment up to 32 bits). The 68000 needs
+         * only even addresses for words and longs (2); an 8-bit AVR has no alignment at all (1).
+         */
+        accessAlignment: z.literal([1, 2, 4]).optional(),
+        /** What a misaligned 16/32-bit access does: a bus fault, or a split into byte accesses. */
         unaligned: z.enum(['fault', 'split']),
-        /** Cycles of loop overhead a memmove spends per burst (besides the bus accesses). */
+        /** Cycles of loop overhead a memmove spends per burst (besides the bus accesses). Default 2. */
         copyLoopCycles: cycles.optional(),
         /** Bytes a memmove moves per burst (an LDM/STM group). Default 16. */
         copyBurstBytes: z.number().int().positive().optional(),
@@ -74,6 +90,7 @@ export const deviceSchema = z
       .strict(),
     regions: z.array(regionSchema).nonempty(),
     heaps: z.array(heapSchema).nonempty(),
+    /** The alignment every returned payload address must have (what the platform's malloc guarantees). */
     alignment: z.number().int().positive(),
     allocators: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).optional(),
   })
