@@ -5,21 +5,26 @@
  * RAM and reach it only through this bus, which charges every access in CPU cycles from the
  * device profile and counts accesses by kind (metadata, payload copy, ALU) and by region.
  *
- * Cycle model. Each region has a bus width and per-width costs for non-sequential (N) and
- * sequential (S) accesses. An access is sequential when it continues the previous access of
- * the same direction at the next address with no ALU work in between: what an LDM/STM or a
- * compiler-merged pair of adjacent field loads does. Everything else is non-sequential. An
- * access wider than the bus is split into one N and then S accesses of the bus width (unless the
- * profile gives the wide cost explicitly); a narrower access costs the bus-width access unless
- * the profile gives its own. `copy` (memmove) moves data in bursts of `copyBurstBytes`: each
- * burst is one N and S word reads, one N and S word writes, plus `copyLoopCycles` of loop
- * overhead; unaligned tails and mutually misaligned buffers fall back to byte accesses. `work(n)`
- * charges n cycles of ALU work (compare, shift, find-first-set, ...).
+ * Cycle model. Each region has a bus width and, per access width, a cost in CPU cycles for a
+ * non-sequential (N) and a sequential (S) access. An access is sequential when it continues the
+ * previous access of the same direction at the next address with no ALU work in between: what an
+ * LDM/STM burst or a compiler-merged pair of adjacent field loads does. Everything else is
+ * non-sequential. An access wider than the bus is split by the memory controller into one N and
+ * then S accesses of the bus width (N32 = N16 + S16 and S32 = 2·S16 on a 16-bit bus) unless the
+ * profile gives the wide cost explicitly; a narrower access costs the bus-width access unless the
+ * profile gives its own. Writes cost the same as reads unless the region has `writeCycles`.
+ * `copy` (memmove) moves word-aligned data in bursts of `copyBurstBytes`: each burst is one N and
+ * then S word reads from the source region, one N and then S word writes to the destination
+ * region, plus `copyLoopCycles` of loop overhead; the unaligned head and tail, and buffers that
+ * are misaligned to each other, go one element at a time (N read + N write + loop overhead per
+ * element; an element is a byte, or a halfword into a region that takes no byte writes).
+ * `work(n)` charges n cycles of ALU work (compare, shift, find-first-set, ...).
  *
  * Only the heap spans are backed by memory: an allocator access outside its heaps is a
  * BusFault ('outside-heap' inside a region, 'unmapped' elsewhere), as is an access crossing
  * the end of a heap ('out-of-region'), a misaligned access on a device whose profile says
- * `unaligned: "fault"`, and a write of a width the region does not accept.
+ * `unaligned: "fault"` (an access of w bytes must be aligned to min(w, cpu.accessAlignment)),
+ * and a write of a width the region does not accept ('write-width').
  *
  * The application side (the replay engine writing and checking payload patterns) uses the
  * uncounted `appBytes` view; observers (walk, check, metrics) use the uncounted `peek*`.
@@ -45,6 +50,9 @@ export class BusFault extends Error {
 
 const W8 = 0, W16 = 1, W32 = 2;
 const READ = 0, WRITE = 1;
+/** Index into a cost table: dir * 6 + widthIndex * 2 + seq. */
+const at = (dir: number, wi: number, seq: number): number => dir * 6 + wi * 2 + seq;
+const widthIndex = (bytes: number): number => (bytes === 1 ? W8 : bytes === 2 ? W16 : W32);
 
 /** A backed heap span with the cost table of its region. */
 class Span {
@@ -58,6 +66,8 @@ class Span {
   readonly costs: Float64Array;
   /** Accepted write widths as a bit mask (bit 0: 8, bit 1: 16, bit 2: 32). */
   readonly writeMask: number;
+  /** Smallest write the region accepts, in bytes (1 unless the region takes no byte writes). */
+  readonly minWrite: number;
   cycles = 0;
   accesses = 0;
   constructor(h: HeapSpan, reg: RegionSpec, regionIndex: number) {
@@ -69,39 +79,47 @@ class Span {
     this.regionIndex = regionIndex;
     this.costs = costTable(reg);
     this.writeMask = reg.writeWidths ? reg.writeWidths.reduce((m, w) => m | (w === 8 ? 1 : w === 16 ? 2 : 4), 0) : 7;
+    this.minWrite = (this.writeMask & 1) !== 0 ? 1 : (this.writeMask & 2) !== 0 ? 2 : 4;
   }
 }
 
-/** Expands a region's cost spec to the 12-entry table (read/write × 8/16/32 × N/S). */
+/**
+ * Expands a region's cost spec to the 12-entry table (read/write × 8/16/32 × N/S), in CPU
+ * cycles: index `dir * 6 + widthIndex * 2 + seq` with dir 0 read / 1 write, widthIndex 0/1/2
+ * for 8/16/32 bits, seq 0 for N / 1 for S.
+ */
 export function costTable(reg: RegionSpec): Float64Array {
   const t = new Float64Array(12);
   const bus = reg.busBits;
-  const busN = (c: RegionSpec['cycles']) => c[`n${bus}` as 'n16'];
-  const busS = (c: RegionSpec['cycles']) => c[`s${bus}` as 's16'];
   [8, 16, 32].forEach((w, wi) => {
     for (const dir of [READ, WRITE]) {
-      const spec = dir === WRITE && reg.writeCycles ? { ...reg.cycles, ...reg.writeCycles } : reg.cycles;
+      const spec = dir === WRITE && reg.writeCycles ? reg.writeCycles : reg.cycles;
       const n = spec[`n${w}` as 'n16'];
       const s = spec[`s${w}` as 's16'];
-      const bn = busN(spec)!;
-      const bs = busS(spec)!;
+      const bn = spec[`n${bus}` as 'n16']!;
+      const bs = spec[`s${bus}` as 's16']!;
       const k = Math.max(1, w / bus);
-      t[dir * 6 + wi * 2] = n ?? (w <= bus ? bn : bn + (k - 1) * bs);
-      t[dir * 6 + wi * 2 + 1] = s ?? (w <= bus ? bs : k * bs);
+      t[at(dir, wi, 0)] = n ?? (w <= bus ? bn : bn + (k - 1) * bs);
+      t[at(dir, wi, 1)] = s ?? (w <= bus ? bs : k * bs);
     }
   });
   return t;
 }
 
 export interface BusCounters {
-  /** All cycles charged to the allocator. */
+  /** All cycles charged to the allocator: metaCycles + copyCycles + aluCycles. */
   cycles: number;
+  /** Cycles of counted single reads and writes (headers, links, bitmaps). */
   metaCycles: number;
+  /** Cycles of copy() (memmove). */
   copyCycles: number;
+  /** Cycles of work() (ALU). */
   aluCycles: number;
+  /** Counted single reads / writes (copy() accesses are not included: see copyBytes). */
   reads: number;
   writes: number;
   copyBytes: number;
+  /** Memory cycles and bus accesses per region (reads, writes and copy traffic; no ALU). */
   byRegion: Record<string, { cycles: number; accesses: number }>;
 }
 
@@ -125,6 +143,9 @@ export class MemoryBus {
   private lastEnd = -1;
   private lastDir = READ;
   private readonly splitUnaligned: boolean;
+  /** Alignment masks for 16- and 32-bit accesses (from cpu.accessAlignment). */
+  private readonly mask16: number;
+  private readonly mask32: number;
   private readonly burstBytes: number;
   private readonly loopCycles: number;
 
@@ -135,6 +156,9 @@ export class MemoryBus {
     this.pointerBytes = device.cpu.pointerBytes;
     this.wordBytes = device.cpu.wordBytes;
     this.splitUnaligned = device.cpu.unaligned === 'split';
+    const aa = device.cpu.accessAlignment ?? 4;
+    this.mask16 = Math.min(2, aa) - 1;
+    this.mask32 = Math.min(4, aa) - 1;
     this.burstBytes = device.cpu.copyBurstBytes ?? 16;
     this.loopCycles = device.cpu.copyLoopCycles ?? 2;
     this.spans = heaps.map((h) => {
@@ -155,14 +179,14 @@ export class MemoryBus {
 
   read16(a: number): number {
     const s = this.span(a, 2);
-    if ((a & 1) !== 0) return this.unalignedRead(a, 2);
+    if ((a & this.mask16) !== 0) return this.unalignedRead(s, a, 2);
     this.charge(s, READ, W16, a, 2);
     return s.dv.getUint16(a - s.base, this.littleEndian);
   }
 
   read32(a: number): number {
     const s = this.span(a, 4);
-    if ((a & 3) !== 0) return this.unalignedRead(a, 4);
+    if ((a & this.mask32) !== 0) return this.unalignedRead(s, a, 4);
     this.charge(s, READ, W32, a, 4);
     return s.dv.getUint32(a - s.base, this.littleEndian);
   }
@@ -176,7 +200,7 @@ export class MemoryBus {
 
   write16(a: number, v: number): void {
     const s = this.span(a, 2);
-    if ((a & 1) !== 0) return this.unalignedWrite(a, 2, v);
+    if ((a & this.mask16) !== 0) return this.unalignedWrite(s, a, 2, v);
     if ((s.writeMask & 2) === 0) throw new BusFault('write-width', a, 2, s.region, 'region does not accept 16-bit writes');
     this.charge(s, WRITE, W16, a, 2);
     s.dv.setUint16(a - s.base, v, this.littleEndian);
@@ -184,9 +208,10 @@ export class MemoryBus {
 
   write32(a: number, v: number): void {
     const s = this.span(a, 4);
-    if ((a & 3) !== 0) return this.unalignedWrite(a, 4, v);
+    if ((a & this.mask32) !== 0) return this.unalignedWrite(s, a, 4, v);
     if ((s.writeMask & 4) === 0) {
-      // A 32-bit store to a 16-bit-only region is two halfword stores (what the compiler emits).
+      // The bus carries a 32-bit store to a 16-bit-only region as two halfword stores (N then S).
+      if ((s.writeMask & 2) === 0) throw new BusFault('write-width', a, 4, s.region, 'region does not accept 32-bit writes');
       this.write16(a, this.littleEndian ? v & 0xffff : v >>> 16);
       this.write16(a + 2, this.littleEndian ? v >>> 16 : v & 0xffff);
       return;
@@ -214,47 +239,81 @@ export class MemoryBus {
 
   /**
    * memmove(dst, src, n) inside the heaps, charged as bursts (see the header). Overlapping
-   * ranges are handled like memmove.
+   * ranges are handled like memmove: the result is as if the source were first copied aside.
    */
   copy(dst: number, src: number, n: number): void {
     if (n <= 0) return;
     const ss = this.span(src, n);
     const ds = this.span(dst, n);
-    if ((ds.writeMask & 1) === 0 && ((dst | n) & 1) !== 0)
-      throw new BusFault('write-width', dst, 1, ds.region, 'byte copy into a region without 8-bit writes');
+    const u = ds.minWrite;
+    if (u > 1 && ((dst | src | n) & (u - 1)) !== 0)
+      throw new BusFault('write-width', dst, u, ds.region,
+        `copy of ${n} bytes from ${hex(src)}: the region takes only ${u * 8}-bit or wider writes, so source, destination and length must be ${u}-byte aligned`);
     const so = src - ss.base;
     const dOff = dst - ds.base;
     if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
     else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
-    // Cost.
-    let c = 0;
-    const wb = Math.min(4, this.wordBytes >= 4 ? 4 : 2);
-    const wi = wb === 4 ? W32 : W16;
-    let bytes = n;
-    if (src % wb === dst % wb) {
-      const head = (wb - (src % wb)) % wb;
-      c += Math.min(head, n) * (ss.costs[READ * 6 + W8 * 2]! + ds.costs[WRITE * 6 + W8 * 2]!);
-      bytes -= Math.min(head, n);
-      const words = Math.floor(bytes / wb);
-      const bursts = Math.ceil((words * wb) / this.burstBytes);
-      const perBurst = this.burstBytes / wb;
+
+    // Cost: reads charged to the source region, writes to the destination region.
+    const wb = Math.max(u, Math.min(4, this.wordBytes));
+    const wi = widthIndex(wb);
+    const ui = widthIndex(u);
+    const rc = ss.costs;
+    const wc = ds.costs;
+    let readC = 0;
+    let writeC = 0;
+    let loopC = 0;
+    let readA = 0;
+    let writeA = 0;
+    let single = n; // bytes moved one element at a time
+    if ((src - dst) % wb === 0 && wb > u) {
+      const head = Math.min(n, (wb - (dst % wb)) % wb);
+      const words = Math.floor((n - head) / wb);
+      single = n - words * wb;
+      const perBurst = Math.max(1, Math.floor(this.burstBytes / wb));
       const full = Math.floor(words / perBurst);
       const rest = words - full * perBurst;
-      const burstCost = (k: number) =>
-        k === 0
-          ? 0
-          : ss.costs[READ * 6 + wi * 2]! + (k - 1) * ss.costs[READ * 6 + wi * 2 + 1]! +
-            ds.costs[WRITE * 6 + wi * 2]! + (k - 1) * ds.costs[WRITE * 6 + wi * 2 + 1]!;
-      c += full * burstCost(perBurst) + burstCost(rest) + bursts * this.loopCycles;
-      bytes -= words * wb;
+      for (const [count, k] of [[full, perBurst], [rest > 0 ? 1 : 0, rest]] as const) {
+        if (count === 0 || k === 0) continue;
+        readC += count * (rc[at(READ, wi, 0)]! + (k - 1) * rc[at(READ, wi, 1)]!);
+        writeC += count * (wc[at(WRITE, wi, 0)]! + (k - 1) * wc[at(WRITE, wi, 1)]!);
+        loopC += count * this.loopCycles;
+        readA += count * k;
+        writeA += count * k;
+      }
+    } else if (wb === u) {
+      // Element = word: the whole copy is bursts of elements.
+      const elems = n / u;
+      const perBurst = Math.max(1, Math.floor(this.burstBytes / u));
+      const full = Math.floor(elems / perBurst);
+      const rest = elems - full * perBurst;
+      for (const [count, k] of [[full, perBurst], [rest > 0 ? 1 : 0, rest]] as const) {
+        if (count === 0 || k === 0) continue;
+        readC += count * (rc[at(READ, ui, 0)]! + (k - 1) * rc[at(READ, ui, 1)]!);
+        writeC += count * (wc[at(WRITE, ui, 0)]! + (k - 1) * wc[at(WRITE, ui, 1)]!);
+        loopC += count * this.loopCycles;
+        readA += count * k;
+        writeA += count * k;
+      }
+      single = 0;
     }
-    // Tail bytes, or the whole copy when the buffers are mutually misaligned.
-    c += bytes * (ss.costs[READ * 6 + W8 * 2]! + ds.costs[WRITE * 6 + W8 * 2]! + this.loopCycles);
+    if (single > 0) {
+      const elems = single / u;
+      readC += elems * rc[at(READ, ui, 0)]!;
+      writeC += elems * wc[at(WRITE, ui, 0)]!;
+      loopC += elems * this.loopCycles;
+      readA += elems;
+      writeA += elems;
+    }
+    const c = readC + writeC + loopC;
     this.cycles += c;
     this.copyCycles += c;
     this.copyBytes += n;
-    ds.cycles += c;
-    ds.accesses += Math.ceil(n / wb) * 2;
+    // Loop overhead is memory-bound copy time; book it with the writes' region.
+    ss.cycles += readC;
+    ss.accesses += readA;
+    ds.cycles += writeC + loopC;
+    ds.accesses += writeA;
     this.lastEnd = -1;
   }
 
@@ -285,9 +344,19 @@ export class MemoryBus {
     s.u8[a - s.base] = v;
   }
 
+  poke16(a: number, v: number): void {
+    const s = this.span(a, 2);
+    s.dv.setUint16(a - s.base, v & 0xffff, this.littleEndian);
+  }
+
   poke32(a: number, v: number): void {
     const s = this.span(a, 4);
     s.dv.setUint32(a - s.base, v >>> 0, this.littleEndian);
+  }
+
+  pokePtr(a: number, v: number): void {
+    if (this.pointerBytes === 4) this.poke32(a, v);
+    else this.poke16(a, v);
   }
 
   /** A live, uncounted view of n bytes at a (the application's own loads and stores). */
@@ -323,13 +392,13 @@ export class MemoryBus {
     if (a >= c.base && a + w <= c.end) return c;
     for (const s of this.spans) {
       if (a >= s.base && a < s.end) {
-        if (a + w > s.end) throw new BusFault('out-of-region', a, Math.min(w, 4), s.region, `crosses the end of heap at ${hex(s.end)}`);
+        if (a + w > s.end) throw new BusFault('out-of-region', a, Math.min(w, 4), s.region, `crosses the end of heap "${s.region}" at ${hex(s.end)}`);
         this.cur = s;
         return s;
       }
     }
     const reg = this.device.regions.find((r) => a >= r.base && a < r.base + r.size);
-    throw new BusFault(reg ? 'outside-heap' : 'unmapped', a, Math.min(w, 4), reg?.name);
+    throw new BusFault(reg ? 'outside-heap' : 'unmapped', a, Math.min(w, 4), reg?.name, reg ? 'no heap covers this address' : 'no region covers this address');
   }
 
   private charge(s: Span, dir: number, wi: number, a: number, w: number): void {
@@ -345,9 +414,8 @@ export class MemoryBus {
     this.lastDir = dir;
   }
 
-  private unalignedRead(a: number, w: number): number {
-    const s = this.span(a, w);
-    if (!this.splitUnaligned) throw new BusFault('misaligned', a, w, s.region);
+  private unalignedRead(s: Span, a: number, w: number): number {
+    if (!this.splitUnaligned) throw new BusFault('misaligned', a, w, s.region, `needs ${Math.min(w, (w === 2 ? this.mask16 : this.mask32) + 1)}-byte alignment`);
     let v = 0;
     for (let i = 0; i < w; i++) {
       const b = this.read8(a + i);
@@ -356,9 +424,8 @@ export class MemoryBus {
     return v;
   }
 
-  private unalignedWrite(a: number, w: number, v: number): void {
-    const s = this.span(a, w);
-    if (!this.splitUnaligned) throw new BusFault('misaligned', a, w, s.region);
+  private unalignedWrite(s: Span, a: number, w: number, v: number): void {
+    if (!this.splitUnaligned) throw new BusFault('misaligned', a, w, s.region, `needs ${Math.min(w, (w === 2 ? this.mask16 : this.mask32) + 1)}-byte alignment`);
     v >>>= 0;
     for (let i = 0; i < w; i++) {
       const shift = this.littleEndian ? 8 * i : 8 * (w - 1 - i);
