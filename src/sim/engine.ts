@@ -15,7 +15,7 @@
  */
 import { BusFault, MemoryBus } from '../bus';
 import { heapSpans, HeapSpan } from '../device';
-import { AllocatorUsageError, createAllocator, getFactory, resolveParams } from '../alloc';
+import { AllocatorUsageError, getFactory, resolveParams } from '../alloc';
 import type { Allocator, CompactResult, Params } from '../alloc';
 import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, PackedTrace } from '../trace/types';
 import { CycleHistogram, WalkMetrics, WALK_BLOCKS_PER_OP } from '../metrics';
@@ -173,7 +173,7 @@ export class Replayer implements RunView {
     this.observer = observer;
     this.facts = traceFacts(trace);
     const dev = cfg.device;
-    const f = getFactory(cfg.allocator);
+    const f = cfg.factory ?? getFactory(cfg.allocator);
     this.params = resolveParams(f, dev.allocators?.[cfg.allocator], cfg.params);
     const all = heapSpans(dev, cfg.heapSize, cfg.whatIf ?? false);
     this.multiHeap = f.multiHeap;
@@ -181,7 +181,7 @@ export class Replayer implements RunView {
     this.heapSize = this.heaps.reduce((s, h) => s + h.size, 0);
     this.alignment = dev.alignment;
     this.bus = new MemoryBus(dev, this.heaps);
-    this.allocator = createAllocator(cfg.allocator, this.bus, this.heaps, dev.alignment, this.params);
+    this.allocator = f.create({ bus: this.bus, heaps: this.heaps, alignment: dev.alignment, params: this.params });
     this.fixedMeta = this.allocator.fixedMetadataBytes();
 
     const ops = this.facts.ops;

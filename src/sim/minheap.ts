@@ -44,7 +44,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const first = spans[0]!;
   const region = dev.regions.find((r) => r.name === first.region)!;
   const deviceLimit = region.base + region.size - first.base;
-  const f = getFactory(cfg.allocator);
+  const f = cfg.factory ?? getFactory(cfg.allocator);
   const otherHeapsBytes = f.multiHeap ? spans.slice(1).reduce((s, h) => s + h.size, 0) : 0;
 
   let runs = 0;

@@ -3,7 +3,7 @@
  * `min-heap` JSON). Key names of RunResult and MinHeapResult are a versioned contract
  * (`schema: 1`): add keys freely, rename none.
  */
-import type { Allocator, CompactResult, Params } from '../alloc';
+import type { Allocator, AllocatorFactory, CompactResult, Params } from '../alloc';
 import type { DeviceProfile, HeapSpan } from '../device';
 
 export type OomPolicy = 'fail' | 'compact' | 'abort';
@@ -11,6 +11,8 @@ export type OomPolicy = 'fail' | 'compact' | 'abort';
 export interface RunConfig {
   device: DeviceProfile;
   allocator: string;
+  /** An allocator outside the registry (tests, experiments); `allocator` is then only its name. */
+  factory?: AllocatorFactory;
   /** Allocator parameters from flags; merged with the device profile and defaults by resolveParams. */
   params?: Params;
   /** Overrides the size of the device's first heap (bytes). */
