@@ -1,0 +1,643 @@
+/**
+ * tlsf: Two-Level Segregated Fit.
+ *
+ * How it works. Followed: M. Masmano, I. Ripoll, A. Crespo, J. Real, "TLSF: a new dynamic
+ * memory allocator for real-time systems" (ECRTS 2004), and the shape of Matthew Conte's
+ * tlsf 3.x (github.com/mattconte/tlsf), whose constants this model uses on a 32-bit device.
+ * Our own code; nothing is copied.
+ *
+ * Free blocks sit in FL_COUNT × SL_COUNT segregated lists. The first level is the power of two
+ * of the size (fls), the second level splits each power-of-two range into SL_COUNT = 32 equal
+ * lists (SL_INDEX_COUNT_LOG2 = 5). Sizes below SMALL_BLOCK_SIZE = 2^FL_INDEX_SHIFT (128 bytes on
+ * 32-bit: FL_INDEX_SHIFT = SL_LOG2 + ALIGN_LOG2 = 5 + 2) share first-level list 0, split
+ * linearly. A one-word first-level bitmap and one second-level bitmap word per first level say
+ * which lists are non-empty, so finding a list costs two bit scans, never a walk.
+ *
+ * malloc rounds the request up to the next list boundary ("good fit": every block of the list
+ * found is then big enough), finds the first non-empty list at or above it with the bitmaps
+ * (ffs on the masked second-level word, else ffs on the masked first-level word and then on
+ * that level's word), unlinks the list head, and splits off the tail if it can hold a minimum
+ * block. free coalesces immediately with both physical neighbours via boundary tags and puts the
+ * result on its list. Every operation is O(1): a bounded number of memory accesses and bit
+ * scans, independent of how many blocks the heap holds. That is TLSF's point and the benchmark
+ * shows it (bench/alloc-cycles.md).
+ *
+ * Block layout (P = pointer bytes; offsets from the block pointer b):
+ *   b+0    prev_phys  pointer to the previous block; valid only while that block is free,
+ *                     and stored in the last P bytes of the previous block's payload
+ *   b+P    size       payload bytes | bit0 this block free | bit1 previous block free
+ *   b+2P   next_free  } only in free blocks (the payload of a used block starts at b+2P)
+ *   b+3P   prev_free  }
+ * So a used block costs exactly one size word (4 bytes on 32-bit) of overhead. The minimum
+ * block is 3P payload bytes (the two free links plus the next block's prev_phys).
+ *
+ * Alignment: Conte's 32-bit build aligns payloads to 4. Where the device asks for more (nds: 8)
+ * this model keeps the 4-byte header and makes every payload size ≡ A−P (mod A) (12, 20, 28...
+ * on nds), so header + payload is a multiple of A and every payload stays A-aligned. Sizes are
+ * also multiples of 4 (the two flag bits); a device with P = 2 and alignment 4 cannot satisfy
+ * both and is refused.
+ *
+ * The control structure (Conte's control_t) is the first thing in the heap: block_null (the
+ * empty-list sentinel, 4P bytes), fl_bitmap (4), sl_bitmap[FL_COUNT] (4 each) and
+ * blocks[FL_COUNT][SL_COUNT] list heads (P each). With FL_INDEX_MAX = 30 on 32-bit that is
+ * 16 + 4 + 24·4 + 24·32·4 = 3188 bytes. Then one pool: its first block's size word, the blocks,
+ * and a zero-size used sentinel block (pool overhead 2P). Everything is reached through the bus.
+ *
+ * Costs. fls/ffs are charged as the device computes them (see bitScanCost): one CLZ/NSAU
+ * instruction plus a subtract where the CPU has it, Conte's generic binary-search fallback
+ * (~20 cycles on a 32-bit core, ~4× that on an 8-bit one) where it does not. malloc(0) is served
+ * as malloc(1) (Conte returns NULL; the engine treats 0 as "no block"). realloc follows
+ * tlsf_realloc: shrink or grow in place into a free next block, else malloc + copy + free.
+ */
+import type { MemoryBus } from '../bus';
+import type { DeviceProfile } from '../device';
+import { SimError } from '../errors';
+import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+
+// ---- bit scans as the device computes them ---------------------------------------------------
+
+export interface BitScanCost {
+  /** Cycles for fls (index of the highest set bit). */
+  fls: number;
+  /** Cycles for ffs (index of the lowest set bit). */
+  ffs: number;
+  /** How: "clz" (hardware count-leading-zeros), "nsau" (Xtensa), or "software". */
+  how: string;
+}
+
+/**
+ * Bit-scan costs per CPU, from the profile's cpu.name (estimates; sources in the comments):
+ * - ARMv5TE and later (ARM946E-S of the nds, ARM9E, ARM11, Cortex-M3/M4/M7, Cortex-A) have CLZ,
+ *   1 cycle: fls = CLZ + RSB (2), ffs = RSB + AND + CLZ + RSB (4).
+ * - Xtensa LX106 (ESP8266: XCHAL_HAVE_NSA = 1 in its core-isa.h) and LX6/LX7 (ESP32) have NSAU:
+ *   same counts as CLZ.
+ * - ARMv4T (ARM7TDMI of the gba), Cortex-M0/M0+ (ARMv6-M), the 68000 and AVR have no bit-scan
+ *   instruction: Conte's generic fls is a 5-step binary search (compare, branch, shift, add:
+ *   ~4 cycles a step) = 20 + 2 cycles, ffs = fls(x & −x) + 3. On 8-bit AVR every 32-bit step is
+ *   four byte operations: ×4. On the 68000, shifts cost 6 + 2n cycles: ~2.5× a RISC step.
+ * Unknown CPUs are assumed to have no bit-scan instruction (the conservative choice).
+ */
+export function bitScanCost(dev: DeviceProfile): BitScanCost {
+  const n = (dev.cpu.name ?? '').toLowerCase();
+  if (/arm9|arm946|arm926|arm11|armv[5-8]|cortex-m[3-7]|cortex-m33|cortex-a|cortex-r/.test(n)) return { fls: 2, ffs: 4, how: 'clz' };
+  if (/xtensa|lx106|lx6|lx7|esp/.test(n)) return { fls: 2, ffs: 4, how: 'nsau' };
+  if (/avr|atmega|attiny/.test(n) || dev.cpu.wordBytes === 1) return { fls: 88, ffs: 100, how: 'software (8-bit)' };
+  if (/68000|68k|m68|dragonball|68328/.test(n)) return { fls: 55, ffs: 63, how: 'software (68000)' };
+  return { fls: 22, ffs: 25, how: 'software' };
+}
+
+// ---- the allocator ---------------------------------------------------------------------------
+
+const FREE_BIT = 1;
+const PREV_FREE_BIT = 2;
+
+const fls32 = (x: number): number => 31 - Math.clz32(x);
+const ffs32 = (x: number): number => 31 - Math.clz32(x & -x);
+
+export class Tlsf implements Allocator {
+  readonly name = 'tlsf';
+  readonly moving = false;
+
+  private readonly bus: MemoryBus;
+  private readonly P: number;
+  /** Payload sizes are ≡ R (mod M). */
+  private readonly M: number;
+  private readonly R: number;
+  readonly slLog2: number;
+  readonly slCount: number;
+  readonly flIndexMax: number;
+  readonly flShift: number;
+  readonly flCount: number;
+  readonly smallBlockSize: number;
+  readonly minBlockSize: number;
+  readonly maxBlockSize: number;
+  private readonly flsCost: number;
+  private readonly ffsCost: number;
+
+  // Addresses of the control structure fields (in the heap).
+  private readonly heapBase: number;
+  private readonly heapEnd: number;
+  readonly control: number;
+  readonly controlBytes: number;
+  private readonly flBitmap: number;
+  private readonly slBitmap: number;
+  private readonly heads: number;
+  /** Block pointer of the first block of the pool (its prev_phys word lies before the pool). */
+  private readonly firstBlock: number;
+  readonly poolBytes: number;
+  private readonly sentinel: number;
+
+  // Observer-side tallies (not used by the algorithm: no cycles, no simulated bytes).
+  private freeSum = 0;
+  private usedSum = 0;
+
+  constructor(ctx: AllocatorContext) {
+    const bus = ctx.bus;
+    this.bus = bus;
+    const P = bus.pointerBytes;
+    this.P = P;
+    const A = Math.max(ctx.alignment, P);
+    this.M = Math.max(4, A);
+    this.R = A > P ? (this.M - (P % this.M)) % this.M : 0;
+    if (this.R % 4 !== 0)
+      throw new SimError('ALLOCATOR_PARAM', `tlsf: alignment ${ctx.alignment} with ${P}-byte pointers leaves no room for the two flag bits`);
+    this.slLog2 = Number(ctx.params.slLog2);
+    this.flIndexMax = Number(ctx.params.flIndexMax) || (P === 4 ? 30 : 15);
+    if (!(this.slLog2 >= 1 && this.slLog2 <= 5)) throw new SimError('ALLOCATOR_PARAM', `tlsf: slLog2 must be 1..5, got ${this.slLog2}`);
+    const alignLog2 = Math.log2(Math.max(4, P));
+    this.slCount = 1 << this.slLog2;
+    this.flShift = this.slLog2 + alignLog2;
+    this.flCount = this.flIndexMax - this.flShift + 1;
+    if (!(this.flCount >= 1 && this.flIndexMax <= 31))
+      throw new SimError('ALLOCATOR_PARAM', `tlsf: flIndexMax ${this.flIndexMax} must be in ${this.flShift}..31`);
+    this.smallBlockSize = 1 << this.flShift;
+    this.maxBlockSize = 2 ** this.flIndexMax;
+    this.minBlockSize = this.roundSize(3 * P);
+    const dev = bus.device;
+    const bsc = bitScanCost(dev);
+    this.flsCost = bsc.fls;
+    this.ffsCost = bsc.ffs;
+
+    const h = ctx.heaps[0]!;
+    this.heapBase = h.base;
+    this.heapEnd = h.base + h.size;
+    this.control = h.base;
+    this.flBitmap = this.control + 4 * P;
+    this.slBitmap = this.flBitmap + 4;
+    this.heads = this.slBitmap + 4 * this.flCount;
+    this.controlBytes = 4 * P + 4 + 4 * this.flCount + this.flCount * this.slCount * P;
+    const ctrlEnd = this.control + this.controlBytes;
+    // Pool: first block's size word at `mem`, payload at mem + P (A-aligned).
+    const mem = Math.ceil((ctrlEnd + P) / A) * A - P;
+    this.firstBlock = mem - P;
+    const room = this.heapEnd - mem - P; // bytes for size word + payloads + sentinel size word, less one P
+    let pool = Math.floor(room / A) * A - P;
+    if (pool >= this.maxBlockSize) pool = this.roundDown(this.maxBlockSize - 1);
+    pool = this.roundDown(pool);
+    if (pool < this.minBlockSize)
+      throw new SimError(
+        'HEAP_TOO_SMALL',
+        `tlsf needs ${this.controlBytes} bytes of control structure plus a pool of at least ${this.minBlockSize + 2 * P} bytes; the heap has ${h.size}`,
+      );
+    this.poolBytes = pool;
+    this.sentinel = this.firstBlock + P + pool;
+
+    // tlsf_create: every list head and the sentinel's links point at block_null; bitmaps clear.
+    // Initialisation is not charged (the engine measures operations, not setup).
+    const nb = this.control;
+    this.pokePtr(nb + 2 * P, nb);
+    this.pokePtr(nb + 3 * P, nb);
+    for (let i = 0; i < this.flCount; i++) bus.poke32(this.slBitmap + 4 * i, 0);
+    bus.poke32(this.flBitmap, 0);
+    for (let i = 0; i < this.flCount * this.slCount; i++) this.pokePtr(this.heads + i * P, nb);
+    // tlsf_add_pool: one free block over the pool, then the zero-size used sentinel.
+    this.pokePtr(this.firstBlock + P, pool | FREE_BIT);
+    this.pokePtr(this.sentinel, this.firstBlock);
+    this.pokePtr(this.sentinel + P, 0 | PREV_FREE_BIT);
+    this.insertFree(this.firstBlock, pool, true);
+  }
+
+  // ---- size arithmetic --------------------------------------------------------------------
+
+  /** Smallest legal payload size ≥ x. */
+  private roundSize(x: number): number {
+    if (x <= this.R) return this.R;
+    return Math.ceil((x - this.R) / this.M) * this.M + this.R;
+  }
+
+  private roundDown(x: number): number {
+    return Math.floor((x - this.R) / this.M) * this.M + this.R;
+  }
+
+  /** adjust_request_size: the block payload size for a request, or 0 when too large. */
+  private adjust(req: number): number {
+    const s = Math.max(this.roundSize(Math.max(1, req)), this.minBlockSize);
+    return s >= this.maxBlockSize ? 0 : s;
+  }
+
+  /** List index (fl * SL_COUNT + sl) of a size, as mapping_insert computes it. */
+  private listIndex(size: number): number {
+    if (size < this.smallBlockSize) return Math.floor(size / (this.smallBlockSize / this.slCount));
+    const f = fls32(size);
+    const sl = (size >>> (f - this.slLog2)) ^ this.slCount;
+    return (f - (this.flShift - 1)) * this.slCount + sl;
+  }
+
+  /** mapping_search: round up to the next list boundary, then map. */
+  private searchIndex(size: number): number {
+    if (size >= this.smallBlockSize) size += (1 << (fls32(size) - this.slLog2)) - 1;
+    return this.listIndex(size);
+  }
+
+  // ---- memory helpers ---------------------------------------------------------------------
+
+  private pokePtr(a: number, v: number): void {
+    if (this.P === 4) this.bus.poke32(a, v);
+    else {
+      this.bus.poke8(a, v & 0xff); // init only (never on a 16-bit-write region: P = 2 is AVR)
+      this.bus.poke8(a + 1, (v >>> 8) & 0xff);
+    }
+  }
+
+  private sizeOf(b: number): number {
+    return this.bus.readPtr(b + this.P) & ~3;
+  }
+
+  // ---- free lists (all charged) -----------------------------------------------------------
+
+  private chargeMapping(size: number): number {
+    if (size < this.smallBlockSize) this.bus.work(2);
+    else this.bus.work(this.flsCost + 3);
+    return this.listIndex(size);
+  }
+
+  /** insert_free_block. */
+  private insertFree(b: number, size: number, uncharged = false): void {
+    const bus = this.bus;
+    const P = this.P;
+    const idx = uncharged ? this.listIndex(size) : this.chargeMapping(size);
+    const fl = (idx / this.slCount) | 0;
+    const sl = idx - fl * this.slCount;
+    const headAddr = this.heads + idx * P;
+    if (uncharged) {
+      this.pokePtr(b + 2 * P, this.control);
+      this.pokePtr(b + 3 * P, this.control);
+      this.pokePtr(headAddr, b);
+      this.bus.poke32(this.flBitmap, (this.bus.peek32(this.flBitmap) | (1 << fl)) >>> 0);
+      this.bus.poke32(this.slBitmap + 4 * fl, (this.bus.peek32(this.slBitmap + 4 * fl) | (1 << sl)) >>> 0);
+      this.freeSum += size;
+      return;
+    }
+    const cur = bus.readPtr(headAddr);
+    bus.writePtr(b + 2 * P, cur);
+    bus.writePtr(b + 3 * P, this.control);
+    bus.writePtr(cur + 3 * P, b);
+    bus.writePtr(headAddr, b);
+    bus.write32(this.flBitmap, (bus.read32(this.flBitmap) | (1 << fl)) >>> 0);
+    const sa = this.slBitmap + 4 * fl;
+    bus.write32(sa, (bus.read32(sa) | (1 << sl)) >>> 0);
+    bus.work(4);
+    this.freeSum += size;
+  }
+
+  /** remove_free_block (b is in list idx). */
+  private removeFree(b: number, size: number, idx: number): void {
+    const bus = this.bus;
+    const P = this.P;
+    const prev = bus.readPtr(b + 3 * P);
+    const next = bus.readPtr(b + 2 * P);
+    bus.writePtr(next + 3 * P, prev);
+    bus.writePtr(prev + 2 * P, next);
+    const headAddr = this.heads + idx * P;
+    bus.work(2);
+    if (bus.readPtr(headAddr) === b) {
+      bus.writePtr(headAddr, next);
+      bus.work(1);
+      if (next === this.control) {
+        const fl = (idx / this.slCount) | 0;
+        const sl = idx - fl * this.slCount;
+        const sa = this.slBitmap + 4 * fl;
+        const m = (bus.read32(sa) & ~(1 << sl)) >>> 0;
+        bus.write32(sa, m);
+        bus.work(2);
+        if (m === 0) bus.write32(this.flBitmap, (bus.read32(this.flBitmap) & ~(1 << fl)) >>> 0);
+      }
+    }
+    this.freeSum -= size;
+  }
+
+  /** block_remove: remove a free block found by address (its list from its size). */
+  private unlinkBlock(b: number, size: number): void {
+    this.removeFree(b, size, this.chargeMapping(size));
+  }
+
+  /** search_suitable_block: list index of the first non-empty list ≥ idx, or -1. */
+  private findList(idx: number): number {
+    const bus = this.bus;
+    let fl = (idx / this.slCount) | 0;
+    const sl = idx - fl * this.slCount;
+    if (fl >= this.flCount) {
+      bus.work(2);
+      return -1;
+    }
+    let slMap = (bus.read32(this.slBitmap + 4 * fl) & (~0 << sl)) >>> 0;
+    bus.work(3);
+    if (slMap === 0) {
+      const flMap = fl + 1 >= 32 ? 0 : (bus.read32(this.flBitmap) & (~0 << (fl + 1))) >>> 0;
+      bus.work(3);
+      if (flMap === 0) return -1;
+      fl = ffs32(flMap);
+      bus.work(this.ffsCost);
+      slMap = bus.read32(this.slBitmap + 4 * fl);
+    }
+    bus.work(this.ffsCost + 2);
+    return fl * this.slCount + ffs32(slMap);
+  }
+
+  // ---- block operations -------------------------------------------------------------------
+
+  /** block_next of a block of payload size `size`. */
+  private nextOf(b: number, size: number): number {
+    return b + this.P + size;
+  }
+
+  /** Mark used and clear the next block's prev-free bit (block_mark_as_used). */
+  private markUsed(b: number, size: number): void {
+    const bus = this.bus;
+    const P = this.P;
+    const n = this.nextOf(b, size);
+    bus.writePtr(n + P, bus.readPtr(n + P) & ~PREV_FREE_BIT);
+    bus.writePtr(b + P, bus.readPtr(b + P) & ~FREE_BIT);
+    bus.work(3);
+  }
+
+  /**
+   * Split a (free or used, off-list) block to payload `size` when the rest can hold a minimum
+   * block; the rest becomes free and goes on its list (merged with a free next block when
+   * `mergeNext`). Returns the block's final size.
+   */
+  private trim(b: number, bsize: number, size: number, prevFreeBit: number, mergeNext: boolean): number {
+    const bus = this.bus;
+    const P = this.P;
+    bus.work(2);
+    if (bsize < size + P + this.minBlockSize) return bsize;
+    const rem = b + P + size;
+    let remSize = bsize - size - P;
+    bus.writePtr(b + P, size | prevFreeBit); // block keeps its flags (used now, caller fixed)
+    // block_trim_free links remaining.prev_phys = block (the block is still free there); on the
+    // used path (block_trim_used) that word is the tail of the live payload and stays untouched.
+    if (!mergeNext) bus.writePtr(rem, b);
+    let n = this.nextOf(rem, remSize);
+    if (mergeNext) {
+      const nv = bus.readPtr(n + P);
+      bus.work(1);
+      if (nv & FREE_BIT) {
+        const ns = nv & ~3;
+        this.unlinkBlock(n, ns);
+        remSize += ns + P;
+        n = this.nextOf(rem, remSize);
+        bus.work(2);
+      }
+    }
+    bus.writePtr(rem + P, remSize | FREE_BIT); // prev (block) is used
+    bus.writePtr(n, rem);
+    bus.writePtr(n + P, bus.readPtr(n + P) | PREV_FREE_BIT);
+    bus.work(4);
+    this.insertFree(rem, remSize);
+    return size;
+  }
+
+  // ---- public operations ------------------------------------------------------------------
+
+  alloc(req: number): number {
+    const bus = this.bus;
+    const P = this.P;
+    bus.work(4);
+    const size = this.adjust(req);
+    if (size === 0) return 0;
+    if (size >= this.smallBlockSize) bus.work(this.flsCost + 3);
+    const idx = this.findList(this.searchIndex(size));
+    bus.work(2);
+    if (idx < 0) return 0;
+    const b = bus.readPtr(this.heads + idx * P);
+    const sv = bus.readPtr(b + P);
+    const bsize = sv & ~3;
+    this.removeFree(b, bsize, idx);
+    const fin = this.trim(b, bsize, size, sv & PREV_FREE_BIT, false);
+    this.markUsed(b, fin);
+    this.usedSum += fin;
+    return b + 2 * P;
+  }
+
+  free(h: number): void {
+    if (h === 0) return;
+    const bus = this.bus;
+    const P = this.P;
+    let b = h - 2 * P;
+    const sv = bus.readPtr(b + P);
+    let size = sv & ~3;
+    this.usedSum -= size;
+    bus.work(3);
+    // merge_prev
+    if (sv & PREV_FREE_BIT) {
+      const prev = bus.readPtr(b);
+      const ps = this.sizeOf(prev);
+      this.unlinkBlock(prev, ps);
+      size += ps + P;
+      b = prev;
+      bus.work(3);
+    }
+    // merge_next
+    let n = this.nextOf(b, size);
+    const nv = bus.readPtr(n + P);
+    bus.work(2);
+    if (nv & FREE_BIT) {
+      const ns = nv & ~3;
+      this.unlinkBlock(n, ns);
+      size += ns + P;
+      n = this.nextOf(b, size);
+      bus.work(3);
+    }
+    // mark free (the previous physical block is used: adjacent frees are always merged)
+    bus.writePtr(b + P, size | FREE_BIT);
+    bus.writePtr(n, b);
+    bus.writePtr(n + P, bus.readPtr(n + P) | PREV_FREE_BIT);
+    bus.work(3);
+    this.insertFree(b, size);
+  }
+
+  realloc(h: number, req: number): number {
+    if (h === 0) return this.alloc(req);
+    const bus = this.bus;
+    const P = this.P;
+    const b = h - 2 * P;
+    const sv = bus.readPtr(b + P);
+    const cur = sv & ~3;
+    const n = this.nextOf(b, cur);
+    const nv = bus.readPtr(n + P);
+    const nfree = (nv & FREE_BIT) !== 0;
+    const combined = cur + (nv & ~3) + P;
+    const size = this.adjust(req);
+    bus.work(8);
+    if (size === 0) return 0;
+    if (size > cur && (!nfree || size > combined)) {
+      const p = this.alloc(req);
+      if (p === 0) return 0;
+      bus.copy(p, h, Math.min(cur, size));
+      this.free(h);
+      return p;
+    }
+    let bsize = cur;
+    if (size > cur) {
+      // block_merge_next + block_mark_as_used
+      this.unlinkBlock(n, nv & ~3);
+      bsize = combined;
+      bus.writePtr(b + P, bsize | (sv & PREV_FREE_BIT));
+      const nn = this.nextOf(b, bsize);
+      bus.writePtr(nn + P, bus.readPtr(nn + P) & ~PREV_FREE_BIT);
+      bus.work(4);
+    }
+    // block_trim_used
+    const fin = this.trim(b, bsize, size, sv & PREV_FREE_BIT, true);
+    this.usedSum += fin - cur;
+    return h;
+  }
+
+  lock(h: number): number {
+    return h;
+  }
+
+  unlock(_h: number): void {}
+
+  // ---- observers (uncounted) --------------------------------------------------------------
+
+  usableSize(h: number): number {
+    return this.bus.peekPtr(h - this.P) & ~3;
+  }
+
+  addressOf(h: number): number {
+    return h;
+  }
+
+  freeBytes(): number {
+    return this.freeSum;
+  }
+
+  largestAllocatable(): number {
+    const bus = this.bus;
+    const flMap = bus.peek32(this.flBitmap);
+    if (flMap === 0) return 0;
+    const fl = fls32(flMap);
+    const sl = fls32(bus.peek32(this.slBitmap + 4 * fl));
+    const top = fl * this.slCount + sl;
+    // Largest request whose search index is ≤ the highest non-empty list (monotone: bisect).
+    let lo = 0;
+    let hi = Math.min(this.maxBlockSize, this.poolBytes + 1);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const s = this.adjust(mid);
+      if (s !== 0 && this.searchIndex(s) <= top) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  metadataBytes(): number {
+    return this.heapEnd - this.heapBase - this.freeSum - this.usedSum;
+  }
+
+  fixedMetadataBytes(): number {
+    // control structure + alignment gap + first block's size word + sentinel + unusable tail
+    return this.heapEnd - this.heapBase - this.poolBytes;
+  }
+
+  blockFootprint(size: number): number {
+    const s = this.adjust(size);
+    return (s === 0 ? this.roundSize(size) : s) + this.P;
+  }
+
+  walk(visit: (b: BlockInfo) => void): void {
+    const P = this.P;
+    const bus = this.bus;
+    const meta = (addr: number, size: number) =>
+      size > 0 && visit({ addr, size, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false });
+    meta(this.heapBase, this.firstBlock + P - this.heapBase);
+    let b = this.firstBlock;
+    for (let guard = 0; b < this.sentinel && guard < 1e7; guard++) {
+      const v = bus.peekPtr(b + P);
+      const s = v & ~3;
+      if (v & FREE_BIT) visit({ addr: b + P, size: s + P, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
+      else visit({ addr: b + P, size: s + P, state: 'used', handle: b + 2 * P, payload: b + 2 * P, usable: s, locked: false });
+      if (s === 0) break;
+      b += s + P;
+    }
+    meta(this.sentinel + P, this.heapEnd - this.sentinel - P);
+  }
+
+  check(): string[] {
+    const v: string[] = [];
+    const bus = this.bus;
+    const P = this.P;
+    const hx = (a: number) => '0x' + a.toString(16);
+    // Physical walk.
+    let b = this.firstBlock;
+    let prevFree = false;
+    let prevB = 0;
+    let freeCount = 0;
+    let freeSum = 0;
+    let usedSum = 0;
+    const freeSet = new Set<number>();
+    while (b < this.sentinel) {
+      const w = bus.peekPtr(b + P);
+      const s = w & ~3;
+      const isFree = (w & FREE_BIT) !== 0;
+      if (((w & PREV_FREE_BIT) !== 0) !== prevFree) v.push(`block ${hx(b)}: prev-free bit ${(w & PREV_FREE_BIT) !== 0} but previous block free=${prevFree}`);
+      if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hx(b)}: bad size ${s}`);
+      if (b + P + s > this.sentinel) {
+        v.push(`block ${hx(b)}: size ${s} runs past the pool end`);
+        return v;
+      }
+      if (prevFree && bus.peekPtr(b) !== prevB) v.push(`block ${hx(b)}: prev_phys ${hx(bus.peekPtr(b))} != ${hx(prevB)}`);
+      if (isFree) {
+        if (prevFree) v.push(`block ${hx(b)}: two adjacent free blocks (not coalesced)`);
+        freeCount++;
+        freeSum += s;
+        freeSet.add(b);
+      } else usedSum += s;
+      prevFree = isFree;
+      prevB = b;
+      if (s === 0) break;
+      b += s + P;
+    }
+    if (b !== this.sentinel) v.push(`physical walk ended at ${hx(b)}, sentinel is ${hx(this.sentinel)}`);
+    const sw = bus.peekPtr(this.sentinel + P);
+    if ((sw & ~3) !== 0 || (sw & FREE_BIT) !== 0) v.push(`sentinel damaged (${hx(sw)})`);
+    if (((sw & PREV_FREE_BIT) !== 0) !== prevFree) v.push('sentinel prev-free bit wrong');
+    if (freeSum !== this.freeSum) v.push(`free bytes ${freeSum} != tally ${this.freeSum}`);
+    if (usedSum !== this.usedSum) v.push(`used bytes ${usedSum} != tally ${this.usedSum}`);
+    // Lists and bitmaps.
+    const flMap = bus.peek32(this.flBitmap);
+    let listed = 0;
+    for (let fl = 0; fl < this.flCount; fl++) {
+      const slMap = bus.peek32(this.slBitmap + 4 * fl);
+      if (((flMap >>> fl) & 1) !== (slMap !== 0 ? 1 : 0)) v.push(`fl_bitmap bit ${fl} disagrees with sl_bitmap[${fl}]`);
+      for (let sl = 0; sl < this.slCount; sl++) {
+        const idx = fl * this.slCount + sl;
+        let c = bus.peekPtr(this.heads + idx * P);
+        const bit = (slMap >>> sl) & 1;
+        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hx(c)}`);
+        let prev = this.control;
+        let n = 0;
+        while (c !== this.control) {
+          if (!freeSet.has(c)) {
+            v.push(`list (${fl},${sl}) holds ${hx(c)}, which is not a free block`);
+            break;
+          }
+          if (bus.peekPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hx(c)}.prev_free wrong`);
+          if (this.listIndex(bus.peekPtr(c + P) & ~3) !== idx) v.push(`block ${hx(c)} in wrong list (${fl},${sl})`);
+          prev = c;
+          c = bus.peekPtr(c + 2 * P);
+          if (++n > freeCount) {
+            v.push(`list (${fl},${sl}) has a cycle`);
+            break;
+          }
+        }
+        listed += n;
+      }
+    }
+    if (listed !== freeCount) v.push(`${listed} blocks on lists, ${freeCount} free blocks in the heap`);
+    return v;
+  }
+}
+
+export const tlsfFactory: AllocatorFactory = {
+  name: 'tlsf',
+  summary: 'Two-level segregated fit (Masmano et al.; Conte tlsf 3.x layout): O(1) bitmap search, good-fit rounding, 4-byte header',
+  moving: false,
+  multiHeap: false,
+  params: [
+    { name: 'slLog2', description: 'log2 of the second-level list count (SL_INDEX_COUNT_LOG2)', default: 5 },
+    { name: 'flIndexMax', description: 'log2 of the largest block (FL_INDEX_MAX); 0 = 30 on 32-bit, 15 on 16-bit', default: 0 },
+  ],
+  create: (ctx) => new Tlsf(ctx),
+};
