@@ -63,6 +63,9 @@ export const heapSchema = z
 export const deviceSchema = z
   .object({
     name: z.string().min(1),
+    /** One line for `rmalloc-sim devices` (what hardware, what OS). */
+    summary: z.string().min(1).max(80).optional(),
+    /** What hardware, what OS, the sources of the numbers; estimates marked as estimates. */
     description: z.string().min(1),
     cpu: z
       .object({
