@@ -8,11 +8,20 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 
 // commands: one import per command file (keep this comment; add lines below it)
+import { compareCommand, defaultCommand } from './cli/compare';
+import { runCommand } from './cli/run';
+import { minHeapCommand } from './cli/min-heap';
+import { devicesCommand } from './cli/devices';
 import { recordCommand } from './cli/record';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   // command list (keep this comment; add lines below it)
+  defaultCommand,
+  compareCommand,
+  runCommand,
+  minHeapCommand,
+  devicesCommand,
   recordCommand,
 ];
 
