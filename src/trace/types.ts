@@ -30,6 +30,8 @@ export interface SkipCount {
   reason: string;
   count: number;
   firstLine: number;
+  /** True for legal events without a native op (free(NULL), a failed malloc): never errors. */
+  benign?: boolean;
 }
 
 export interface TraceInfo {
@@ -64,8 +66,12 @@ export interface ReadOptions {
 /** Where a reader or importer sends ops (native semantics; ids already mapped). */
 export interface OpSink {
   op(kind: OpKind, id: number, arg: number, line: number): void;
-  /** A recoverable problem: the event is dropped and counted under `reason`. */
-  skip(reason: string, line: number): void;
+  /**
+   * A recoverable problem: the event is dropped and counted under `reason`. With
+   * `ReadOptions.strict` it becomes SimError('TRACE_SEMANTIC') unless `benign` is true
+   * (legal events that have no native op, such as free(NULL) or a failed malloc).
+   */
+  skip(reason: string, line: number, benign?: boolean): void;
   /** A header comment to keep (without '#'). */
   comment(text: string): void;
 }

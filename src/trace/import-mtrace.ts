@@ -1,0 +1,142 @@
+/**
+ * glibc `mtrace()` logs (MALLOC_TRACE=file). Lines, each optionally prefixed by the caller
+ * (`@ ./prog:[0x4005d6] ` or `@ /lib/libc.so.6:(fn+0x1d)[0x7f..] `):
+ *   = Start / = End        tracing switched on / off (ignored)
+ *   + 0xADDR 0xSIZE        malloc, calloc, memalign, realloc(NULL, n) returned ADDR
+ *   - 0xADDR               free (and realloc(p, 0))
+ *   < 0xOLD  then  > 0xNEW 0xSIZE    realloc that returned NEW (two consecutive lines)
+ *   ! 0xADDR 0xSIZE        a realloc that failed (the old block stays)
+ * Sizes are printed with %#lx: hexadecimal with 0x, except 0.
+ *
+ * Addresses map to compact ids (freed ids reused smallest-first). Skipped and counted: free
+ * of an unknown pointer, a realloc of an unknown pointer (imported as an allocation), a new
+ * block at an address that is still live (the earlier block is freed first: a missed free),
+ * and, as benign events, a failed malloc (`+ (nil)`) or realloc (`!`).
+ */
+import { SimError } from '../errors';
+import { OP_ALLOC, OP_FREE, OP_REALLOC, type Importer, type OpSink } from './types';
+import { AddressMap, clip, fields, normHexAddr, parseCount } from './import-util';
+
+const HEX = '(?:0x[0-9a-fA-F]+|\\(nil\\)|0)';
+const OP_RE = new RegExp(`^(?:@ .*?\\s)?(?:[+>!] ${HEX} ${HEX}|[-<] ${HEX})\\s*$`);
+const MARK_RE = /^= (?:Start|End)\s*$/;
+
+export const mtraceImporter: Importer = {
+  name: 'mtrace',
+  description: 'glibc mtrace() log (MALLOC_TRACE): + - < > ! lines with hex addresses',
+
+  detect(head: readonly string[]): boolean {
+    let ops = 0;
+    for (const l of head) {
+      if (MARK_RE.test(l)) {
+        ops++;
+        continue;
+      }
+      if (!OP_RE.test(l)) return false;
+      ops++;
+    }
+    return ops > 0;
+  },
+
+  create(file: string, sink: OpSink) {
+    const addrs = new AddressMap();
+    let pendingOld: string | null = null;
+    let pendingLine = 0;
+    let started = false;
+
+    const addr = (tok: string | undefined, line: number): string => {
+      const a = tok === undefined ? null : normHexAddr(tok);
+      if (a === null) throw new SimError('TRACE_SYNTAX', tok === undefined ? 'missing address' : `address is not hexadecimal: "${clip(tok)}"`, { file, line });
+      return a;
+    };
+    /** Registers a new block at a; a still-live block there lost its free. */
+    const newBlock = (a: string, line: number): number => {
+      const old = addrs.remove(a);
+      if (old >= 0) {
+        sink.skip('allocation at a live address (missed free): earlier block freed', line);
+        sink.op(OP_FREE, old, 0, line);
+      }
+      return addrs.add(a);
+    };
+
+    return {
+      line(text: string, n: number): void {
+        const t = fields(text);
+        if (t.length === 0) return;
+        if (t[0] === '=') {
+          if (!started) sink.comment(`imported from glibc mtrace log`);
+          started = true;
+          return;
+        }
+        // The op is the last two or three fields; anything before it must be the caller.
+        let opIdx = -1;
+        if (t.length >= 3 && /^[+>!]$/.test(t[t.length - 3]!)) opIdx = t.length - 3;
+        else if (t.length >= 2 && /^[-<]$/.test(t[t.length - 2]!)) opIdx = t.length - 2;
+        else if (t.length >= 2 && /^[+>!]$/.test(t[t.length - 2]!)) throw new SimError('TRACE_SYNTAX', 'missing size', { file, line: n });
+        if (opIdx < 0 || (opIdx > 0 && t[0] !== '@'))
+          throw new SimError('TRACE_SYNTAX', `not an mtrace line: "${clip(text.trim())}"`, { file, line: n });
+        const op = t[opIdx]!;
+        if (pendingOld !== null && op !== '>')
+          throw new SimError('TRACE_SYNTAX', "realloc '<' line without the '>' line after it", { file, line: pendingLine });
+        switch (op) {
+          case '+': {
+            const a = addr(t[opIdx + 1], n);
+            const size = parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true });
+            if (a === '0') return sink.skip('failed allocation (NULL result)', n, true);
+            sink.op(OP_ALLOC, newBlock(a, n), size, n);
+            return;
+          }
+          case '-': {
+            const a = addr(t[opIdx + 1], n);
+            if (a === '0') return sink.skip('free(NULL)', n, true);
+            const id = addrs.remove(a);
+            if (id < 0) return sink.skip('free of an unknown pointer', n);
+            sink.op(OP_FREE, id, 0, n);
+            return;
+          }
+          case '<':
+            pendingOld = addr(t[opIdx + 1], n);
+            pendingLine = n;
+            return;
+          case '>': {
+            if (pendingOld === null) throw new SimError('TRACE_SYNTAX', "realloc '>' line without a '<' line before it", { file, line: n });
+            const old = pendingOld;
+            pendingOld = null;
+            const a = addr(t[opIdx + 1], n);
+            const size = parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true });
+            const id = addrs.get(old);
+            if (id < 0) {
+              sink.skip('realloc of an unknown pointer: imported as an allocation', n);
+              if (a !== '0') sink.op(OP_ALLOC, newBlock(a, n), size, n);
+              return;
+            }
+            if (size === 0 || a === '0') {
+              addrs.remove(old);
+              sink.op(OP_FREE, id, 0, n);
+              return;
+            }
+            if (a !== old) {
+              const other = addrs.get(a);
+              if (other >= 0) {
+                addrs.remove(a);
+                sink.skip('allocation at a live address (missed free): earlier block freed', n);
+                sink.op(OP_FREE, other, 0, n);
+              }
+              addrs.move(old, a, id);
+            }
+            sink.op(OP_REALLOC, id, size, n);
+            return;
+          }
+          case '!':
+            addr(t[opIdx + 1], n);
+            parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true });
+            sink.skip('failed realloc (old block kept)', n, true);
+            return;
+        }
+      },
+      end(): void {
+        if (pendingOld !== null) throw new SimError('TRACE_SYNTAX', "realloc '<' line without the '>' line after it", { file, line: pendingLine });
+      },
+    };
+  },
+};

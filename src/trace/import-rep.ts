@@ -1,0 +1,113 @@
+/**
+ * CS:APP malloc-lab `.rep` traces.
+ *
+ * A header of four numbers (one per line in the lab's files; any spacing is accepted), in
+ * either variant: `heap ids ops weight` (suggested heap size first) or `weight ids ops
+ * max_alloc`. Both keep the number of ids second and the number of ops third, which is all
+ * the importer uses: when they disagree with the body it logs a warning. The body is native
+ * (`a id size`, `f id`, `r id size`), with three malloc-lab conventions:
+ * - `f -1` is free(NULL): skipped and counted (benign, never an error);
+ * - `r` on an id that is not live is an allocation (the driver's realloc(NULL, size)); if the
+ *   id had been allocated and freed before, that is also counted (benign) so it is visible;
+ * - `r id 0` is a free (native semantics).
+ * CRLF line ends are fine.
+ */
+import { SimError } from '../errors';
+import { log } from '../log';
+import { OP_ALLOC, OP_FREE, OP_REALLOC, type Importer, type OpKind, type OpSink } from './types';
+import { NativeParser } from './native';
+
+const NUM = /^-?\d+(?:\.\d+)?$/;
+const FREE_NULL = /^\s*f\s+-1\s*(?:#.*)?$/;
+const OP_LINE = /^\s*[afr]\s/;
+
+function numericLine(l: string): boolean {
+  const t = l.trim();
+  return t !== '' && t.split(/\s+/).every((x) => NUM.test(x));
+}
+
+export const repImporter: Importer = {
+  name: 'rep',
+  description: 'CS:APP malloc-lab .rep trace (4-number header, then a/f/r lines; f -1 = free(NULL))',
+
+  detect(head: readonly string[]): boolean {
+    let nums = 0;
+    let i = 0;
+    for (; i < head.length; i++) {
+      const l = head[i]!;
+      if (l.trim().startsWith('#')) continue;
+      if (!numericLine(l)) break;
+      nums += l.trim().split(/\s+/).length;
+    }
+    if (nums !== 4) return false;
+    return i >= head.length || OP_LINE.test(head[i]!);
+  },
+
+  create(file: string, sink: OpSink) {
+    const header: number[] = [];
+    const live = new Set<number>();
+    const ever = new Set<number>();
+    let maxId = -1;
+    let bodyOps = 0;
+    let lineNo = 0;
+    // Intercepts the native parser's ops to apply the malloc-lab realloc convention.
+    const wrap: OpSink = {
+      op(kind: OpKind, id: number, arg: number, line: number): void {
+        if (kind === OP_REALLOC && !live.has(id)) {
+          if (ever.has(id)) sink.skip('realloc of a freed id: imported as an allocation', line, true);
+          kind = OP_ALLOC;
+        }
+        if (kind === OP_ALLOC) {
+          live.add(id);
+          ever.add(id);
+          if (id > maxId) maxId = id;
+        } else if (kind === OP_FREE || (kind === OP_REALLOC && arg === 0)) live.delete(id);
+        sink.op(kind, id, arg, line);
+      },
+      skip: (r, l, b) => sink.skip(r, l, b),
+      comment: (t) => sink.comment(t),
+    };
+    const parser = new NativeParser(wrap, file);
+
+    return {
+      line(text: string, n: number): void {
+        lineNo = n;
+        const t = text.trim();
+        if (t === '') return;
+        if (t.startsWith('#')) {
+          sink.comment(t.slice(1).trimStart());
+          return;
+        }
+        if (header.length < 4) {
+          if (!numericLine(t))
+            throw new SimError('TRACE_SYNTAX', `malloc-lab header needs 4 numbers before the first op, found ${header.length}`, { file, line: n });
+          for (const x of t.split(/\s+/)) {
+            if (header.length === 4) throw new SimError('TRACE_SYNTAX', `malloc-lab header has more than 4 numbers: "${t}"`, { file, line: n });
+            header.push(Number(x));
+          }
+          if (header.length === 4) sink.comment(`malloc-lab header: ${header.join(' ')} (ids ${header[1]}, ops ${header[2]})`);
+          return;
+        }
+        bodyOps++;
+        if (FREE_NULL.test(t)) {
+          sink.skip('free(NULL) (f -1)', n, true);
+          return;
+        }
+        parser.line = n - 1;
+        const b = Buffer.from(`${t}\n`, 'utf8');
+        parser.parse(b, 0, b.length, 1);
+      },
+      end(): void {
+        if (header.length < 4) {
+          if (header.length > 0)
+            throw new SimError('TRACE_SYNTAX', `malloc-lab header needs 4 numbers, found ${header.length}`, { file, line: lineNo });
+          return;
+        }
+        const [, ids, ops] = header as [number, number, number, number];
+        const idsOk = ids === ever.size || ids === maxId + 1;
+        if (ops !== bodyOps || !idsOk)
+          log.warn(`${file}: malloc-lab header says ${ids} ids and ${ops} ops; the body has ${ever.size} ids and ${bodyOps} ops`);
+      },
+    };
+  },
+};

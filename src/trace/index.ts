@@ -1,0 +1,22 @@
+/**
+ * The trace layer's public entry (design §6): streaming reader, loader, writer, importers and
+ * statistics. Other boxes import from here only.
+ *
+ * - openTrace(path, { strict?, format? }): a TraceSource whose batches() re-reads the file
+ *   (gzip detected by magic bytes) in reused OpBatches of up to 64k ops, constant memory.
+ * - loadTrace(path, opts): the whole validated op stream in typed arrays (PackedTrace).
+ * - traceFromText(text, name?, opts?): the same, synchronously, from a string (tests).
+ * - findTraceFiles(paths): directories expand to their *.trace and *.trace.gz files.
+ * - writeTrace(path, header, ops) / TraceWriter: native output, gzip when the path ends .gz.
+ * - traceStats(source): the `stats` JSON of design §9.
+ * - IMPORTERS / getImporter / detectImporter: the import formats.
+ */
+export * from './types';
+export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, OpPacker, BATCH_OPS } from './reader';
+export type { OpenOptions } from './reader';
+export { TraceWriter, writeTrace } from './writer';
+export { formatOp, NATIVE_LETTERS, ACCESS_LETTERS } from './native';
+export { IMPORTERS, getImporter, detectImporter } from './importers';
+export { traceStats, StatsAccumulator, log2Bucket } from './stats';
+export type { TraceStats, HistogramBucket } from './stats';
+export { IdPool, AddressMap } from './import-util';

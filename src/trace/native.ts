@@ -1,0 +1,265 @@
+/**
+ * The native trace format (design §6) and its byte-level parser.
+ *
+ *   # any comment (leading ones form the header)   blank lines and CRLF are fine
+ *   a <id> <size>     allocate size bytes for id (size 0 is legal: malloc(0))
+ *   f <id>            free id
+ *   r <id> <size>     realloc id to size (r <id> 0 frees id, like glibc's realloc(p, 0))
+ *   l <id>   u <id>   lock / unlock id
+ *   i <cycles>        idle time
+ *   x <id> L|S|M      an access to id: load, store or modify (thesis memtraces; lock inference)
+ *
+ * Fields are separated by spaces or tabs; a `#` after the last field starts a comment. Ids are
+ * decimal integers in [0, 2^53 - 1], sizes and cycles decimal integers in [0, 2^53].
+ *
+ * How it is fast: the parser walks the raw (already gunzipped) bytes once. No line is turned
+ * into a string, no regex runs per line; numbers are accumulated digit by digit in a double
+ * (exact below 2^53; the rare 16+ digit field is re-checked exactly with BigInt). Each op goes
+ * straight to the sink (the validating collector), which writes it into reused typed arrays.
+ */
+import { SimError } from '../errors';
+import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, OpKind, OpSink } from './types';
+import { MAX_SIZE } from './import-util';
+
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+// Byte values.
+const SP = 32;
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const HASH = 35;
+
+/** True for a byte that may end a field. */
+function isSep(c: number | undefined): boolean {
+  return c === SP || c === TAB || c === LF || c === CR || c === HASH;
+}
+
+/** The one-letter spelling of each op kind in the native format. */
+export const NATIVE_LETTERS = ['a', 'f', 'r', 'l', 'u', 'i', 'x'] as const;
+/** The spelling of the access kinds (arg of an `x` op). */
+export const ACCESS_LETTERS = ['L', 'S', 'M'] as const;
+
+/** Formats one op as a native line (without the newline). */
+export function formatOp(kind: number, id: number, arg: number): string {
+  switch (kind) {
+    case OP_ALLOC:
+      return `a ${id} ${arg}`;
+    case OP_FREE:
+      return `f ${id}`;
+    case OP_REALLOC:
+      return `r ${id} ${arg}`;
+    case OP_LOCK:
+      return `l ${id}`;
+    case OP_UNLOCK:
+      return `u ${id}`;
+    case OP_IDLE:
+      return `i ${arg}`;
+    case OP_ACCESS:
+      return `x ${id} ${ACCESS_LETTERS[arg] ?? 'M'}`;
+    default:
+      throw new Error(`formatOp: unknown op kind ${kind}`);
+  }
+}
+
+const NATIVE_LINE = /^\s*(?:#.*|[afrlu]\s+\d+(?:\s+\d+)?\s*(?:#.*)?|i\s+\d+\s*(?:#.*)?|x\s+\d+\s+[LSMlsm]\s*(?:#.*)?)?$/;
+
+/** Auto-detection: every head line is a native op, a comment or blank. */
+export function looksNative(head: readonly string[]): boolean {
+  for (const l of head) if (!NATIVE_LINE.test(l)) return false;
+  return true;
+}
+
+/**
+ * Parses native lines from a byte buffer into an OpSink. Keeps the line counter across calls,
+ * so a file can be fed chunk by chunk (each call gets whole lines only).
+ */
+export class NativeParser {
+  /** Lines consumed so far (the 1-based number of the last line parsed). */
+  line = 0;
+  /** True until the first op line: comments before it are header lines. */
+  inHeader = true;
+  private v = 0;
+  private readonly sink: OpSink;
+  private readonly file: string;
+
+  constructor(sink: OpSink, file: string) {
+    this.sink = sink;
+    this.file = file;
+  }
+
+  /**
+   * Parses lines from `p` up to `end` (which must be just after a '\n', or the buffer must
+   * hold a '\n' at end - 1) until `budget` op lines were passed to the sink. Returns the
+   * offset where it stopped (the start of the next unparsed line).
+   */
+  parse(buf: Buffer, p: number, end: number, budget: number): number {
+    const sink = this.sink;
+    let line = this.line;
+    let ops = 0;
+    while (p < end && ops < budget) {
+      const ls = p;
+      line++;
+      let ch = buf[p]!;
+      while (ch === SP || ch === TAB) ch = buf[++p]!;
+      if (ch === LF) {
+        p++;
+        continue;
+      }
+      if (ch === CR && buf[p + 1] === LF) {
+        p += 2;
+        continue;
+      }
+      if (ch === HASH) {
+        const nl = buf.indexOf(LF, p);
+        if (this.inHeader) sink.comment(commentText(buf, p + 1, nl));
+        p = nl + 1;
+        continue;
+      }
+      let kind: OpKind;
+      switch (ch) {
+        case 97: // a
+          kind = OP_ALLOC;
+          break;
+        case 102: // f
+          kind = OP_FREE;
+          break;
+        case 114: // r
+          kind = OP_REALLOC;
+          break;
+        case 108: // l
+          kind = OP_LOCK;
+          break;
+        case 117: // u
+          kind = OP_UNLOCK;
+          break;
+        case 105: // i
+          kind = OP_IDLE;
+          break;
+        case 120: // x
+          kind = OP_ACCESS;
+          break;
+        default:
+          return this.failOp(buf, p, line);
+      }
+      ch = buf[++p]!;
+      if (ch !== SP && ch !== TAB) {
+        if (ch === LF || ch === CR || ch === HASH) return this.fail(line, `missing ${kind === OP_IDLE ? 'cycles' : 'id'}`);
+        return this.failOp(buf, p - 1, line);
+      }
+      do ch = buf[++p]!;
+      while (ch === SP || ch === TAB);
+      // First field: the id, or the cycles of an idle op.
+      let q = this.num(buf, p);
+      if (q < 0 || !isSep(buf[q])) return this.failNum(buf, p, line, kind === OP_IDLE ? 'cycles' : 'id');
+      let id = this.v;
+      let arg = 0;
+      if (kind === OP_IDLE) {
+        if (id > MAX_SIZE) return this.failOver(buf, p, q, line, 'cycles', '2^53');
+        arg = id;
+        id = 0;
+      } else if (id > MAX_ID) return this.failOver(buf, p, q, line, 'id', '2^53 - 1');
+      p = q;
+      if (kind === OP_ALLOC || kind === OP_REALLOC) {
+        ch = buf[p]!;
+        if (ch !== SP && ch !== TAB) return this.fail(line, 'missing size');
+        do ch = buf[++p]!;
+        while (ch === SP || ch === TAB);
+        q = this.num(buf, p);
+        if (q < 0 || !isSep(buf[q])) return this.failNum(buf, p, line, 'size');
+        if (this.v > MAX_SIZE) return this.failOver(buf, p, q, line, 'size', '2^53');
+        arg = this.v;
+        p = q;
+      } else if (kind === OP_ACCESS) {
+        ch = buf[p]!;
+        if (ch !== SP && ch !== TAB) return this.fail(line, 'missing access kind (L, S or M)');
+        do ch = buf[++p]!;
+        while (ch === SP || ch === TAB);
+        const k = ch | 32;
+        if (k === 108) arg = 0; // L: load
+        else if (k === 115) arg = 1; // S: store
+        else if (k === 109) arg = 2; // M: modify
+        else return this.failAccess(buf, p, line);
+        if (!isSep(buf[++p])) return this.failAccess(buf, p - 1, line);
+      }
+      // End of line: blanks, then newline or a trailing comment.
+      ch = buf[p]!;
+      while (ch === SP || ch === TAB) ch = buf[++p]!;
+      if (ch === LF) p++;
+      else if (ch === CR && buf[p + 1] === LF) p += 2;
+      else if (ch === HASH) p = buf.indexOf(LF, p) + 1;
+      else return this.fail(line, `unexpected extra field "${token(buf, p)}"`);
+      this.inHeader = false;
+      sink.op(kind, id, arg, line);
+      ops++;
+    }
+    this.line = line;
+    return p;
+  }
+
+  /** Reads decimal digits at p into this.v; returns the offset after them, or -1 if none. */
+  private num(buf: Buffer, p: number): number {
+    let ch = buf[p]!;
+    if (ch < 48 || ch > 57) return -1;
+    const s = p;
+    let v = ch - 48;
+    ch = buf[++p]!;
+    while (ch >= 48 && ch <= 57) {
+      v = v * 10 + (ch - 48);
+      ch = buf[++p]!;
+    }
+    if (p - s > 15) {
+      // 16+ digits may exceed 2^53, where doubles round: decide exactly.
+      const big = BigInt(buf.toString('latin1', s, p));
+      v = big > BigInt(MAX_SIZE) ? Infinity : Number(big);
+    }
+    this.v = v;
+    return p;
+  }
+
+  private fail(line: number, reason: string): never {
+    this.line = line;
+    throw new SimError('TRACE_SYNTAX', reason, { file: this.file, line });
+  }
+
+  private failOp(buf: Buffer, p: number, line: number): never {
+    const t = token(buf, p);
+    return this.fail(line, `unknown op "${t}" (native ops: a f r l u i x)`);
+  }
+
+  private failNum(buf: Buffer, p: number, line: number, field: string): never {
+    const t = token(buf, p);
+    if (t === '' || t.startsWith('#')) return this.fail(line, `missing ${field}`);
+    if (/^-[0-9]+$/.test(t)) return this.fail(line, `negative ${field}: ${t}`);
+    return this.fail(line, `${field} is not a number: "${t}"`);
+  }
+
+  private failOver(buf: Buffer, p: number, q: number, line: number, field: string, limit: string): never {
+    return this.fail(line, `${field} over ${limit}: ${buf.toString('latin1', p, q)}`);
+  }
+
+  private failAccess(buf: Buffer, p: number, line: number): never {
+    const t = token(buf, p);
+    if (t === '' || t.startsWith('#')) return this.fail(line, 'missing access kind (L, S or M)');
+    return this.fail(line, `access kind must be L, S or M, not "${t}"`);
+  }
+}
+
+/** The text of a comment from `s` to the newline at `nl`: one leading blank and a CR dropped. */
+function commentText(buf: Buffer, s: number, nl: number): string {
+  let e = nl;
+  if (e > s && buf[e - 1] === CR) e--;
+  if (s < e && buf[s] === SP) s++;
+  return buf.toString('utf8', s, e);
+}
+
+/** The blank-delimited token at p (for error messages), at most 40 characters. */
+function token(buf: Buffer, p: number): string {
+  let e = p;
+  while (e < buf.length && e - p < 40) {
+    const c = buf[e]!;
+    if (c === SP || c === TAB || c === LF || c === CR) break;
+    e++;
+  }
+  return buf.toString('utf8', p, e);
+}

@@ -1,0 +1,559 @@
+/**
+ * Streaming trace reader (design §6).
+ *
+ * A file is read in chunks (gunzipped on the fly when it starts with the gzip magic bytes,
+ * whatever its name), split into whole lines at the last newline of each chunk, and parsed
+ * either by the byte-level native parser or line by line by an importer. Every op passes the
+ * OpCollector, which validates it against the set of live ids and writes it into one reused
+ * OpBatch; a full batch is yielded and then overwritten. Memory is constant whatever the
+ * trace length, apart from the live-id set.
+ *
+ * Semantics the collector enforces, so the engine can trust its input:
+ * - `a` of a live id, and `f`/`r`/`l`/`u`/`x` of an id that is not live, are recoverable: the
+ *   op is dropped and counted (SkipCount) or, with `strict`, SimError('TRACE_SEMANTIC').
+ * - `r <id> 0` is a free (glibc realloc(p, 0)); it reaches the engine as OP_FREE.
+ * - `a <id> 0` is legal (malloc(0)) and reaches the engine with size 0.
+ * Syntax errors are always SimError('TRACE_SYNTAX') with the file and line.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { SimError } from '../errors';
+import {
+  Importer,
+  OP_ACCESS,
+  OP_ALLOC,
+  OP_FREE,
+  OP_IDLE,
+  OP_LOCK,
+  OP_REALLOC,
+  OP_UNLOCK,
+  OpBatch,
+  OpKind,
+  OpSink,
+  PackedTrace,
+  ReadOptions,
+  SkipCount,
+  TraceInfo,
+  TraceSource,
+} from './types';
+import { NativeParser } from './native';
+import { detectImporter, getImporter } from './importers';
+
+/** Ops per batch handed to the consumer. */
+export const BATCH_OPS = 65536;
+/** Importers may emit a couple of ops per line past the batch limit. */
+const BATCH_CAP = BATCH_OPS + 1024;
+/** Bytes read per chunk. */
+const CHUNK = 1 << 18;
+/** Ids below this use a bitmap in the live set; larger ones a Set. */
+const DENSE_IDS = 1 << 26;
+
+export interface OpenOptions extends ReadOptions {
+  /** Input format (an importer name, or 'native'); auto-detected when absent. */
+  format?: string;
+}
+
+export function newBatch(capacity: number): OpBatch {
+  return {
+    n: 0,
+    kind: new Uint8Array(capacity),
+    id: new Float64Array(capacity),
+    arg: new Float64Array(capacity),
+    line: new Float64Array(capacity),
+  };
+}
+
+const NO_OP_FOR: Record<number, string> = {
+  [OP_FREE]: 'free of an unknown id',
+  [OP_REALLOC]: 'realloc of an unknown id',
+  [OP_LOCK]: 'lock of an unknown id',
+  [OP_UNLOCK]: 'unlock of an unknown id',
+  [OP_ACCESS]: 'access to an unknown id',
+};
+
+/**
+ * The validating sink every reader path ends in: checks each op against the live ids, counts
+ * or rejects the recoverable problems, and appends the survivors to its batch.
+ */
+export class OpCollector implements OpSink {
+  readonly batch: OpBatch;
+  readonly header: string[] = [];
+  /** True once an op (valid or skipped) was seen: later comments are not header lines. */
+  sawOp = false;
+  readonly file: string;
+  readonly strict: boolean;
+  private bits = new Uint32Array(2048);
+  private big = new Set<number>();
+  private skips = new Map<string, SkipCount>();
+
+  constructor(file: string, strict: boolean, capacity = BATCH_CAP) {
+    this.file = file;
+    this.strict = strict;
+    this.batch = newBatch(capacity);
+  }
+
+  private isLive(id: number): boolean {
+    if (id < DENSE_IDS) {
+      const w = id >>> 5;
+      return w < this.bits.length && ((this.bits[w]! >>> (id & 31)) & 1) === 1;
+    }
+    return this.big.has(id);
+  }
+
+  private setLive(id: number): void {
+    if (id < DENSE_IDS) {
+      const w = id >>> 5;
+      if (w >= this.bits.length) this.growBits(w);
+      this.bits[w] = this.bits[w]! | (1 << (id & 31));
+    } else this.big.add(id);
+  }
+
+  private clearLive(id: number): void {
+    if (id < DENSE_IDS) {
+      const w = id >>> 5;
+      if (w < this.bits.length) this.bits[w] = this.bits[w]! & ~(1 << (id & 31));
+    } else this.big.delete(id);
+  }
+
+  private growBits(w: number): void {
+    let n = this.bits.length;
+    while (n <= w) n *= 2;
+    const b = new Uint32Array(n);
+    b.set(this.bits);
+    this.bits = b;
+  }
+
+  op(kind: OpKind, id: number, arg: number, line: number): void {
+    this.sawOp = true;
+    switch (kind) {
+      case OP_ALLOC:
+        if (this.isLive(id)) return this.problem('allocation of a live id', id, line);
+        this.setLive(id);
+        break;
+      case OP_FREE:
+        if (!this.isLive(id)) return this.problem(NO_OP_FOR[kind]!, id, line);
+        this.clearLive(id);
+        break;
+      case OP_REALLOC:
+        if (!this.isLive(id)) return this.problem(NO_OP_FOR[kind]!, id, line);
+        if (arg === 0) {
+          this.clearLive(id);
+          kind = OP_FREE;
+        }
+        break;
+      case OP_IDLE:
+        break;
+      default:
+        if (!this.isLive(id)) return this.problem(NO_OP_FOR[kind]!, id, line);
+    }
+    const b = this.batch;
+    const n = b.n;
+    if (n === b.kind.length) this.growBatch();
+    b.kind[n] = kind;
+    b.id[n] = id;
+    b.arg[n] = arg;
+    b.line[n] = line;
+    b.n = n + 1;
+  }
+
+  private growBatch(): void {
+    const b = this.batch;
+    const cap = b.kind.length * 2;
+    const k = new Uint8Array(cap);
+    k.set(b.kind);
+    const i = new Float64Array(cap);
+    i.set(b.id);
+    const a = new Float64Array(cap);
+    a.set(b.arg);
+    const l = new Float64Array(cap);
+    l.set(b.line);
+    b.kind = k;
+    b.id = i;
+    b.arg = a;
+    b.line = l;
+  }
+
+  private problem(reason: string, id: number, line: number): void {
+    if (this.strict) throw new SimError('TRACE_SEMANTIC', `${reason} (id ${id})`, { file: this.file, line });
+    this.count(reason, line, false);
+  }
+
+  skip(reason: string, line: number, benign = false): void {
+    this.sawOp = true;
+    if (this.strict && !benign) throw new SimError('TRACE_SEMANTIC', reason, { file: this.file, line });
+    this.count(reason, line, benign);
+  }
+
+  private count(reason: string, line: number, benign: boolean): void {
+    let s = this.skips.get(reason);
+    if (s === undefined) {
+      s = { reason, count: 0, firstLine: line };
+      if (benign) s.benign = true;
+      this.skips.set(reason, s);
+    }
+    s.count++;
+  }
+
+  comment(text: string): void {
+    if (!this.sawOp) this.header.push(text);
+  }
+
+  /** Skipped events so far, in order of first occurrence. */
+  skipped(): SkipCount[] {
+    return [...this.skips.values()].map((s) => ({ ...s })).sort((a, b) => a.firstLine - b.firstLine);
+  }
+}
+
+/**
+ * Feeds whole lines of a buffer to the native parser or to an importer's line handler, and
+ * stops as soon as the collector's batch is full.
+ */
+class Feeder {
+  private readonly c: OpCollector;
+  private readonly parser: NativeParser | null;
+  private readonly handler: { line(text: string, lineNo: number): void; end(): void } | null;
+  private lineNo = 0;
+
+  constructor(file: string, importer: Importer, c: OpCollector) {
+    this.c = c;
+    if (importer.name === 'native') {
+      this.parser = new NativeParser(c, file);
+      this.handler = null;
+    } else {
+      this.parser = null;
+      this.handler = importer.create(file, c);
+    }
+  }
+
+  /** Parses lines in [p, end) (end just after a '\n') until the batch is full. */
+  feed(buf: Buffer, p: number, end: number): number {
+    const c = this.c;
+    if (this.parser !== null) return this.parser.parse(buf, p, end, BATCH_OPS - c.batch.n);
+    const h = this.handler!;
+    while (p < end && c.batch.n < BATCH_OPS) {
+      const nl = buf.indexOf(10, p);
+      let e = nl;
+      if (e > p && buf[e - 1] === 13) e--;
+      this.lineNo++;
+      h.line(buf.toString('utf8', p, e), this.lineNo);
+      p = nl + 1;
+    }
+    return p;
+  }
+
+  /** Parses one line at a time until the first op (used to read the header from the head). */
+  feedUntilOp(buf: Buffer, end: number): void {
+    let p = 0;
+    while (p < end && !this.c.sawOp) {
+      if (this.parser !== null) p = this.parser.parse(buf, p, end, 1);
+      else {
+        const nl = buf.indexOf(10, p);
+        this.feed(buf, p, nl + 1);
+        p = nl + 1;
+      }
+    }
+  }
+
+  end(): void {
+    this.handler?.end();
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Parses a whole in-memory buffer synchronously; onBatch gets each full batch. */
+function parseAllSync(buf: Buffer, f: Feeder, c: OpCollector, onBatch: (b: OpBatch) => void): void {
+  if (buf.length > 0 && buf[buf.length - 1] !== 10) buf = Buffer.concat([buf, NEWLINE]);
+  let p = 0;
+  const end = buf.length;
+  while (p < end) {
+    p = f.feed(buf, p, end);
+    if (c.batch.n >= BATCH_OPS) {
+      onBatch(c.batch);
+      c.batch.n = 0;
+    }
+  }
+  f.end();
+  if (c.batch.n > 0) {
+    onBatch(c.batch);
+    c.batch.n = 0;
+  }
+}
+
+/** Whether a buffer starts with the gzip magic bytes. */
+export function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Display name: the file name without .gz and then .trace/.rep/.log/.txt. */
+export function traceName(p: string): string {
+  let b = path.basename(p);
+  if (b.endsWith('.gz')) b = b.slice(0, -3);
+  return b.replace(/\.(trace|rep|log|txt|mtrace|memtrace|ops)$/, '');
+}
+
+function statFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new SimError('TRACE_NOT_FOUND', 'no such trace file', { file });
+  }
+  if (st.isDirectory()) throw new SimError('TRACE_NOT_FOUND', 'is a directory, not a trace file', { file });
+}
+
+/** Reads the first bytes of a file (gunzipped when it is gzip) for detection and header. */
+function readHead(file: string): { gz: boolean; text: Buffer; complete: boolean } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const raw = Buffer.alloc(65536);
+    const got = fs.readSync(fd, raw, 0, raw.length, 0);
+    const buf = raw.subarray(0, got);
+    const wholeFile = got < raw.length;
+    if (!isGzip(buf)) return { gz: false, text: buf, complete: wholeFile };
+    let text: Buffer;
+    try {
+      text = zlib.gunzipSync(buf, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw new SimError('TRACE_FORMAT', `corrupt gzip data (${(e as Error).message})`, { file });
+    }
+    return { gz: true, text, complete: false };
+  } catch (e) {
+    if (e instanceof SimError) throw e;
+    throw new SimError('IO', `cannot read: ${(e as Error).message}`, { file });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The first non-blank lines of a head buffer (a cut last line dropped unless complete). */
+function headLines(text: Buffer, complete: boolean, max = 50): string[] {
+  let end = text.length;
+  if (!complete) {
+    const nl = text.lastIndexOf(10);
+    end = nl < 0 ? 0 : nl;
+  }
+  const out: string[] = [];
+  for (const l of text.toString('utf8', 0, end).split('\n')) {
+    const t = l.endsWith('\r') ? l.slice(0, -1) : l;
+    if (t.trim() === '') continue;
+    out.push(t);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** Chooses the importer: the one named, or the one detected from the head lines. */
+function chooseImporter(file: string, head: readonly string[], format: string | undefined): Importer {
+  if (format !== undefined && format !== '') return getImporter(format);
+  return detectImporter(head, file);
+}
+
+/** Header comment lines found before the first op of the head. */
+function probeHeader(file: string, importer: Importer, text: Buffer, complete: boolean): string[] {
+  const c = new OpCollector(file, false, 16);
+  const f = new Feeder(file, importer, c);
+  let end = text.length;
+  if (!complete || (end > 0 && text[end - 1] !== 10)) {
+    const nl = text.lastIndexOf(10);
+    end = nl < 0 ? 0 : nl + 1;
+  }
+  try {
+    f.feedUntilOp(text, end);
+  } catch {
+    // Errors surface again, with their line, when the trace is read.
+  }
+  return c.header;
+}
+
+class FileTraceSource implements TraceSource {
+  readonly info: TraceInfo;
+  /** The importer used ('native' for the native format). */
+  readonly format: string;
+  private readonly importer: Importer;
+  private readonly gz: boolean;
+  private readonly strict: boolean;
+  private last: SkipCount[] = [];
+
+  constructor(file: string, opts: OpenOptions) {
+    statFile(file);
+    const head = readHead(file);
+    this.gz = head.gz;
+    this.strict = opts.strict === true;
+    this.importer = chooseImporter(file, headLines(head.text, head.complete), opts.format);
+    this.format = this.importer.name;
+    this.info = { path: file, name: traceName(file), header: probeHeader(file, this.importer, head.text, head.complete) };
+  }
+
+  skipped(): SkipCount[] {
+    return this.last;
+  }
+
+  batches(): AsyncIterable<OpBatch> {
+    return { [Symbol.asyncIterator]: () => this.iterate() };
+  }
+
+  private async *iterate(): AsyncGenerator<OpBatch> {
+    const file = this.info.path;
+    const c = new OpCollector(file, this.strict);
+    const f = new Feeder(file, this.importer, c);
+    const src = fs.createReadStream(file, { highWaterMark: CHUNK });
+    let stream: NodeJS.ReadableStream = src;
+    if (this.gz) {
+      const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
+      src.on('error', (e) => gunzip.destroy(e));
+      stream = src.pipe(gunzip);
+    }
+    let carry: Buffer | null = null;
+    try {
+      for await (const chunk of stream) {
+        let buf = chunk as Buffer;
+        if (carry !== null) {
+          buf = Buffer.concat([carry, buf]);
+          carry = null;
+        }
+        const last = buf.lastIndexOf(10);
+        if (last < 0) {
+          carry = buf;
+          continue;
+        }
+        const end = last + 1;
+        let p = 0;
+        while (p < end) {
+          p = f.feed(buf, p, end);
+          if (c.batch.n >= BATCH_OPS) {
+            yield c.batch;
+            c.batch.n = 0;
+          }
+        }
+        if (end < buf.length) carry = Buffer.from(buf.subarray(end));
+      }
+    } catch (e) {
+      if (e instanceof SimError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (typeof err.code === 'string' && err.code.startsWith('Z_'))
+        throw new SimError('TRACE_FORMAT', `corrupt gzip data (${err.message})`, { file });
+      if (typeof err.code === 'string') throw new SimError('IO', `cannot read: ${err.message}`, { file });
+      throw e;
+    } finally {
+      src.destroy();
+    }
+    if (carry !== null) {
+      const buf = Buffer.concat([carry, NEWLINE]);
+      let p = 0;
+      while (p < buf.length) {
+        p = f.feed(buf, p, buf.length);
+        if (c.batch.n >= BATCH_OPS) {
+          yield c.batch;
+          c.batch.n = 0;
+        }
+      }
+    }
+    f.end();
+    if (c.batch.n > 0) {
+      yield c.batch;
+      c.batch.n = 0;
+    }
+    this.last = c.skipped();
+    if (c.header.length > this.info.header.length) this.info.header = c.header;
+  }
+}
+
+/**
+ * Opens a trace for streaming. Throws SimError('TRACE_NOT_FOUND') at once for a missing file;
+ * syntax and semantic errors come from iterating batches(), each with its file and line.
+ */
+export function openTrace(file: string, opts: OpenOptions = {}): TraceSource & { format: string } {
+  return new FileTraceSource(file, opts);
+}
+
+/** Appends batches into one growing set of typed arrays. */
+export class OpPacker {
+  private b: OpBatch = newBatch(1 << 16);
+
+  add(src: OpBatch): void {
+    const b = this.b;
+    const need = b.n + src.n;
+    if (need > b.kind.length) this.grow(need);
+    const d = this.b;
+    const n = src.n;
+    d.kind.set(src.kind.subarray(0, n), d.n);
+    d.id.set(src.id.subarray(0, n), d.n);
+    d.arg.set(src.arg.subarray(0, n), d.n);
+    d.line.set(src.line.subarray(0, n), d.n);
+    d.n += n;
+  }
+
+  private grow(need: number): void {
+    let cap = this.b.kind.length;
+    while (cap < need) cap *= 2;
+    const nb = newBatch(cap);
+    const o = this.b;
+    nb.kind.set(o.kind.subarray(0, o.n));
+    nb.id.set(o.id.subarray(0, o.n));
+    nb.arg.set(o.arg.subarray(0, o.n));
+    nb.line.set(o.line.subarray(0, o.n));
+    nb.n = o.n;
+    this.b = nb;
+  }
+
+  /** The packed ops, trimmed to their length. */
+  finish(): OpBatch {
+    const o = this.b;
+    return {
+      n: o.n,
+      kind: o.kind.slice(0, o.n),
+      id: o.id.slice(0, o.n),
+      arg: o.arg.slice(0, o.n),
+      line: o.line.slice(0, o.n),
+    };
+  }
+}
+
+/** Reads a whole trace, validated, into typed arrays (for the engine's many replays). */
+export async function loadTrace(file: string, opts: OpenOptions = {}): Promise<PackedTrace> {
+  const src = openTrace(file, opts);
+  const packer = new OpPacker();
+  for await (const b of src.batches()) packer.add(b);
+  return { info: src.info, ops: packer.finish(), skipped: src.skipped() };
+}
+
+/**
+ * Parses trace text synchronously (tests, small generated traces). Native format unless
+ * opts.format names an importer or the text is detected as another format.
+ */
+export function traceFromText(text: string, name = 'text', opts: OpenOptions = {}): PackedTrace {
+  const buf = Buffer.from(text, 'utf8');
+  const importer = chooseImporter(name, headLines(buf, true), opts.format);
+  const c = new OpCollector(name, opts.strict === true);
+  const f = new Feeder(name, importer, c);
+  const packer = new OpPacker();
+  parseAllSync(buf, f, c, (b) => packer.add(b));
+  return { info: { path: name, name: traceName(name), header: c.header }, ops: packer.finish(), skipped: c.skipped() };
+}
+
+/**
+ * Expands paths: a directory gives its *.trace and *.trace.gz files (sorted by name), a file
+ * itself. A missing path, or a directory without traces, is SimError('TRACE_NOT_FOUND').
+ */
+export function findTraceFiles(pathsOrDirs: string[]): string[] {
+  const out: string[] = [];
+  for (const p of pathsOrDirs) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new SimError('TRACE_NOT_FOUND', 'no such trace file or directory', { file: p });
+    }
+    if (st.isDirectory()) {
+      const names = fs
+        .readdirSync(p)
+        .filter((n) => n.endsWith('.trace') || n.endsWith('.trace.gz'))
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (names.length === 0) throw new SimError('TRACE_NOT_FOUND', 'directory holds no *.trace or *.trace.gz files', { file: p });
+      for (const n of names) out.push(path.join(p, n));
+    } else out.push(p);
+  }
+  return out;
+}
