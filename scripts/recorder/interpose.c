@@ -23,7 +23,9 @@
  * - One log per process image: the file is created lazily with O_EXCL as
  *   `$RMALLOC_REC_DIR/raw.<pid>.<n>.log`, n = 0, 1, ... so an exec'd image of the same pid gets
  *   the next free n. pthread_atfork: prepare takes the lock (a consistent state to copy), the
- *   child drops the parent's mapping and starts its own log on its first call.
+ *   child drops the parent's mapping and starts its own log on its first call. Its header says
+ *   `# forked-from <pid> <image> <seq>`: the parent's log and the parent's next sequence number
+ *   at the fork, so the converter can start the child's trace with the blocks it inherited.
  * - Bootstrap: dlsym itself may call malloc/calloc. While the real functions are being resolved
  *   those calls are served from a small static arena (zeroed, never reused, so calloc is
  *   correct); free() of an arena block is ignored and realloc() copies it out. Arena blocks are
@@ -129,6 +131,13 @@ static size_t log_off;        /* bytes written */
 static unsigned long long log_seq;
 static int log_disabled;      /* no RMALLOC_REC_DIR, or a failure: pass calls through */
 static int log_forked;        /* this image started as a fork child */
+static unsigned log_image;    /* n in raw.<pid>.<n>.log */
+/* Where a fork child's heap came from: the parent's log and the parent's sequence number at the
+ * fork. Records before that number are the blocks the child inherits. */
+static int fork_known;
+static unsigned long long fork_pid, fork_image, fork_seq;
+static int pending_known;
+static unsigned long long pending_pid, pending_image, pending_seq;
 static char log_path[4096];
 
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
@@ -245,6 +254,17 @@ static void log_write_header(unsigned gen) {
   log_header_number("ppid", (unsigned long long)getppid());
   log_header_number("image", gen);
   log_header_number("forked", (unsigned long long)log_forked);
+  if (log_forked && fork_known) {
+    char buf[96];
+    char *p = put_str(buf, "# forked-from ");
+    p = put_dec(p, fork_pid);
+    *p++ = ' ';
+    p = put_dec(p, fork_image);
+    *p++ = ' ';
+    p = put_dec(p, fork_seq);
+    *p++ = '\n';
+    log_append(buf, (size_t)(p - buf));
+  }
   log_header_number("pagesize", (unsigned long long)sysconf(_SC_PAGESIZE));
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
@@ -301,6 +321,7 @@ static void log_open(void) {
     log_cap = LOG_INITIAL_BYTES;
     log_off = 0;
     log_seq = 0;
+    log_image = gen;
     log_write_header(gen);
     return;
   }
@@ -338,9 +359,27 @@ static void log_record(char kind, const void *ret, size_t size, int has_extra, u
   lock_give();
 }
 
-static void atfork_prepare(void) { lock_take(); }
+static void atfork_prepare(void) {
+  lock_take();
+  if (log_map) {
+    pending_known = 1;
+    pending_pid = (unsigned long long)getpid();
+    pending_image = log_image;
+    pending_seq = log_seq;
+  } else {
+    /* No log of our own yet: the child inherits exactly what we inherited. */
+    pending_known = fork_known;
+    pending_pid = fork_pid;
+    pending_image = fork_image;
+    pending_seq = fork_seq;
+  }
+}
 static void atfork_parent(void) { lock_give(); }
 static void atfork_child(void) {
+  fork_known = pending_known;
+  fork_pid = pending_pid;
+  fork_image = pending_image;
+  fork_seq = pending_seq;
   if (log_map) munmap(log_map, log_cap); /* the parent keeps its own mapping */
   log_map = NULL;
   log_cap = 0;

@@ -32,6 +32,25 @@ export interface RawLogMeta {
   pageSize: number;
   exe: string;
   args: string[];
+  /** For a fork child: the parent's log (pid, image) and the parent's sequence number at the fork. */
+  forkedFrom: { pid: number; image: number; seq: number } | null;
+}
+
+/** A block live in a parent at a fork: the child starts its trace with it. */
+export interface InheritedBlock {
+  addr: string;
+  id: number;
+  size: number;
+}
+
+export interface RawLogOptions {
+  /** Stop before the record with this sequence number (to replay a parent up to a fork). */
+  stopAtSeq?: number;
+  /**
+   * Called once the header is read, for a fork child: returns the blocks live in the parent at
+   * the fork (emitted as `a` ops first, keeping the parent's ids), or null when unknown.
+   */
+  inherit?: (meta: RawLogMeta) => InheritedBlock[] | null;
 }
 
 /** Counts a conversion collects beside the ops it emits. */
@@ -50,6 +69,9 @@ export interface RawLogStats {
   liveAtEnd: number;
   /** The log ended inside a record (the process died while writing it). */
   truncated: boolean;
+  /** Blocks inherited from the parent at a fork (allocated by the first ops), and their bytes. */
+  inherited: number;
+  inheritedBytes: number;
 }
 
 export type RawCall =
@@ -143,6 +165,16 @@ class IdPool {
     return top;
   }
 
+  /** Restarts the pool with exactly `liveIds` in use (every smaller id free). */
+  reset(liveIds: readonly number[]): void {
+    const used = new Set(liveIds);
+    let max = -1;
+    for (const id of liveIds) if (id > max) max = id;
+    this.heap = [];
+    this.next = max + 1;
+    for (let id = 0; id <= max; id++) if (!used.has(id)) this.heap.push(id); // ascending = a valid heap
+  }
+
   give(id: number): void {
     const h = this.heap;
     let i = h.length;
@@ -162,22 +194,26 @@ const HEX = /^[0-9a-fA-F]+$/;
 
 /** Converts one raw log, line by line, into native ops on `sink`. */
 export class RawLogConverter {
-  readonly meta: RawLogMeta = { version: 0, pid: 0, ppid: 0, image: 0, forked: false, pageSize: 0, exe: '', args: [] };
+  readonly meta: RawLogMeta = { version: 0, pid: 0, ppid: 0, image: 0, forked: false, pageSize: 0, exe: '', args: [], forkedFrom: null };
   readonly stats: RawLogStats;
   private readonly file: string;
   private readonly sink: OpSink;
   private readonly live = new Map<string, number>();
+  /** Requested size by id (for live ids). */
+  private readonly sizes: number[] = [];
   private readonly ids = new IdPool();
+  private readonly opts: RawLogOptions;
   private seq = 0;
   private inHeader = true;
   private ended = false;
 
-  constructor(file: string, sink: OpSink) {
+  constructor(file: string, sink: OpSink, opts: RawLogOptions = {}) {
     this.file = file;
     this.sink = sink;
+    this.opts = opts;
     const calls = {} as Record<RawCall, number>;
     for (const k of Object.values(CALL_BY_KIND)) calls[k] = 0;
-    this.stats = { calls, allocs: 0, frees: 0, reallocs: 0, aligned: 0, maxAlign: 0, skipped: new Map(), liveAtEnd: 0, truncated: false };
+    this.stats = { calls, allocs: 0, frees: 0, reallocs: 0, aligned: 0, maxAlign: 0, skipped: new Map(), liveAtEnd: 0, truncated: false, inherited: 0, inheritedBytes: 0 };
   }
 
   private fail(lineNo: number, why: string): never {
@@ -225,6 +261,12 @@ export class RawLogConverter {
       case 'arg':
         m.args.push(unescapeField(value));
         break;
+      case 'forked-from': {
+        const f = value.split(' ');
+        if (f.length !== 3 || !f.every((x) => DEC.test(x))) this.fail(lineNo, `raw log header "forked-from" needs "<pid> <image> <seq>", got "${value}"`);
+        m.forkedFrom = { pid: Number(f[0]), image: Number(f[1]), seq: Number(f[2]) };
+        break;
+      }
       default:
         break; // unknown header keys are kept for forward compatibility
     }
@@ -236,6 +278,35 @@ export class RawLogConverter {
     if (m.exe) this.sink.comment(` program: ${m.exe}`);
     if (m.args.length) this.sink.comment(` command: ${shellQuote(m.args)}`);
     this.sink.comment(` pid: ${m.pid} (parent ${m.ppid}${m.forked ? ', fork child' : ''}${m.image ? `, image ${m.image} after exec` : ''})`);
+    if (m.forkedFrom && this.opts.inherit) {
+      const blocks = this.opts.inherit(m);
+      if (blocks === null) {
+        this.sink.comment(' inherited: unknown (the parent log is missing): frees of inherited blocks are skipped');
+        return;
+      }
+      const sorted = [...blocks].sort((a, b) => a.id - b.id);
+      for (const b of sorted) {
+        this.live.set(b.addr, b.id);
+        this.sizes[b.id] = b.size;
+        this.stats.inheritedBytes += b.size;
+      }
+      this.ids.reset(sorted.map((b) => b.id));
+      this.stats.inherited = sorted.length;
+      this.sink.comment(` inherited: ${sorted.length} blocks (${this.stats.inheritedBytes} bytes) live in the parent at the fork, allocated by the first ${sorted.length} ops`);
+      for (const b of sorted) {
+        this.sink.op(OP_ALLOC, b.id, b.size, 0);
+        this.stats.allocs++;
+      }
+    } else if (m.forkedFrom) {
+      this.sink.comment(' inherited: blocks live in the parent at the fork are not in this trace (convert with the parent log to include them)');
+    }
+  }
+
+  /** The blocks live now (after the records read so far), with their ids and sizes. */
+  liveBlocks(): InheritedBlock[] {
+    const out: InheritedBlock[] = [];
+    for (const [addr, id] of this.live) out.push({ addr, id, size: this.sizes[id] as number });
+    return out;
   }
 
   private newId(addr: string, size: number, lineNo: number): void {
@@ -248,6 +319,7 @@ export class RawLogConverter {
     }
     const id = this.ids.take();
     this.live.set(addr, id);
+    this.sizes[id] = size;
     this.sink.op(OP_ALLOC, id, size, lineNo);
     this.stats.allocs++;
   }
@@ -288,6 +360,10 @@ export class RawLogConverter {
     if (f.length < 4 || f.length > 5) this.fail(lineNo, `expected "<seq> <kind> <ret> <size> [<extra>]", got "${text}"`);
     if (!DEC.test(seqS as string)) this.fail(lineNo, `bad sequence number "${seqS}"`);
     const seq = Number(seqS);
+    if (this.opts.stopAtSeq !== undefined && seq >= this.opts.stopAtSeq) {
+      this.ended = true;
+      return;
+    }
     if (seq !== this.seq) this.fail(lineNo, `sequence number ${seq} out of order (expected ${this.seq})`);
     this.seq++;
     const call = CALL_BY_KIND[kind as string];
@@ -351,6 +427,7 @@ export class RawLogConverter {
       }
       this.live.set(ret, id);
     }
+    this.sizes[id] = size;
     this.sink.op(OP_REALLOC, id, size, lineNo);
     this.stats.reallocs++;
   }

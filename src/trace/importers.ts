@@ -13,6 +13,7 @@ import { repImporter } from './import-rep';
 import { mtraceImporter } from './import-mtrace';
 import { valgrindImporter } from './import-valgrind';
 import { memtraceImporter, opsImporter } from './import-thesis';
+import { rawlogImporter } from './import-rawlog';
 
 /** The native format as an Importer (line by line; the reader uses the byte parser instead). */
 export const nativeImporter: Importer = {
@@ -40,6 +41,7 @@ export const IMPORTERS: Importer[] = [
   valgrindImporter,
   opsImporter,
   // importers: one line per format (keep this comment)
+  rawlogImporter,
 ];
 
 /** The importer called `name` (case-insensitive); SimError('TRACE_FORMAT') listing the known ones. */

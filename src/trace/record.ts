@@ -26,7 +26,7 @@ import * as zlib from 'node:zlib';
 import { SimError } from '../errors';
 import { log } from '../log';
 import { RawLogConverter, shellQuote } from './import-rawlog';
-import type { RawLogMeta, RawLogStats } from './import-rawlog';
+import type { InheritedBlock, RawLogMeta, RawLogStats } from './import-rawlog';
 import { OP_ALLOC, OP_FREE, OP_REALLOC } from './types';
 import type { OpKind, OpSink, SkipCount } from './types';
 
@@ -89,7 +89,7 @@ export class TraceTally {
   }
 }
 
-const OP_LETTER = ['a', 'f', 'r', 'l', 'u', 'i'] as const;
+const OP_LETTER: readonly string[] = ['a', 'f', 'r', 'l', 'u', 'i'];
 
 /**
  * Builds one native trace file: ops are appended to a temporary body file (bounded memory), the
@@ -360,6 +360,8 @@ export interface RecordedTrace {
   aligned: number;
   maxAlign: number;
   truncated: boolean;
+  /** Blocks live in the parent at the fork, allocated by the first ops of a fork child's trace. */
+  inherited: number;
   skipped: SkipCount[];
 }
 
@@ -431,6 +433,26 @@ interface ConvertedLog {
   skipped: SkipCount[];
 }
 
+const NULL_SINK: OpSink = { op: () => undefined, skip: () => undefined, comment: () => undefined };
+
+/**
+ * For a fork child: the blocks live in its parent at the fork, found by replaying the parent's
+ * log (itself possibly a fork child) up to the fork's sequence number. Null if that log is gone.
+ */
+function inheritFrom(rawDir: string, meta: RawLogMeta, depth = 0): InheritedBlock[] | null {
+  const from = meta.forkedFrom;
+  if (!from || depth > 64) return null;
+  const parentLog = path.join(rawDir, `raw.${from.pid}.${from.image}.log`);
+  if (!fs.existsSync(parentLog)) return null;
+  const conv = new RawLogConverter(parentLog, NULL_SINK, {
+    stopAtSeq: from.seq,
+    inherit: (m) => inheritFrom(rawDir, m, depth + 1),
+  });
+  readRawLines(parentLog, (t, n) => conv.line(t, n));
+  conv.end();
+  return conv.liveBlocks();
+}
+
 /** Converts one raw log into a pending native trace (body written, header not yet). */
 function convertRawLog(file: string, tmpDir: string): ConvertedLog {
   const builder = new NativeTraceBuilder(tmpDir);
@@ -444,7 +466,7 @@ function convertRawLog(file: string, tmpDir: string): ConvertedLog {
     },
     comment: () => undefined,
   };
-  const conv = new RawLogConverter(file, sink);
+  const conv = new RawLogConverter(file, sink, { inherit: (m) => inheritFrom(path.dirname(file), m) });
   try {
     readRawLines(file, (t, n) => conv.line(t, n));
     conv.end();
@@ -479,6 +501,9 @@ function headerFor(c: ConvertedLog, root: boolean, date: string): string[] {
     ` live at end: ${t.liveIds} ids, ${t.live} bytes (not freed before exit)`,
     ` calls: ${calls || 'none'}`,
   ];
+  if (meta.forkedFrom) {
+    h.push(` inherited: ${stats.inherited} blocks (${stats.inheritedBytes} bytes) live in the parent (pid ${meta.forkedFrom.pid}) at the fork = the first ${stats.inherited} allocs`);
+  }
   if (stats.aligned > 0) {
     h.push(` aligned allocations: ${stats.aligned} (largest alignment ${stats.maxAlign}), recorded as plain allocations of their requested size`);
   }
@@ -586,6 +611,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         aligned: c.stats.aligned,
         maxAlign: c.stats.maxAlign,
         truncated: c.stats.truncated,
+        inherited: c.stats.inherited,
         skipped: c.skipped,
       });
     }
