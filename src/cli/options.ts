@@ -187,3 +187,43 @@ export function outputTarget(v: unknown): undefined | 'stdout' | { file: string 
   if (s === '' || s === '-' || s === 'true') return 'stdout';
   return { file: s };
 }
+
+// ---- plumbing shared by the commands ----------------------------------------------------
+
+/**
+ * A progress bar on stderr: drawn only when stderr is a terminal and the job has run for over a
+ * second; nothing at all otherwise (so piped output and logs stay clean).
+ */
+export class Progress {
+  private readonly start = Date.now();
+  private drawn = false;
+  private readonly enabled: boolean;
+  private readonly label: string;
+
+  constructor(label: string, enabled = process.stderr.isTTY === true) {
+    this.label = label;
+    this.enabled = enabled;
+  }
+
+  update(done: number, total: number): void {
+    if (!this.enabled) return;
+    const secs = (Date.now() - this.start) / 1000;
+    if (secs < 1 && !this.drawn) return;
+    const width = 30;
+    const filled = total > 0 ? Math.round((width * done) / total) : width;
+    process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${secs.toFixed(1)} s\x1b[K`);
+    this.drawn = true;
+  }
+
+  stop(): void {
+    if (this.drawn) process.stderr.write('\r\x1b[K');
+    this.drawn = false;
+  }
+}
+
+/** Writes a report to stdout or (atomically) to a file. */
+export function emit(target: undefined | 'stdout' | { file: string }, data: () => string, write: (file: string, data: string) => void): void {
+  if (target === undefined) return;
+  if (target === 'stdout') process.stdout.write(data());
+  else write(target.file, data());
+}

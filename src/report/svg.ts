@@ -85,7 +85,7 @@ export function chartFromRun(r: RunLike): ChartData {
 const W = 960;
 const PANEL_H = 260;
 const M_LEFT = 78;
-const M_RIGHT = 150; // legend column
+const M_RIGHT = 170; // legend column
 const TOP1 = 56;
 const GAP = 64;
 const TOP2 = TOP1 + PANEL_H + GAP;
@@ -190,7 +190,7 @@ export function renderChart(d: ChartData): string {
   );
 
   // x axis ticks, shared by both panels
-  const xstep = niceStep(xmax, 8);
+  const xstep = Math.max(1, niceStep(xmax, 8)); // whole ops
   const xticks: number[] = [];
   for (let v = 0; v <= xmax + 1e-9; v += xstep) xticks.push(v);
 

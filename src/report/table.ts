@@ -145,8 +145,8 @@ export function minHeapText(m: MinHeapResult): string {
     `  peak live     ${formatBytes(m.peakLive)}; min heap / peak live ${fix(m.ratio, 3)}`,
     `  ideal         ${formatBytes(m.idealFootprint)} (a perfect compaction of this allocator)`,
     `  Robson bound  ${formatBytes(m.robsonBound)} (worst case for a non-moving allocator)`,
-    `  search        ${int(m.runs)} replays; verified at ${formatBytes(m.verify.atMinHeap.heapSize)}: ${int(m.verify.atMinHeap.ooms)} OOMs${
-      m.verify.below ? `; one step below (${formatBytes(m.verify.below.heapSize)}): ${int(m.verify.below.ooms)} OOMs` : ''
+    `  search        ${int(m.runs)} replays; verified at ${int(m.verify.atMinHeap.heapSize)} bytes: ${int(m.verify.atMinHeap.ooms)} OOMs${
+      m.verify.below ? `; one step below (${int(m.verify.below.heapSize)} bytes): ${int(m.verify.below.ooms)} OOMs` : ''
     }${m.verify.monotonic ? '' : ' (not monotonic)'}${m.verify.note ? `; ${m.verify.note}` : ''}`,
   ];
   return l.join('\n') + '\n';

@@ -1,0 +1,86 @@
+/**
+ * `rmalloc-sim min-heap --device D --allocator A --trace F`: the smallest heap in which the
+ * trace runs with zero OOMs, beside peak live, the ideal footprint and Robson's bound. The
+ * search may go past the device's RAM (a what-if, marked "does not fit on this device").
+ *
+ * --allocator and --trace may be repeated (or --trace may name a folder): the searches then run
+ * on the worker pool, one per trace × allocator, and the JSON is { schema, results: [...] }.
+ * With one of each the JSON is the min-heap object of design §9 itself.
+ */
+import type { CommandModule } from 'yargs';
+import { heapSpans, loadDevice } from '../device';
+import { minHeapJson, minHeapText, stringify, writeFileAtomic, SCHEMA } from '../report';
+import type { MinHeapResult } from '../sim';
+import { runJobs } from '../sim/parallel';
+import type { Job } from '../sim/parallel';
+import { handler } from './common';
+import { loadTraces, resolveAllocators } from './compare';
+import {
+  Progress, deviceOption, jobsOption, outputTarget, parseJobs, parseLocks, parseOom, parseParamFlags, parseSample, parseSeed,
+  replayOptions,
+} from './options';
+
+interface Args {
+  device: string;
+  allocator: string[];
+  trace: string[];
+  oom?: string;
+  locks?: string;
+  param?: string[];
+  seed?: number;
+  check?: boolean;
+  sample?: number;
+  jobs?: number;
+  json?: string;
+}
+
+async function minHeapHandler(args: Args): Promise<number> {
+  const oom = parseOom(args.oom);
+  const locks = parseLocks(args.locks);
+  const params = parseParamFlags(args.param);
+  const seed = parseSeed(args.seed);
+  const sample = parseSample(args.sample);
+  const jobsN = parseJobs(args.jobs);
+  const json = outputTarget(args.json);
+
+  const dev = loadDevice(args.device);
+  heapSpans(dev);
+  const allocs = resolveAllocators(dev, args.allocator, params);
+  const traces = await loadTraces(args.trace);
+
+  const jobs: Job[] = [];
+  traces.forEach((_, ti) => {
+    for (const a of allocs) {
+      const cfg: Job['cfg'] = { device: dev, allocator: a.name, params: a.params, oom, locks, seed, check: args.check === true, series: false };
+      if (sample !== undefined) cfg.sample = sample;
+      jobs.push({ kind: 'minHeap', trace: ti, cfg });
+    }
+  });
+  const progress = new Progress('min-heap');
+  const outcomes = await runJobs(traces, jobs, { threads: jobsN, onProgress: (d, t) => progress.update(d, t) });
+  progress.stop();
+  const results: MinHeapResult[] = [];
+  for (const o of outcomes) {
+    if (!o.ok) throw o.error;
+    if (o.kind !== 'minHeap') throw new Error('min-heap job returned a run');
+    results.push(o.value);
+  }
+
+  const single = results.length === 1;
+  const text = (): string => stringify(single ? minHeapJson(results[0]!) : { schema: SCHEMA, results: results.map(minHeapJson) });
+  if (json && json !== 'stdout') writeFileAtomic(json.file, text());
+  if (json === 'stdout') process.stdout.write(text());
+  else process.stdout.write(results.map(minHeapText).join('\n'));
+  return 0;
+}
+
+export const minHeapCommand: CommandModule<object, Args> = {
+  command: 'min-heap',
+  describe: 'find the smallest heap with zero OOMs for an allocator and a trace (bisection, then verified)',
+  builder: (y) =>
+    jobsOption(replayOptions(deviceOption(y)))
+      .option('allocator', { alias: 'a', type: 'string', array: true, demandOption: true, describe: 'allocator(s) (repeatable)' })
+      .option('trace', { alias: 't', type: 'string', array: true, demandOption: true, describe: 'trace file(s) or folder(s) (repeatable)' })
+      .option('json', { type: 'string', describe: 'print the min-heap JSON instead of the summary (or write it to this file)' }) as never,
+  handler: handler(minHeapHandler),
+};

@@ -1,0 +1,100 @@
+/**
+ * `rmalloc-sim run --device D --allocator A --trace F`: one replay in this thread. Prints a human
+ * summary on stdout (or the run JSON / series CSV with `--json` / `--csv` and no file name);
+ * `--json F`, `--csv F`, `--svg F` write report files whole or not at all.
+ *
+ * Exit 0; 1 on an integrity violation, or with --fail-on-oom when an allocation failed (OOMs
+ * that compaction recovered do not count); 2 for bad input.
+ */
+import type { CommandModule } from 'yargs';
+import { getFactory, resolveParams } from '../alloc';
+import { heapSpans, loadDevice } from '../device';
+import { chartFromRun, renderChart, runCsv, runJson, runText, stringify, writeFileAtomic } from '../report';
+import { replay } from '../sim';
+import type { RunConfig } from '../sim';
+import { findTraceFiles, loadTrace } from '../trace';
+import { SimError } from '../errors';
+import { handler } from './common';
+import {
+  allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseLocks, parseOom, parseParamFlags, parseSample,
+  parseSeed, replayOptions, traceOption,
+} from './options';
+
+interface Args {
+  device: string;
+  allocator: string;
+  trace: string;
+  heap?: string;
+  oom?: string;
+  locks?: string;
+  param?: string[];
+  seed?: number;
+  check?: boolean;
+  sample?: number;
+  json?: string;
+  csv?: string;
+  svg?: string;
+  'fail-on-oom'?: boolean;
+}
+
+async function runHandler(args: Args): Promise<number> {
+  const oom = parseOom(args.oom);
+  const locks = parseLocks(args.locks);
+  const params = parseParamFlags(args.param);
+  const seed = parseSeed(args.seed);
+  const sample = parseSample(args.sample);
+  const heapSize = parseHeap(args.heap);
+  const json = outputTarget(args.json);
+  const csv = outputTarget(args.csv);
+  const svg = outputTarget(args.svg);
+  if (svg === 'stdout' && (json === 'stdout' || csv === 'stdout'))
+    throw new SimError('USAGE', 'only one of --json, --csv and --svg can go to stdout');
+  if (json === 'stdout' && csv === 'stdout') throw new SimError('USAGE', 'only one of --json and --csv can go to stdout');
+
+  const dev = loadDevice(args.device);
+  const f = getFactory(args.allocator);
+  resolveParams(f, dev.allocators?.[f.name], params);
+  heapSpans(dev, heapSize, false);
+  const files = findTraceFiles([args.trace]);
+  if (files.length !== 1)
+    throw new SimError('USAGE', `run takes one trace; ${args.trace} holds ${files.length} (use compare for several)`, { file: args.trace });
+  const trace = await loadTrace(files[0]!);
+
+  const cfg: RunConfig = { device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: Boolean(csv || svg) };
+  if (heapSize !== undefined) cfg.heapSize = heapSize;
+  if (sample !== undefined) cfg.sample = sample;
+  const r = replay(trace, cfg);
+
+  if (json && json !== 'stdout') writeFileAtomic(json.file, stringify(runJson(r)));
+  if (csv && csv !== 'stdout') writeFileAtomic(csv.file, runCsv(r));
+  if (svg && svg !== 'stdout') writeFileAtomic(svg.file, renderChart(chartFromRun(r)));
+  if (json === 'stdout') process.stdout.write(stringify(runJson(r)));
+  else if (csv === 'stdout') process.stdout.write(runCsv(r));
+  else if (svg === 'stdout') process.stdout.write(renderChart(chartFromRun(r)));
+  else process.stdout.write(runText(r));
+
+  if (r.status === 'violation') {
+    const v = r.violation;
+    process.stderr.write(`rmalloc-sim: ${v ? `op ${v.op} (line ${v.line}): ${v.message}` : 'integrity violation'} (VIOLATION)\n`);
+    return 1;
+  }
+  const failedOoms = r.summary.ooms - r.summary.recoveredOoms;
+  if (args['fail-on-oom'] === true && failedOoms > 0) {
+    const e = r.oomEvents.find((x) => x.outcome !== 'recovered');
+    process.stderr.write(`rmalloc-sim: ${failedOoms} allocation(s) failed${e ? `; first at op ${e.op} (line ${e.line})` : ''} (OOM)\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export const runCommand: CommandModule<object, Args> = {
+  command: 'run',
+  describe: 'replay one trace through one allocator on a device; summary, JSON, CSV series, SVG chart',
+  builder: (y) =>
+    replayOptions(heapOption(traceOption(allocatorOption(deviceOption(y)))))
+      .option('json', { type: 'string', describe: 'write the run JSON to this file ("-" or no value: stdout instead of the summary)' })
+      .option('csv', { type: 'string', describe: 'write the time series as CSV to this file ("-" or no value: stdout)' })
+      .option('svg', { type: 'string', describe: 'write the memory / cycles chart to this SVG file ("-" or no value: stdout)' })
+      .option('fail-on-oom', { type: 'boolean', default: false, describe: 'exit 1 when an allocation failed' }) as never,
+  handler: handler(runHandler),
+};
