@@ -10,12 +10,12 @@ export * from './types';
 
 const FACTORIES: AllocatorFactory[] = [
   // registry: one line per allocator (keep this comment; helpers add lines below it)
-  require('./slab').slabFactory as AllocatorFactory,
   require('./umm').ummFactory as AllocatorFactory,
   require('./first-fit').firstFitFactory as AllocatorFactory,
   require('./next-fit').nextFitFactory as AllocatorFactory,
   require('./best-fit').bestFitFactory as AllocatorFactory,
   require('./buddy').buddyFactory as AllocatorFactory,
+  require('./slab').slabFactory as AllocatorFactory,
   require('./tlsf').tlsfFactory as AllocatorFactory,
 ];
 
