@@ -140,6 +140,8 @@ export class Replayer implements RunView {
   opCompactCycles = 0;
   opCompactions = 0;
   oomThisOp = false;
+  /** Cycles the allocator spent initialising its heap (before op 0). */
+  initCycles = 0;
   readonly oomEvents: OomEvent[] = [];
   readonly errors: ErrorEvent[] = [];
   status: RunStatus = 'ok';
@@ -247,6 +249,7 @@ export class Replayer implements RunView {
 
   run(): RunResult {
     const t0 = performance.now();
+    this.initCycles = this.bus.cycles;
     const { kind, id, arg } = this.trace.ops;
     const n = Math.min(this.trace.ops.n, this.cfg.stopAfter ?? Infinity);
     const a = this.allocator;
@@ -647,7 +650,7 @@ export class Replayer implements RunView {
       },
       oomEvents: this.oomEvents,
       errors: this.errors,
-      cycles: { clockHz, total: this.bus.cycles, byKind, ops },
+      cycles: { clockHz, total: this.bus.cycles - this.initCycles, init: this.initCycles, byKind, ops },
       compaction: { runs: this.compactRuns, bytesMoved: this.compactBytes, cycles: this.compactCycles, longestPause: this.longestPause },
       conservation: { ok: this.consOk, checkedOps: opsRun, ...(this.consFirst ? { firstViolation: this.consFirst } : {}) },
       wallMs,

@@ -5,6 +5,7 @@
  */
 import type { Allocator, AllocatorFactory, CompactResult, Params } from '../alloc';
 import type { DeviceProfile, HeapSpan } from '../device';
+import type { MemoryBus } from '../bus';
 
 export type OomPolicy = 'fail' | 'compact' | 'abort';
 
@@ -57,6 +58,8 @@ export interface RunConfig {
 /** What an observer sees: the allocator and the engine's id bookkeeping, read-only. */
 export interface RunView {
   allocator: Allocator;
+  /** The simulated memory (observers read it with peek*; tests may poke it). */
+  bus: MemoryBus;
   heaps: HeapSpan[];
   /** Requested size of the live block behind `handle` (0 when no live id holds it). */
   requestedOf(handle: number): number;
@@ -214,7 +217,10 @@ export interface RunResult {
   errors: ErrorEvent[];
   cycles: {
     clockHz: number;
+    /** Cycles of the replay: trace ops, compactions and idle work (not the heap's initialisation). */
     total: number;
+    /** Cycles the allocator spent initialising the heap before the first op. */
+    init: number;
     byKind: Record<CycleKind, KindStats>;
     /** All trace ops together (alloc, free, realloc, lock, unlock; not compaction). */
     ops: KindStats;
