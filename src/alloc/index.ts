@@ -10,6 +10,8 @@ export * from './types';
 
 const FACTORIES: AllocatorFactory[] = [
   // registry: one line per allocator (keep this comment; helpers add lines below it)
+  require('./rmalloc').rmallocFactory as AllocatorFactory,
+  require('./rmalloc-gen').rmallocGenFactory as AllocatorFactory,
   require('./umm').ummFactory as AllocatorFactory,
   require('./first-fit').firstFitFactory as AllocatorFactory,
   require('./next-fit').nextFitFactory as AllocatorFactory,
