@@ -107,6 +107,21 @@ export interface RandomRunOptions {
   reallocRate?: number;
   /** Probe largestAllocatable exactly (alloc(L) succeeds, alloc(L+1) fails) every k ops; 0 = never. */
   probeLargestEvery?: number;
+  /**
+   * Moving allocators: call compact(compactBudget) every k ops (0/undefined = never), then
+   * verify every live payload pattern and that no locked block moved.
+   */
+  compactEvery?: number;
+  /** Cycle budget passed to those compact() calls (undefined = full compaction). */
+  compactBudget?: number;
+  /** On an alloc that fails, compact() and retry once (the engine's OOM policy `compact`). */
+  compactOnOom?: boolean;
+  /**
+   * Fraction of new blocks locked for life (lock right after alloc; unlock before free, and
+   * around realloc: unlock, realloc, relock). Drawn from a separate PRNG, so the op sequence
+   * is the same as without it.
+   */
+  lockFraction?: number;
 }
 
 export interface RandomRunResult {
@@ -134,13 +149,23 @@ export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
   const fail = (i: number, what: string[]): RandomRunResult => ({
     allocs, ooms, maxLive, violations: what.map((w) => `seed ${o.seed} op ${i}: ${w}`),
   });
+  const lockRng = new Prng(o.seed ^ 0x5bd1e995);
+  const locked = new Set<number>();
+  const tryAlloc = (s: number): number => {
+    let hd = a.alloc(s);
+    if (hd === 0 && o.compactOnOom && a.compact) {
+      a.compact();
+      hd = a.alloc(s);
+    }
+    return hd;
+  };
   for (let i = 0; i < o.ops; i++) {
     const r = rng.next();
     // Bias toward allocation while the heap is fairly empty, toward frees when it is full.
     const fullness = liveBytes / o.heapSize;
     if (handles.length === 0 || r < 0.55 - fullness * 0.5) {
       const s = size();
-      const hd = a.alloc(s);
+      const hd = tryAlloc(s);
       if (hd === 0) ooms++;
       else {
         if (live.has(hd)) return fail(i, [`alloc returned live handle ${hd}`]);
@@ -151,6 +176,10 @@ export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
         handles.push(hd);
         liveBytes += s;
         fillPattern(h, a.addressOf(hd), s, sd);
+        if (o.lockFraction && lockRng.next() < o.lockFraction) {
+          a.lock(hd);
+          locked.add(hd);
+        }
       }
     } else {
       const k = rng.int(0, handles.length - 1);
@@ -161,7 +190,18 @@ export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
       if (bad >= 0) return fail(i, [`payload of handle ${hd} (${s} bytes) corrupted at byte ${bad}`]);
       if (rng.next() < (o.reallocRate ?? 0.15)) {
         const ns = size();
-        const nh = a.realloc(hd, ns);
+        const wasLocked = locked.has(hd);
+        if (wasLocked) a.unlock(hd);
+        let nh = a.realloc(hd, ns);
+        if (nh === 0 && o.compactOnOom && a.compact) {
+          a.compact();
+          nh = a.realloc(hd, ns);
+        }
+        if (wasLocked) {
+          locked.delete(hd);
+          a.lock(nh === 0 ? hd : nh);
+          locked.add(nh === 0 ? hd : nh);
+        }
         if (nh === 0) {
           ooms++;
           const bad2 = patternMismatch(h, a.addressOf(hd), s, sd);
@@ -179,6 +219,7 @@ export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
           fillPattern(h, a.addressOf(nh), ns, sd);
         }
       } else {
+        if (locked.delete(hd)) a.unlock(hd);
         a.free(hd);
         live.delete(hd);
         seeds.delete(hd);
@@ -188,6 +229,16 @@ export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
       }
     }
     maxLive = Math.max(maxLive, liveBytes);
+    if (o.compactEvery && a.compact && i % o.compactEvery === 0) {
+      const before = new Map<number, number>();
+      for (const hd of locked) before.set(hd, a.addressOf(hd));
+      a.compact(o.compactBudget);
+      for (const [hd, addr] of before) if (a.addressOf(hd) !== addr) return fail(i, [`locked handle ${hd} moved during compact()`]);
+      for (const [hd, s] of live) {
+        const bad = patternMismatch(h, a.addressOf(hd), s, seeds.get(hd)!);
+        if (bad >= 0) return fail(i, [`compact() corrupted handle ${hd} (${s} bytes) at byte ${bad}`]);
+      }
+    }
     if (i % every === 0 || i === o.ops - 1) {
       const v = invariantViolations(h, live);
       if (v.length) return fail(i, v);
