@@ -646,7 +646,7 @@ export class Replayer implements RunView {
         errors: this.errorCount,
         usPerOp: ops.meanUs,
         walkEvaluations: this.walkEvaluations,
-        idealFootprint: this.peakFootprint,
+        idealFootprint: Math.ceil(this.peakFootprint),
       },
       oomEvents: this.oomEvents,
       errors: this.errors,

@@ -1,0 +1,75 @@
+/**
+ * min-heap: the answer runs with zero OOMs, one alignment step below OOMs (the verifying runs
+ * are re-done here independently), and the search's facts are consistent.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadDevice } from '../src/device';
+import { allocatorNames } from '../src/alloc';
+import { minHeap, replay, robsonBound } from '../src/sim';
+import { randomTrace } from '../src/sim/gen';
+import { packOps } from '../src/sim/pack';
+import { tinyFactory } from './helpers/sim-tiny';
+
+const dev = loadDevice('nds');
+const align = dev.alignment;
+
+test('tiny allocator: hand-checkable min-heap', () => {
+  // need(24) = 32: four live blocks need exactly 128 bytes; 120 cannot hold them.
+  const t = packOps('four', [['a', 1, 24], ['a', 2, 24], ['a', 3, 24], ['a', 4, 24], ['f', 1], ['f', 2], ['f', 3], ['f', 4]]);
+  const r = minHeap(t, { device: dev, allocator: 'tiny', factory: tinyFactory(), oom: 'fail' });
+  assert.is(r.minHeap, 128);
+  assert.is(r.peakLive, 96);
+  assert.is(r.ratio, 128 / 96);
+  assert.is(r.idealFootprint, 4 * 32);
+  assert.is(r.robsonBound, 96); // one request size: n = 1
+  assert.ok(r.fitsDevice);
+  assert.equal(r.verify.below, { heapSize: 120, ooms: 1, status: 'ok' });
+  assert.ok(r.verify.monotonic);
+  assert.is(r.schema, 1);
+  assert.is(r.policy, 'fail');
+  assert.is(r.locks, 'none');
+});
+
+test('robsonBound rounds the size ratio up to a power of two', () => {
+  assert.is(robsonBound(1000, 16, 16), 1000);
+  assert.is(robsonBound(1000, 16, 64), 1000 * (1 + 0.5 * 2));
+  assert.is(robsonBound(1000, 16, 65), 1000 * (1 + 0.5 * 3));
+  assert.is(robsonBound(0, 1, 100), 0);
+});
+
+const trace = randomTrace({ seed: 5, ops: 2500, maxSize: 1500, liveTarget: 40 });
+
+for (const name of allocatorNames()) {
+  test(`${name}: zero OOMs at minHeap, OOMs one alignment step below`, () => {
+    const r = minHeap(trace, { device: dev, allocator: name, oom: 'fail' });
+    assert.is(r.minHeap % align, 0);
+    const at = replay(trace, { device: dev, allocator: name, heapSize: r.minHeap, whatIf: true, oom: 'fail' });
+    assert.is(at.summary.ooms, 0);
+    assert.is(at.status, 'ok');
+    if (r.verify.monotonic) {
+      let below: number;
+      try {
+        below = replay(trace, { device: dev, allocator: name, heapSize: r.minHeap - align, whatIf: true, oom: 'fail' }).summary.ooms;
+      } catch {
+        below = Infinity; // heap too small for the allocator's metadata
+      }
+      assert.ok(below > 0, `${name}: ${r.minHeap - align} bytes also runs clean`);
+    } else assert.ok(r.verify.note);
+    assert.is(r.peakLive, at.summary.peakLive);
+    assert.ok(r.minHeap >= r.peakLive || r.otherHeapsBytes > 0);
+    assert.ok(r.idealFootprint >= r.peakLive);
+    assert.is(r.idealFootprint, at.summary.idealFootprint);
+    assert.ok(r.runs >= 3);
+  });
+}
+
+test('a min-heap past the device RAM is a what-if: fitsDevice false', () => {
+  const big = packOps('big', [['a', 1, 3 * 1024 * 1024], ['f', 1]]);
+  const r = minHeap(big, { device: dev, allocator: 'tiny', factory: tinyFactory(), oom: 'fail' });
+  assert.is(r.minHeap, 3 * 1024 * 1024 + 8);
+  assert.not.ok(r.fitsDevice);
+  assert.ok(r.deviceLimit < r.minHeap);
+});
+
+test.run();
