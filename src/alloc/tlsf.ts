@@ -33,9 +33,11 @@
  *
  * Alignment: Conte's 32-bit build aligns payloads to 4. Where the device asks for more (nds: 8)
  * this model keeps the 4-byte header and makes every payload size ≡ A−P (mod A) (12, 20, 28...
- * on nds), so header + payload is a multiple of A and every payload stays A-aligned. Sizes are
- * also multiples of 4 (the two flag bits); a device with P = 2 and alignment 4 cannot satisfy
- * both and is refused.
+ * on nds), so header + payload is a multiple of A and every payload stays A-aligned. On a
+ * 16-bit device (P = 2, AVR) sizes are only 2-aligned, so the free/prev-free flags move to the
+ * two top bits of the 16-bit size word and FL_INDEX_MAX defaults to 13 (8 KiB blocks); the
+ * control structure is then 8 + 4 + 8·4 + 8·32·2 = 556 bytes, a quarter of an Uno's RAM: TLSF
+ * runs there but is not what anyone ships on an AVR.
  *
  * The control structure (Conte's control_t) is the first thing in the heap: block_null (the
  * empty-list sentinel, 4P bytes), fl_bitmap (4), sl_bitmap[FL_COUNT] (4 each) and
@@ -79,6 +81,7 @@ export interface BitScanCost {
  */
 export function bitScanCost(dev: DeviceProfile): BitScanCost {
   const n = (dev.cpu.name ?? '').toLowerCase();
+  if (/cortex-m0|armv6-m|armv4|arm7/.test(n)) return { fls: 22, ffs: 25, how: 'software' };
   if (/arm9|arm946|arm926|arm11|armv[5-8]|cortex-m[3-7]|cortex-m33|cortex-a|cortex-r/.test(n)) return { fls: 2, ffs: 4, how: 'clz' };
   if (/xtensa|lx106|lx6|lx7|esp/.test(n)) return { fls: 2, ffs: 4, how: 'nsau' };
   if (/avr|atmega|attiny/.test(n) || dev.cpu.wordBytes === 1) return { fls: 88, ffs: 100, how: 'software (8-bit)' };
@@ -88,8 +91,6 @@ export function bitScanCost(dev: DeviceProfile): BitScanCost {
 
 // ---- the allocator ---------------------------------------------------------------------------
 
-const FREE_BIT = 1;
-const PREV_FREE_BIT = 2;
 
 const fls32 = (x: number): number => 31 - Math.clz32(x);
 const ffs32 = (x: number): number => 31 - Math.clz32(x & -x);
@@ -112,6 +113,10 @@ export class Tlsf implements Allocator {
   readonly minBlockSize: number;
   readonly maxBlockSize: number;
   private readonly flsCost: number;
+  /** Flag bits of the size word and the mask of the size proper. */
+  private readonly fb: number;
+  private readonly pfb: number;
+  private readonly sizeMask: number;
   private readonly ffsCost: number;
 
   // Addresses of the control structure fields (in the heap).
@@ -137,14 +142,23 @@ export class Tlsf implements Allocator {
     const P = bus.pointerBytes;
     this.P = P;
     const A = Math.max(ctx.alignment, P);
-    this.M = Math.max(4, A);
-    this.R = A > P ? (this.M - (P % this.M)) % this.M : 0;
-    if (this.R % 4 !== 0)
-      throw new SimError('ALLOCATOR_PARAM', `tlsf: alignment ${ctx.alignment} with ${P}-byte pointers leaves no room for the two flag bits`);
+    this.M = A;
+    this.R = (A - P) % A;
+    if (P === 4) {
+      this.fb = 1;
+      this.pfb = 2;
+      this.sizeMask = ~3;
+    } else {
+      // 16-bit port: sizes are only 2-aligned, so the flags take the two top bits instead.
+      this.fb = 0x8000;
+      this.pfb = 0x4000;
+      this.sizeMask = 0x3fff;
+    }
     this.slLog2 = Number(ctx.params.slLog2);
-    this.flIndexMax = Number(ctx.params.flIndexMax) || (P === 4 ? 30 : 15);
+    this.flIndexMax = Number(ctx.params.flIndexMax) || (P === 4 ? 30 : 13);
+    if (P === 2 && this.flIndexMax > 13) throw new SimError('ALLOCATOR_PARAM', `tlsf: flIndexMax must be at most 13 with 16-bit size words`);
     if (!(this.slLog2 >= 1 && this.slLog2 <= 5)) throw new SimError('ALLOCATOR_PARAM', `tlsf: slLog2 must be 1..5, got ${this.slLog2}`);
-    const alignLog2 = Math.log2(Math.max(4, P));
+    const alignLog2 = Math.log2(P);
     this.slCount = 1 << this.slLog2;
     this.flShift = this.slLog2 + alignLog2;
     this.flCount = this.flIndexMax - this.flShift + 1;
@@ -191,9 +205,9 @@ export class Tlsf implements Allocator {
     bus.poke32(this.flBitmap, 0);
     for (let i = 0; i < this.flCount * this.slCount; i++) this.pokePtr(this.heads + i * P, nb);
     // tlsf_add_pool: one free block over the pool, then the zero-size used sentinel.
-    this.pokePtr(this.firstBlock + P, pool | FREE_BIT);
+    this.pokePtr(this.firstBlock + P, pool | this.fb);
     this.pokePtr(this.sentinel, this.firstBlock);
-    this.pokePtr(this.sentinel + P, 0 | PREV_FREE_BIT);
+    this.pokePtr(this.sentinel + P, 0 | this.pfb);
     this.insertFree(this.firstBlock, pool, true);
   }
 
@@ -240,7 +254,7 @@ export class Tlsf implements Allocator {
   }
 
   private sizeOf(b: number): number {
-    return this.bus.readPtr(b + this.P) & ~3;
+    return this.bus.readPtr(b + this.P) & this.sizeMask;
   }
 
   // ---- free lists (all charged) -----------------------------------------------------------
@@ -346,8 +360,8 @@ export class Tlsf implements Allocator {
     const bus = this.bus;
     const P = this.P;
     const n = this.nextOf(b, size);
-    bus.writePtr(n + P, bus.readPtr(n + P) & ~PREV_FREE_BIT);
-    bus.writePtr(b + P, bus.readPtr(b + P) & ~FREE_BIT);
+    bus.writePtr(n + P, bus.readPtr(n + P) & ~this.pfb);
+    bus.writePtr(b + P, bus.readPtr(b + P) & ~this.fb);
     bus.work(3);
   }
 
@@ -371,17 +385,17 @@ export class Tlsf implements Allocator {
     if (mergeNext) {
       const nv = bus.readPtr(n + P);
       bus.work(1);
-      if (nv & FREE_BIT) {
-        const ns = nv & ~3;
+      if (nv & this.fb) {
+        const ns = nv & this.sizeMask;
         this.unlinkBlock(n, ns);
         remSize += ns + P;
         n = this.nextOf(rem, remSize);
         bus.work(2);
       }
     }
-    bus.writePtr(rem + P, remSize | FREE_BIT); // prev (block) is used
+    bus.writePtr(rem + P, remSize | this.fb); // prev (block) is used
     bus.writePtr(n, rem);
-    bus.writePtr(n + P, bus.readPtr(n + P) | PREV_FREE_BIT);
+    bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
     bus.work(4);
     this.insertFree(rem, remSize);
     return size;
@@ -401,9 +415,9 @@ export class Tlsf implements Allocator {
     if (idx < 0) return 0;
     const b = bus.readPtr(this.heads + idx * P);
     const sv = bus.readPtr(b + P);
-    const bsize = sv & ~3;
+    const bsize = sv & this.sizeMask;
     this.removeFree(b, bsize, idx);
-    const fin = this.trim(b, bsize, size, sv & PREV_FREE_BIT, false);
+    const fin = this.trim(b, bsize, size, sv & this.pfb, false);
     this.markUsed(b, fin);
     this.usedSum += fin;
     return b + 2 * P;
@@ -415,11 +429,11 @@ export class Tlsf implements Allocator {
     const P = this.P;
     let b = h - 2 * P;
     const sv = bus.readPtr(b + P);
-    let size = sv & ~3;
+    let size = sv & this.sizeMask;
     this.usedSum -= size;
     bus.work(3);
     // merge_prev
-    if (sv & PREV_FREE_BIT) {
+    if (sv & this.pfb) {
       const prev = bus.readPtr(b);
       const ps = this.sizeOf(prev);
       this.unlinkBlock(prev, ps);
@@ -431,17 +445,17 @@ export class Tlsf implements Allocator {
     let n = this.nextOf(b, size);
     const nv = bus.readPtr(n + P);
     bus.work(2);
-    if (nv & FREE_BIT) {
-      const ns = nv & ~3;
+    if (nv & this.fb) {
+      const ns = nv & this.sizeMask;
       this.unlinkBlock(n, ns);
       size += ns + P;
       n = this.nextOf(b, size);
       bus.work(3);
     }
     // mark free (the previous physical block is used: adjacent frees are always merged)
-    bus.writePtr(b + P, size | FREE_BIT);
+    bus.writePtr(b + P, size | this.fb);
     bus.writePtr(n, b);
-    bus.writePtr(n + P, bus.readPtr(n + P) | PREV_FREE_BIT);
+    bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
     bus.work(3);
     this.insertFree(b, size);
   }
@@ -452,11 +466,11 @@ export class Tlsf implements Allocator {
     const P = this.P;
     const b = h - 2 * P;
     const sv = bus.readPtr(b + P);
-    const cur = sv & ~3;
+    const cur = sv & this.sizeMask;
     const n = this.nextOf(b, cur);
     const nv = bus.readPtr(n + P);
-    const nfree = (nv & FREE_BIT) !== 0;
-    const combined = cur + (nv & ~3) + P;
+    const nfree = (nv & this.fb) !== 0;
+    const combined = cur + (nv & this.sizeMask) + P;
     const size = this.adjust(req);
     bus.work(8);
     if (size === 0) return 0;
@@ -470,15 +484,15 @@ export class Tlsf implements Allocator {
     let bsize = cur;
     if (size > cur) {
       // block_merge_next + block_mark_as_used
-      this.unlinkBlock(n, nv & ~3);
+      this.unlinkBlock(n, nv & this.sizeMask);
       bsize = combined;
-      bus.writePtr(b + P, bsize | (sv & PREV_FREE_BIT));
+      bus.writePtr(b + P, bsize | (sv & this.pfb));
       const nn = this.nextOf(b, bsize);
-      bus.writePtr(nn + P, bus.readPtr(nn + P) & ~PREV_FREE_BIT);
+      bus.writePtr(nn + P, bus.readPtr(nn + P) & ~this.pfb);
       bus.work(4);
     }
     // block_trim_used
-    const fin = this.trim(b, bsize, size, sv & PREV_FREE_BIT, true);
+    const fin = this.trim(b, bsize, size, sv & this.pfb, true);
     this.usedSum += fin - cur;
     return h;
   }
@@ -492,7 +506,7 @@ export class Tlsf implements Allocator {
   // ---- observers (uncounted) --------------------------------------------------------------
 
   usableSize(h: number): number {
-    return this.bus.peekPtr(h - this.P) & ~3;
+    return this.bus.peekPtr(h - this.P) & this.sizeMask;
   }
 
   addressOf(h: number): number {
@@ -545,8 +559,8 @@ export class Tlsf implements Allocator {
     let b = this.firstBlock;
     for (let guard = 0; b < this.sentinel && guard < 1e7; guard++) {
       const v = bus.peekPtr(b + P);
-      const s = v & ~3;
-      if (v & FREE_BIT) visit({ addr: b + P, size: s + P, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
+      const s = v & this.sizeMask;
+      if (v & this.fb) visit({ addr: b + P, size: s + P, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
       else visit({ addr: b + P, size: s + P, state: 'used', handle: b + 2 * P, payload: b + 2 * P, usable: s, locked: false });
       if (s === 0) break;
       b += s + P;
@@ -569,9 +583,9 @@ export class Tlsf implements Allocator {
     const freeSet = new Set<number>();
     while (b < this.sentinel) {
       const w = bus.peekPtr(b + P);
-      const s = w & ~3;
-      const isFree = (w & FREE_BIT) !== 0;
-      if (((w & PREV_FREE_BIT) !== 0) !== prevFree) v.push(`block ${hx(b)}: prev-free bit ${(w & PREV_FREE_BIT) !== 0} but previous block free=${prevFree}`);
+      const s = w & this.sizeMask;
+      const isFree = (w & this.fb) !== 0;
+      if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hx(b)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
       if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hx(b)}: bad size ${s}`);
       if (b + P + s > this.sentinel) {
         v.push(`block ${hx(b)}: size ${s} runs past the pool end`);
@@ -591,8 +605,8 @@ export class Tlsf implements Allocator {
     }
     if (b !== this.sentinel) v.push(`physical walk ended at ${hx(b)}, sentinel is ${hx(this.sentinel)}`);
     const sw = bus.peekPtr(this.sentinel + P);
-    if ((sw & ~3) !== 0 || (sw & FREE_BIT) !== 0) v.push(`sentinel damaged (${hx(sw)})`);
-    if (((sw & PREV_FREE_BIT) !== 0) !== prevFree) v.push('sentinel prev-free bit wrong');
+    if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel damaged (${hx(sw)})`);
+    if (((sw & this.pfb) !== 0) !== prevFree) v.push('sentinel prev-free bit wrong');
     if (freeSum !== this.freeSum) v.push(`free bytes ${freeSum} != tally ${this.freeSum}`);
     if (usedSum !== this.usedSum) v.push(`used bytes ${usedSum} != tally ${this.usedSum}`);
     // Lists and bitmaps.
@@ -614,7 +628,7 @@ export class Tlsf implements Allocator {
             break;
           }
           if (bus.peekPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hx(c)}.prev_free wrong`);
-          if (this.listIndex(bus.peekPtr(c + P) & ~3) !== idx) v.push(`block ${hx(c)} in wrong list (${fl},${sl})`);
+          if (this.listIndex(bus.peekPtr(c + P) & this.sizeMask) !== idx) v.push(`block ${hx(c)} in wrong list (${fl},${sl})`);
           prev = c;
           c = bus.peekPtr(c + 2 * P);
           if (++n > freeCount) {

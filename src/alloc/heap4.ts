@@ -1,0 +1,415 @@
+/**
+ * heap4: FreeRTOS heap_4 (and, via heap5.ts, heap_5, which shares this code).
+ *
+ * How it works. Followed: the FreeRTOS kernel's portable/MemMang/heap_4.c and heap_5.c
+ * (V10/V11 behaviour) and the FreeRTOS "Memory Management" documentation page. Our own code;
+ * nothing is copied.
+ *
+ * Every block starts with a BlockLink_t: a next-free pointer and a size_t block size (header
+ * included) whose top bit (xBlockAllocatedBit) marks the block as allocated. The header is
+ * rounded up to portBYTE_ALIGNMENT (here: the device alignment): 8 bytes on a 32-bit device
+ * with 8-byte alignment (xHeapStructSize). Free blocks sit on ONE singly linked list in address
+ * order, bracketed by the static list head xStart and the end marker pxEnd (a zero-size
+ * BlockLink_t in the last bytes of the heap).
+ *
+ * pvPortMalloc adds the header to the request and rounds up to the alignment, returns NULL at
+ * once when that exceeds xFreeBytesRemaining, else walks the list from xStart for the FIRST block
+ * big enough. It unlinks that block; when the leftover exceeds heapMINIMUM_BLOCK_SIZE (twice the
+ * header: 16 bytes) the tail becomes a new free block, inserted with prvInsertBlockIntoFreeList,
+ * which walks the list from xStart again to find its place. vPortFree clears the allocated bit
+ * and inserts the block the same way: the insertion walk finds the address-order position and
+ * merges with the block before and/or after when they touch (coalescing on free). Both walks
+ * are O(free blocks): the cost that grows with fragmentation.
+ *
+ * heap_5 (vPortDefineHeapRegions) runs the same code over several regions in address order:
+ * each region ends in its own zero-size end marker, and each marker's next pointer links to the
+ * first free block of the next region, so the list runs across regions (only the last marker
+ * is pxEnd). A block freed right before an intermediate marker absorbs the marker (size 0) the
+ * way heap_5 does, which only unlinks it.
+ *
+ * Statics. xStart (a BlockLink_t), pxEnd, xFreeBytesRemaining, xMinimumEverFreeBytesRemaining
+ * and the two allocation counters live in .bss in the real program. Here they sit at the start
+ * of the (first) heap, so they are counted as metadata and every access to them is charged.
+ *
+ * FreeRTOS has no realloc: realloc here is what an application does on FreeRTOS, pvPortMalloc
+ * + memcpy + vPortFree (old block untouched when the malloc fails). malloc(0) is served as
+ * malloc(1) (FreeRTOS returns NULL for 0). Task suspension around the heap calls is not charged.
+ */
+import type { MemoryBus } from '../bus';
+import type { HeapSpan } from '../device';
+import { SimError } from '../errors';
+import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+
+interface Region {
+  /** Region bounds (the device heap span). */
+  base: number;
+  end: number;
+  /** First block (aligned start). */
+  first: number;
+  /** The region's end marker BlockLink_t. */
+  marker: number;
+}
+
+export class FreeRtosHeap implements Allocator {
+  readonly name: string;
+  readonly moving = false;
+
+  private readonly bus: MemoryBus;
+  private readonly P: number;
+  private readonly align: number;
+  /** xHeapStructSize. */
+  readonly headerBytes: number;
+  /** heapMINIMUM_BLOCK_SIZE. */
+  readonly minBlockBytes: number;
+  private readonly allocBit: number;
+  private readonly sizeMask: number;
+  readonly regions: readonly Region[];
+  private readonly totalBytes: number;
+  /** Addresses of the statics. */
+  readonly xStart: number;
+  private readonly pxEndVar: number;
+  private readonly freeRemainingVar: number;
+  private readonly minEverVar: number;
+  private readonly nAllocVar: number;
+  private readonly nFreeVar: number;
+  readonly staticsBytes: number;
+  private readonly pxEnd: number;
+
+  // Observer tallies (not used by the algorithm).
+  private freeSum = 0;
+  private freeCount = 0;
+  private usedSum = 0;
+  private usedCount = 0;
+
+  constructor(ctx: AllocatorContext, name: string) {
+    this.name = name;
+    const bus = ctx.bus;
+    this.bus = bus;
+    const P = bus.pointerBytes;
+    this.P = P;
+    this.align = Math.max(1, ctx.alignment);
+    const A = this.align;
+    const up = (x: number) => Math.ceil(x / A) * A;
+    const down = (x: number) => Math.floor(x / A) * A;
+    this.headerBytes = up(2 * P);
+    this.minBlockBytes = 2 * this.headerBytes;
+    this.allocBit = P === 4 ? 0x80000000 : 0x8000;
+    this.sizeMask = P === 4 ? 0x7fffffff : 0x7fff;
+    const spans = [...ctx.heaps].sort((a, b) => a.base - b.base);
+    this.totalBytes = spans.reduce((s, h) => s + h.size, 0);
+    // Statics at the start of the lowest heap, pointer-aligned.
+    const s0 = spans[0]!;
+    this.xStart = Math.ceil(s0.base / P) * P;
+    this.pxEndVar = this.xStart + 2 * P;
+    this.freeRemainingVar = this.pxEndVar + P;
+    this.minEverVar = this.freeRemainingVar + P;
+    this.nAllocVar = this.minEverVar + P;
+    this.nFreeVar = this.nAllocVar + P;
+    const staticsEnd = this.nFreeVar + P;
+    this.staticsBytes = staticsEnd - s0.base;
+    const regions: Region[] = [];
+    let total = 0;
+    spans.forEach((h: HeapSpan, i) => {
+      const start = i === 0 ? staticsEnd : h.base;
+      const first = up(start);
+      const end = h.base + h.size;
+      const marker = down(end - this.headerBytes);
+      if (marker - first < this.minBlockBytes)
+        throw new SimError(
+          'HEAP_TOO_SMALL',
+          `${name}: heap "${h.name}" of ${h.size} bytes cannot hold ${i === 0 ? `the statics (${this.staticsBytes} bytes), ` : ''}a ${this.minBlockBytes}-byte block and the ${this.headerBytes}-byte end marker`,
+        );
+      if (marker - first > this.sizeMask) throw new SimError('HEAP_TOO_LARGE', `${name}: heap "${h.name}" exceeds the size_t block size limit`);
+      regions.push({ base: h.base, end, first, marker });
+      total += marker - first;
+    });
+    this.regions = regions;
+    const last = regions[regions.length - 1]!;
+    this.pxEnd = last.marker;
+    // prvHeapInit / vPortDefineHeapRegions (setup: uncounted).
+    this.pokeWord(this.xStart, regions[0]!.first);
+    this.pokeWord(this.xStart + P, 0);
+    regions.forEach((r, i) => {
+      this.pokeWord(r.first, r.marker);
+      this.pokeWord(r.first + P, r.marker - r.first);
+      this.pokeWord(r.marker, i + 1 < regions.length ? regions[i + 1]!.first : 0);
+      this.pokeWord(r.marker + P, 0);
+    });
+    this.pokeWord(this.pxEndVar, this.pxEnd);
+    this.pokeWord(this.freeRemainingVar, total);
+    this.pokeWord(this.minEverVar, total);
+    this.pokeWord(this.nAllocVar, 0);
+    this.pokeWord(this.nFreeVar, 0);
+    this.freeSum = total;
+    this.freeCount = regions.length;
+  }
+
+  // ---- memory helpers ---------------------------------------------------------------------
+
+  private pokeWord(a: number, v: number): void {
+    if (this.P === 4) this.bus.poke32(a, v);
+    else {
+      const le = this.bus.littleEndian;
+      this.bus.poke8(a, le ? v & 0xff : (v >>> 8) & 0xff);
+      this.bus.poke8(a + 1, le ? (v >>> 8) & 0xff : v & 0xff);
+    }
+  }
+
+  private rd(a: number): number {
+    return this.bus.readPtr(a);
+  }
+
+  private wr(a: number, v: number): void {
+    this.bus.writePtr(a, v);
+  }
+
+  /** prvInsertBlockIntoFreeList (b's size word already holds its free size). */
+  private insert(b: number, bSize: number): void {
+    const bus = this.bus;
+    const P = this.P;
+    // Walk to the last free block below b.
+    let it = this.xStart;
+    let itNext = this.rd(it);
+    bus.work(2);
+    while (itNext < b) {
+      it = itNext;
+      itNext = this.rd(it);
+      bus.work(3);
+    }
+    this.freeSum += bSize;
+    this.freeCount++;
+    // Merge with the block before?
+    const itSize = this.rd(it + P);
+    bus.work(3);
+    if (it + itSize === b) {
+      bSize += itSize;
+      this.wr(it + P, bSize);
+      b = it;
+      this.freeCount--;
+      bus.work(1);
+    }
+    // Merge with the block after?
+    bus.work(3);
+    if (b + bSize === itNext) {
+      const pxEnd = this.rd(this.pxEndVar);
+      bus.work(2);
+      if (itNext !== pxEnd) {
+        const nSize = this.rd(itNext + P);
+        this.wr(b + P, bSize + nSize);
+        this.wr(b, this.rd(itNext));
+        if (nSize !== 0) this.freeCount--;
+        bus.work(2);
+      } else this.wr(b, pxEnd);
+    } else this.wr(b, itNext);
+    bus.work(1);
+    if (it !== b) this.wr(it, b);
+  }
+
+  // ---- public operations ------------------------------------------------------------------
+
+  alloc(req: number): number {
+    const bus = this.bus;
+    const P = this.P;
+    const A = this.align;
+    let want = Math.max(1, req) + this.headerBytes;
+    if (want % A !== 0) want += A - (want % A);
+    bus.work(6);
+    if (want > this.sizeMask) return 0;
+    const remaining = this.rd(this.freeRemainingVar);
+    bus.work(2);
+    if (want > remaining) return 0;
+    let prev = this.xStart;
+    let blk = this.rd(prev);
+    let bSize = this.rd(blk + P);
+    let next = this.rd(blk);
+    bus.work(3);
+    while (bSize < want && next !== 0) {
+      prev = blk;
+      blk = next;
+      bSize = this.rd(blk + P);
+      next = this.rd(blk);
+      bus.work(4);
+    }
+    const pxEnd = this.rd(this.pxEndVar);
+    bus.work(2);
+    if (blk === pxEnd) return 0;
+    this.wr(prev, next);
+    this.freeSum -= bSize;
+    this.freeCount--;
+    bus.work(3);
+    if (bSize - want > this.minBlockBytes) {
+      const nb = blk + want;
+      this.wr(nb + P, bSize - want);
+      this.wr(blk + P, want);
+      bus.work(3);
+      this.insert(nb, bSize - want);
+      bSize = want;
+    }
+    const left = remaining - bSize;
+    this.wr(this.freeRemainingVar, left);
+    if (left < this.rd(this.minEverVar)) this.wr(this.minEverVar, left);
+    this.wr(blk + P, (bSize | this.allocBit) >>> 0);
+    this.wr(blk, 0);
+    this.wr(this.nAllocVar, this.rd(this.nAllocVar) + 1);
+    bus.work(5);
+    this.usedSum += bSize - this.headerBytes;
+    this.usedCount++;
+    return blk + this.headerBytes;
+  }
+
+  free(h: number): void {
+    if (h === 0) return;
+    const bus = this.bus;
+    const P = this.P;
+    const b = h - this.headerBytes;
+    const size = this.rd(b + P) & this.sizeMask;
+    bus.work(4);
+    this.wr(b + P, size);
+    this.wr(this.freeRemainingVar, this.rd(this.freeRemainingVar) + size);
+    this.usedSum -= size - this.headerBytes;
+    this.usedCount--;
+    this.insert(b, size);
+    this.wr(this.nFreeVar, this.rd(this.nFreeVar) + 1);
+    bus.work(2);
+  }
+
+  realloc(h: number, req: number): number {
+    if (h === 0) return this.alloc(req);
+    const old = (this.rd(h - this.headerBytes + this.P) & this.sizeMask) - this.headerBytes;
+    const p = this.alloc(req);
+    if (p === 0) return 0;
+    this.bus.copy(p, h, Math.min(old, Math.max(1, req)));
+    this.free(h);
+    return p;
+  }
+
+  lock(h: number): number {
+    return h;
+  }
+
+  unlock(_h: number): void {}
+
+  // ---- observers --------------------------------------------------------------------------
+
+  usableSize(h: number): number {
+    return (this.bus.peekPtr(h - this.headerBytes + this.P) & this.sizeMask) - this.headerBytes;
+  }
+
+  addressOf(h: number): number {
+    return h;
+  }
+
+  freeBytes(): number {
+    return this.freeSum - this.headerBytes * this.freeCount;
+  }
+
+  /** xMinimumEverFreeBytesRemaining (header bytes included, as FreeRTOS counts). */
+  minimumEverFreeBytes(): number {
+    return this.bus.peekPtr(this.minEverVar);
+  }
+
+  largestAllocatable(): number {
+    const bus = this.bus;
+    let max = 0;
+    for (let b = bus.peekPtr(this.xStart), g = 0; b !== 0 && g < 1e7; b = bus.peekPtr(b), g++) max = Math.max(max, bus.peekPtr(b + this.P));
+    return max > this.headerBytes ? max - this.headerBytes : 0;
+  }
+
+  metadataBytes(): number {
+    return this.totalBytes - this.freeBytes() - this.usedSum;
+  }
+
+  fixedMetadataBytes(): number {
+    return this.totalBytes - this.regions.reduce((s, r) => s + r.marker - r.first - this.headerBytes, 0);
+  }
+
+  blockFootprint(size: number): number {
+    return Math.ceil((Math.max(1, size) + this.headerBytes) / this.align) * this.align;
+  }
+
+  walk(visit: (b: BlockInfo) => void): void {
+    const bus = this.bus;
+    const P = this.P;
+    const meta = (addr: number, size: number) =>
+      size > 0 && visit({ addr, size, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false });
+    this.regions.forEach((r) => {
+      meta(r.base, r.first - r.base);
+      let b = r.first;
+      while (b < r.marker) {
+        const w = bus.peekPtr(b + P);
+        const s = w & this.sizeMask;
+        if (s === 0) break;
+        if (w & this.allocBit) visit({ addr: b, size: s, state: 'used', handle: b + this.headerBytes, payload: b + this.headerBytes, usable: s - this.headerBytes, locked: false });
+        else visit({ addr: b, size: s, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
+        b += s;
+      }
+      meta(b, r.end - b);
+    });
+  }
+
+  check(): string[] {
+    const v: string[] = [];
+    const bus = this.bus;
+    const P = this.P;
+    const hx = (a: number) => '0x' + a.toString(16);
+    const freeBlocks = new Set<number>();
+    let fs = 0, us = 0, uc = 0;
+    for (const r of this.regions) {
+      let b = r.first;
+      let prevFree = false;
+      while (b < r.marker) {
+        const w = bus.peekPtr(b + P);
+        const s = w & this.sizeMask;
+        if (s === 0 || s % this.align !== 0 || b + s > r.marker) {
+          v.push(`block ${hx(b)}: bad size ${s}`);
+          return v;
+        }
+        if (w & this.allocBit) {
+          if (bus.peekPtr(b) !== 0) v.push(`used block ${hx(b)}: next pointer not NULL`);
+          us += s - this.headerBytes;
+          uc++;
+          prevFree = false;
+        } else {
+          if (prevFree) v.push(`block ${hx(b)}: free and right after a free block (not coalesced)`);
+          freeBlocks.add(b);
+          fs += s;
+          prevFree = true;
+        }
+        b += s;
+      }
+      if (b !== r.marker) v.push(`region ${hx(r.base)}: blocks end at ${hx(b)}, marker at ${hx(r.marker)}`);
+    }
+    let prev = this.xStart;
+    let n = 0;
+    for (let b = bus.peekPtr(this.xStart); b !== 0; b = bus.peekPtr(b)) {
+      if (b <= prev) {
+        v.push(`free list not in address order at ${hx(b)}`);
+        break;
+      }
+      prev = b;
+      const isMarker = this.regions.some((r) => r.marker === b);
+      if (isMarker) {
+        if (bus.peekPtr(b + P) !== 0) v.push(`end marker ${hx(b)} has size ${bus.peekPtr(b + P)}`);
+      } else if (!freeBlocks.has(b)) {
+        v.push(`free list holds ${hx(b)}, which is not a free block`);
+        break;
+      } else n++;
+      if (n > freeBlocks.size) break;
+    }
+    if (prev !== this.pxEnd) v.push(`free list does not end at pxEnd (ends at ${hx(prev)})`);
+    if (n !== freeBlocks.size) v.push(`${n} blocks on the free list, ${freeBlocks.size} free blocks`);
+    if (fs !== this.freeSum || freeBlocks.size !== this.freeCount) v.push(`free tally ${this.freeSum}/${this.freeCount} != ${fs}/${freeBlocks.size}`);
+    if (bus.peekPtr(this.freeRemainingVar) !== fs) v.push(`xFreeBytesRemaining ${bus.peekPtr(this.freeRemainingVar)} != ${fs}`);
+    if (us !== this.usedSum || uc !== this.usedCount) v.push(`used tally ${this.usedSum}/${this.usedCount} != ${us}/${uc}`);
+    return v;
+  }
+}
+
+export const heap4Factory: AllocatorFactory = {
+  name: 'heap4',
+  summary: 'FreeRTOS heap_4: first fit over an address-ordered free list, coalescing on free, 8-byte BlockLink_t',
+  moving: false,
+  multiHeap: false,
+  params: [],
+  create: (ctx: AllocatorContext) => new FreeRtosHeap(ctx, 'heap4'),
+};
