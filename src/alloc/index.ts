@@ -10,6 +10,8 @@ export * from './types';
 
 const FACTORIES: AllocatorFactory[] = [
   // registry: one line per allocator (keep this comment; helpers add lines below it)
+  require('./heap4').heap4Factory as AllocatorFactory,
+  require('./heap5').heap5Factory as AllocatorFactory,
   require('./rmalloc').rmallocFactory as AllocatorFactory,
   require('./rmalloc-gen').rmallocGenFactory as AllocatorFactory,
   require('./umm').ummFactory as AllocatorFactory,
