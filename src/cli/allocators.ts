@@ -1,0 +1,119 @@
+/**
+ * `rmalloc-sim allocators [NAME] [--device D] [--param k=v ...] [--json]`: without a name, one
+ * line per registered allocator (summary, moving, multi-heap, parameters with their defaults);
+ * with a name, that allocator's parameters in full. With --device (and --param), the values in
+ * effect after precedence (flag > device profile > default) and the layout figures on that
+ * device's heap: fixed metadata and the bytes a block occupies for a few request sizes.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { MemoryBus } from '../bus';
+import { heapSpans, loadDevice } from '../device';
+import { allocatorNames, createAllocator, getFactory, resolveParams } from '../alloc';
+import type { AllocatorFactory, Params } from '../alloc';
+import { handler, parseParamFlags } from './common';
+
+interface AllocatorsArgs {
+  name?: string;
+  device?: string;
+  param?: string[];
+  json: boolean;
+}
+
+const SAMPLE_SIZES = [1, 8, 16, 24, 100, 1000, 4096];
+
+function paramsLine(f: AllocatorFactory): string {
+  return f.params.length ? f.params.map((p) => `${p.name}=${String(p.default)}`).join(' ') : '-';
+}
+
+function columns(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, i === r.length - 1 ? 0 : c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function formatAllocatorList(fs: AllocatorFactory[]): string {
+  const rows = [['NAME', 'MOVING', 'MULTI-HEAP', 'PARAMS (defaults)', 'SUMMARY']];
+  for (const f of fs) rows.push([f.name, f.moving ? 'yes' : 'no', f.multiHeap ? 'yes' : 'no', paramsLine(f), f.summary]);
+  return columns(rows).join('\n') + '\n';
+}
+
+interface Layout {
+  device: string;
+  heapBytes: number;
+  params: Params;
+  fixedMetadataBytes: number;
+  footprints: { request: number; bytes: number }[];
+}
+
+function layoutOn(f: AllocatorFactory, deviceName: string, flags: Params): Layout {
+  const dev = loadDevice(deviceName);
+  const heaps = heapSpans(dev);
+  const params = resolveParams(f, dev.allocators?.[f.name], flags);
+  const bus = new MemoryBus(dev, heaps);
+  const a = createAllocator(f.name, bus, heaps, dev.alignment, params);
+  return {
+    device: dev.name,
+    heapBytes: (f.multiHeap ? heaps : heaps.slice(0, 1)).reduce((s, h) => s + h.size, 0),
+    params,
+    fixedMetadataBytes: a.fixedMetadataBytes(),
+    footprints: SAMPLE_SIZES.map((request) => ({ request, bytes: a.blockFootprint(request) })),
+  };
+}
+
+export function formatAllocator(f: AllocatorFactory, layout?: Layout): string {
+  const out: string[] = [];
+  out.push(`${f.name}: ${f.summary}`);
+  out.push(`  moving: ${f.moving ? 'yes (handles, lock/unlock, compaction)' : 'no (the handle is the payload address)'}`);
+  out.push(`  heaps: ${f.multiHeap ? 'every heap of the device' : 'the first heap of the device'}`);
+  out.push('');
+  if (f.params.length === 0) out.push('Parameters: none');
+  else {
+    out.push(layout ? `Parameters (value on ${layout.device} after flag > device > default):` : 'Parameters:');
+    const rows = [['NAME', 'DEFAULT', ...(layout ? ['VALUE'] : []), 'CHOICES', 'DESCRIPTION']];
+    for (const p of f.params)
+      rows.push([p.name, String(p.default), ...(layout ? [String(layout.params[p.name])] : []), p.choices ? p.choices.join('|') : '-', p.description]);
+    out.push(...columns(rows).map((l) => `  ${l}`));
+  }
+  if (layout) {
+    out.push('');
+    out.push(`Layout on ${layout.device} (${layout.heapBytes} bytes of heap): fixed metadata ${layout.fixedMetadataBytes} bytes`);
+    const rows = [['REQUEST', ...layout.footprints.map((x) => String(x.request))], ['BLOCK BYTES', ...layout.footprints.map((x) => fmt(x.bytes))]];
+    out.push(...columns(rows).map((l) => `  ${l}`));
+  }
+  return out.join('\n') + '\n';
+}
+
+const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+export const allocatorsCommand: CommandModule<object, AllocatorsArgs> = {
+  command: 'allocators [name]',
+  describe: 'list the allocators with their parameters, or show one (with --device: values and layout on that device)',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('name', { type: 'string', describe: 'an allocator name (e.g. buddy)' })
+      .option('device', { type: 'string', describe: 'show parameter values and block sizes on this device (name or .json path)' })
+      .option('param', { type: 'string', array: true, describe: 'allocator parameter name=value (repeatable; needs a name)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON ({ schema: 1, ... })' })
+      .example('$0 allocators', 'one line per allocator')
+      .example('$0 allocators slab --device nds', 'slab parameters and block sizes on the DS')
+      .example('$0 allocators buddy --device avr-uno --param min-order=4', 'effect of a parameter') as unknown as Argv<AllocatorsArgs>,
+  handler: handler((args: AllocatorsArgs) => {
+    const flags = parseParamFlags(args.param);
+    if (args.name === undefined) {
+      const fs = allocatorNames().map(getFactory);
+      if (args.json) {
+        const list = fs.map((f) => ({ name: f.name, summary: f.summary, moving: f.moving, multiHeap: f.multiHeap, params: f.params }));
+        process.stdout.write(JSON.stringify({ schema: 1, allocators: list }, null, 2) + '\n');
+      } else process.stdout.write(formatAllocatorList(fs));
+      return 0;
+    }
+    const f = getFactory(args.name);
+    const layout = args.device !== undefined ? layoutOn(f, args.device, flags) : undefined;
+    if (layout === undefined && Object.keys(flags).length) resolveParams(f, undefined, flags);
+    if (args.json) {
+      const o = { schema: 1, name: f.name, summary: f.summary, moving: f.moving, multiHeap: f.multiHeap, params: f.params, layout };
+      process.stdout.write(JSON.stringify(o, null, 2) + '\n');
+    } else process.stdout.write(formatAllocator(f, layout));
+    return 0;
+  }),
+};
