@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 
 // commands: one import per command file (keep this comment; add lines below it)
+import { allocatorsCommand } from './cli/allocators';
 import { traceCommand } from './cli/trace';
 import { compareCommand, defaultCommand } from './cli/compare';
 import { runCommand } from './cli/run';
@@ -18,6 +19,7 @@ import { recordCommand } from './cli/record';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   // command list (keep this comment; add lines below it)
+  allocatorsCommand,
   traceCommand,
   defaultCommand,
   compareCommand,
