@@ -26,6 +26,7 @@ export const mtraceImporter: Importer = {
   description: 'glibc mtrace() log (MALLOC_TRACE): + - < > ! lines with hex addresses',
 
   detect(head: readonly string[]): boolean {
+    if (head.length > 0 && MARK_RE.test(head[0]!)) return true; // every mtrace log opens with "= Start"
     let ops = 0;
     for (const l of head) {
       if (MARK_RE.test(l)) {

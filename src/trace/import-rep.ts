@@ -39,8 +39,9 @@ export const repImporter: Importer = {
       if (!numericLine(l)) break;
       nums += l.trim().split(/\s+/).length;
     }
-    if (nums !== 4) return false;
-    return i >= head.length || OP_LINE.test(head[i]!);
+    // Four numbers and then ops (or anything: a bare number never starts a native trace, and
+    // a malformed body line is better reported by this importer with its line number).
+    return nums === 4 && (i >= head.length || OP_LINE.test(head[i]!) || !/^\s*\d/.test(head[i]!));
   },
 
   create(file: string, sink: OpSink) {
