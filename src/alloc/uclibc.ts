@@ -1,0 +1,437 @@
+/**
+ * uclibc: the uClibc "malloc" (libc/stdlib/malloc/, by Miles Bader), the default on no-MMU
+ * uClinux systems such as DSLinux on the Nintendo DS. Not malloc-standard (dlmalloc) and not
+ * malloc-simple.
+ *
+ * How it works. Followed: uClibc's libc/stdlib/malloc/{heap.h, heap_alloc.c, heap_free.c,
+ * malloc.h, malloc.c, realloc.c} (kraj/uClibc and uclibc-ng on GitHub). Our own code; nothing
+ * is copied.
+ *
+ * The heap is a list of free areas kept sorted by address. The descriptor of a free area
+ * (struct heap_free_area: size, next, prev; 3 words) lives in the LAST bytes of the area, so
+ * allocating from the front of an area only shrinks its size field: no list pointers change.
+ * Sizes are multiples of HEAP_GRANULARITY = MALLOC_ALIGNMENT (sizeof(double) on ARM, here the
+ * device alignment, at least sizeof(size_t)).
+ *
+ * malloc(n) adds MALLOC_HEADER_SIZE (= MALLOC_ALIGNMENT: 8 bytes on nds, of which the first
+ * size_t holds the block's total size), rounds up to the granularity (at least one free-area
+ * descriptor, 16 bytes), and takes the FIRST area in address order that is big enough. If what
+ * would be left is smaller than HEAP_MIN_FREE_AREA_SIZE (descriptor + one granule = 20 bytes on
+ * 32-bit) the whole area is used and unlinked. free walks the address-ordered list to the
+ * block's position (the allocator's slowest loop, as its own comment says) and merges the block
+ * with an adjacent area before and/or after it, else links a new area. realloc grows in place
+ * into a free area that starts right at the block's end (__heap_alloc_at), else
+ * malloc + memcpy + free; it shrinks in place only when at least MALLOC_REALLOC_MIN_FREE_SIZE
+ * (HEAP_MIN_FREE_AREA_SIZE + 16 = 36 bytes) would be freed.
+ *
+ * Growth. On no-MMU uClinux, malloc gets more memory with mmap() of at least a page (rounded up
+ * to whole pages for big requests), hands it to __heap_free and retries; free munmaps areas
+ * that grow past MALLOC_UNMAP_THRESHOLD (8 pages). This model treats the device heap as the
+ * arena already obtained: one contiguous region handed to __heap_free at start, no further
+ * mmap (malloc fails when the arena cannot serve the request) and no munmap. So it slightly
+ * favours uClibc: real mmap chunks are separate kernel allocations that cannot merge with each
+ * other and cost kernel page-allocator time (and power-of-two rounding of the chunk on
+ * uClinux 2.6's no-MMU mmap), none of which is modelled.
+ *
+ * The one static, __malloc_heap (the free-list head), sits at the start of the heap, so it is
+ * counted as metadata and its accesses are charged. malloc(0) is served as malloc(1)
+ * (uClibc's __MALLOC_GLIBC_COMPAT__ behaviour). Locking is not charged.
+ */
+import type { MemoryBus } from '../bus';
+import { SimError } from '../errors';
+import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+
+export class UclibcMalloc implements Allocator {
+  readonly name = 'uclibc';
+  readonly moving = false;
+
+  private readonly bus: MemoryBus;
+  private readonly P: number;
+  /** HEAP_GRANULARITY = MALLOC_ALIGNMENT = MALLOC_HEADER_SIZE. */
+  readonly granule: number;
+  readonly headerBytes: number;
+  /** sizeof(struct heap_free_area). */
+  readonly faBytes: number;
+  /** HEAP_MIN_FREE_AREA_SIZE. */
+  readonly minFreeArea: number;
+  /** Smallest block (room for a descriptor once freed). */
+  readonly minBlock: number;
+  readonly reallocMinFree: number;
+  private readonly heapBase: number;
+  private readonly heapEnd: number;
+  /** Address of the __malloc_heap static (free-list head). */
+  private readonly headVar: number;
+  readonly arenaStart: number;
+  readonly arenaEnd: number;
+
+  private freeSum = 0;
+  private freeCount = 0;
+  private usedSum = 0;
+  private usedCount = 0;
+
+  constructor(ctx: AllocatorContext) {
+    const bus = ctx.bus;
+    this.bus = bus;
+    const P = bus.pointerBytes;
+    this.P = P;
+    const G = Math.max(ctx.alignment, P);
+    this.granule = G;
+    this.headerBytes = G;
+    this.faBytes = 3 * P;
+    this.minFreeArea = this.faBytes + G;
+    this.minBlock = this.adjust(this.faBytes);
+    this.reallocMinFree = this.minFreeArea + 16;
+    const h = ctx.heaps[0]!;
+    this.heapBase = h.base;
+    this.heapEnd = h.base + h.size;
+    this.headVar = Math.ceil(h.base / P) * P;
+    this.arenaStart = this.adjustAddr(this.headVar + P);
+    this.arenaEnd = Math.floor(this.heapEnd / G) * G;
+    const size = this.arenaEnd - this.arenaStart;
+    if (size < this.minFreeArea)
+      throw new SimError('HEAP_TOO_SMALL', `uclibc malloc needs at least ${this.arenaStart - h.base + this.minFreeArea} bytes of heap; it has ${h.size}`);
+    // The arena handed to __heap_free: one free area with its descriptor at the end.
+    const fa = this.arenaEnd - this.faBytes;
+    this.pokeWord(fa, size);
+    this.pokeWord(fa + P, 0);
+    this.pokeWord(fa + 2 * P, 0);
+    this.pokeWord(this.headVar, fa);
+    this.freeSum = size;
+    this.freeCount = 1;
+  }
+
+  private adjust(n: number): number {
+    return Math.ceil(n / this.granule) * this.granule;
+  }
+
+  private adjustAddr(a: number): number {
+    return Math.ceil(a / this.granule) * this.granule;
+  }
+
+  private pokeWord(a: number, v: number): void {
+    if (this.P === 4) this.bus.poke32(a, v);
+    else {
+      const le = this.bus.littleEndian;
+      this.bus.poke8(a, le ? v & 0xff : (v >>> 8) & 0xff);
+      this.bus.poke8(a + 1, le ? (v >>> 8) & 0xff : v & 0xff);
+    }
+  }
+
+  private rd(a: number): number {
+    return this.bus.readPtr(a);
+  }
+
+  private wr(a: number, v: number): void {
+    this.bus.writePtr(a, v);
+  }
+
+  // fa field addresses: size at fa, next at fa+P, prev at fa+2P.
+
+  /** __heap_unlink_free_area. */
+  private unlink(fa: number): void {
+    const P = this.P;
+    const next = this.rd(fa + P);
+    const prev = this.rd(fa + 2 * P);
+    if (next) this.wr(next + 2 * P, prev);
+    if (prev) this.wr(prev + P, next);
+    else this.wr(this.headVar, next);
+    this.bus.work(3);
+  }
+
+  /** __heap_link_free_area: fa between prev and next. */
+  private link(fa: number, prev: number, next: number): void {
+    const P = this.P;
+    this.wr(fa + P, next);
+    this.wr(fa + 2 * P, prev);
+    if (prev) this.wr(prev + P, fa);
+    else this.wr(this.headVar, fa);
+    if (next) this.wr(next + 2 * P, fa);
+    this.bus.work(3);
+  }
+
+  /** __heap_link_free_area_after: fa follows prev (fa's next is already right). */
+  private linkAfter(fa: number, prev: number): void {
+    if (prev) this.wr(prev + this.P, fa);
+    else this.wr(this.headVar, fa);
+    this.wr(fa + 2 * this.P, prev);
+    this.bus.work(2);
+  }
+
+  /** __heap_free_area_alloc: take `size` from the front of fa; returns the size taken. */
+  private takeFrom(fa: number, faSize: number, size: number): number {
+    this.bus.work(3);
+    if (faSize < size + this.minFreeArea) {
+      this.unlink(fa);
+      this.freeCount--;
+      this.freeSum -= faSize;
+      return faSize;
+    }
+    this.wr(fa, faSize - size);
+    this.freeSum -= size;
+    return size;
+  }
+
+  /** __heap_free: return [mem, mem+size) to the free list, merging with neighbours. */
+  private heapFree(mem: number, size: number): void {
+    const bus = this.bus;
+    const P = this.P;
+    const F = this.faBytes;
+    const end = mem + size;
+    let prev = 0;
+    let fa = this.rd(this.headVar);
+    bus.work(2);
+    while (fa) {
+      bus.work(3);
+      if (fa + F >= mem) break;
+      prev = fa;
+      fa = this.rd(fa + P);
+    }
+    this.freeSum += size;
+    this.freeCount++;
+    const faSize = fa ? this.rd(fa) : 0;
+    bus.work(3);
+    if (fa && fa + F - faSize <= end) {
+      let total = faSize + size;
+      if (fa + F - faSize === end) {
+        // fa right after the block: grow it down; maybe also swallow prev
+        bus.work(2);
+        if (prev && mem === prev + F) {
+          total += this.rd(prev);
+          this.linkAfter(fa, this.rd(prev + 2 * P));
+          this.freeCount--;
+        }
+      } else {
+        // fa right before the block: grow it up; maybe also swallow next
+        const next = this.rd(fa + P);
+        bus.work(2);
+        if (next && end === next + F - this.rd(next)) {
+          total += this.rd(next);
+          this.linkAfter(next, prev);
+          fa = next;
+          this.freeCount--;
+        } else {
+          fa = fa + size; // the descriptor moves to the new end
+          this.link(fa, prev, next);
+        }
+      }
+      this.wr(fa, total);
+      this.freeCount--;
+    } else {
+      const nfa = end - F;
+      this.wr(nfa, size);
+      this.link(nfa, prev, fa);
+    }
+  }
+
+  // ---- public operations ------------------------------------------------------------------
+
+  alloc(req: number): number {
+    const bus = this.bus;
+    const P = this.P;
+    let size = this.adjust(Math.max(1, req) + this.headerBytes);
+    if (size < this.minBlock) size = this.minBlock;
+    bus.work(5);
+    let fa = this.rd(this.headVar);
+    while (fa) {
+      const faSize = this.rd(fa);
+      bus.work(3);
+      if (faSize >= size) {
+        const mem = fa + this.faBytes - faSize;
+        size = this.takeFrom(fa, faSize, size);
+        this.wr(mem, size);
+        bus.work(2);
+        this.usedSum += size - this.headerBytes;
+        this.usedCount++;
+        return mem + this.headerBytes;
+      }
+      fa = this.rd(fa + P);
+    }
+    return 0;
+  }
+
+  free(h: number): void {
+    if (h === 0) return;
+    const base = h - this.headerBytes;
+    const size = this.rd(base);
+    this.bus.work(3);
+    this.usedSum -= size - this.headerBytes;
+    this.usedCount--;
+    this.heapFree(base, size);
+  }
+
+  /** __heap_alloc_at: take `size` bytes starting exactly at mem; returns bytes taken or 0. */
+  private allocAt(mem: number, size: number): number {
+    const bus = this.bus;
+    let fa = this.rd(this.headVar);
+    bus.work(2);
+    while (fa) {
+      const faSize = this.rd(fa);
+      const start = fa + this.faBytes - faSize;
+      bus.work(4);
+      if (start >= mem) {
+        if (start === mem && faSize >= size) return this.takeFrom(fa, faSize, size);
+        return 0;
+      }
+      fa = this.rd(fa + this.P);
+    }
+    return 0;
+  }
+
+  realloc(h: number, req: number): number {
+    if (h === 0) return this.alloc(req);
+    const bus = this.bus;
+    const base = h - this.headerBytes;
+    const size = this.rd(base);
+    let ns = this.adjust(Math.max(1, req) + this.headerBytes);
+    if (ns < this.minBlock) ns = this.minBlock;
+    bus.work(6);
+    if (ns > size) {
+      const extra = this.allocAt(base + size, ns - size);
+      if (extra) {
+        this.wr(base, size + extra);
+        this.usedSum += extra;
+        return h;
+      }
+      const p = this.alloc(req);
+      if (p === 0) return 0;
+      bus.copy(p, h, size - this.headerBytes);
+      this.free(h);
+      return p;
+    }
+    bus.work(2);
+    if (ns + this.reallocMinFree <= size) {
+      this.heapFree(base + ns, size - ns);
+      this.wr(base, ns);
+      this.usedSum -= size - ns;
+    }
+    return h;
+  }
+
+  lock(h: number): number {
+    return h;
+  }
+
+  unlock(_h: number): void {}
+
+  // ---- observers --------------------------------------------------------------------------
+
+  usableSize(h: number): number {
+    return this.bus.peekPtr(h - this.headerBytes) - this.headerBytes;
+  }
+
+  addressOf(h: number): number {
+    return h;
+  }
+
+  freeBytes(): number {
+    return this.freeSum - this.headerBytes * this.freeCount;
+  }
+
+  largestAllocatable(): number {
+    let max = 0;
+    for (let fa = this.bus.peekPtr(this.headVar), g = 0; fa && g < 1e7; fa = this.bus.peekPtr(fa + this.P), g++)
+      max = Math.max(max, this.bus.peekPtr(fa));
+    return max >= this.minBlock ? max - this.headerBytes : 0;
+  }
+
+  metadataBytes(): number {
+    return this.heapEnd - this.heapBase - this.freeBytes() - this.usedSum;
+  }
+
+  fixedMetadataBytes(): number {
+    return this.heapEnd - this.heapBase - (this.arenaEnd - this.arenaStart - this.headerBytes);
+  }
+
+  blockFootprint(size: number): number {
+    return Math.max(this.minBlock, this.adjust(Math.max(1, size) + this.headerBytes));
+  }
+
+  /** Free areas as start → size, from the list (observer helper). */
+  private freeAreas(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (let fa = this.bus.peekPtr(this.headVar), g = 0; fa && g < 1e7; fa = this.bus.peekPtr(fa + this.P), g++) {
+      const s = this.bus.peekPtr(fa);
+      m.set(fa + this.faBytes - s, s);
+    }
+    return m;
+  }
+
+  walk(visit: (b: BlockInfo) => void): void {
+    const meta = (addr: number, size: number) =>
+      size > 0 && visit({ addr, size, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false });
+    meta(this.heapBase, this.arenaStart - this.heapBase);
+    const free = this.freeAreas();
+    let a = this.arenaStart;
+    while (a < this.arenaEnd) {
+      const fs = free.get(a);
+      if (fs !== undefined) {
+        visit({ addr: a, size: fs, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
+        a += fs;
+        continue;
+      }
+      const s = this.bus.peekPtr(a);
+      if (s <= 0 || a + s > this.arenaEnd) break;
+      const p = a + this.headerBytes;
+      visit({ addr: a, size: s, state: 'used', handle: p, payload: p, usable: s - this.headerBytes, locked: false });
+      a += s;
+    }
+    meta(a, this.heapEnd - a);
+  }
+
+  check(): string[] {
+    const v: string[] = [];
+    const bus = this.bus;
+    const P = this.P;
+    const hx = (x: number) => '0x' + x.toString(16);
+    let prev = 0;
+    let prevEnd = -1;
+    let n = 0, fs = 0;
+    for (let fa = bus.peekPtr(this.headVar); fa; fa = bus.peekPtr(fa + P)) {
+      const s = bus.peekPtr(fa);
+      const start = fa + this.faBytes - s;
+      if (s < this.minBlock || s % this.granule !== 0) v.push(`free area ${hx(fa)}: bad size ${s}`);
+      if (start < this.arenaStart || fa + this.faBytes > this.arenaEnd) v.push(`free area ${hx(fa)} outside the arena`);
+      if (bus.peekPtr(fa + 2 * P) !== prev) v.push(`free area ${hx(fa)}: prev ${hx(bus.peekPtr(fa + 2 * P))} != ${hx(prev)}`);
+      if (start < prevEnd) v.push(`free area ${hx(fa)} out of address order`);
+      if (start === prevEnd) v.push(`free areas ${hx(prev)} and ${hx(fa)} touch (not merged)`);
+      prev = fa;
+      prevEnd = fa + this.faBytes;
+      fs += s;
+      if (++n > 1e6) {
+        v.push('free list cycle');
+        break;
+      }
+    }
+    if (fs !== this.freeSum || n !== this.freeCount) v.push(`free tally ${this.freeSum}/${this.freeCount} != ${fs}/${n}`);
+    const free = this.freeAreas();
+    let a = this.arenaStart;
+    let us = 0, uc = 0;
+    while (a < this.arenaEnd) {
+      const f = free.get(a);
+      if (f !== undefined) {
+        a += f;
+        continue;
+      }
+      const s = bus.peekPtr(a);
+      if (s < this.minBlock || s % this.granule !== 0 || a + s > this.arenaEnd) {
+        v.push(`used block ${hx(a)}: bad size ${s}`);
+        return v;
+      }
+      us += s - this.headerBytes;
+      uc++;
+      a += s;
+    }
+    if (a !== this.arenaEnd) v.push(`blocks end at ${hx(a)}, arena at ${hx(this.arenaEnd)}`);
+    if (us !== this.usedSum || uc !== this.usedCount) v.push(`used tally ${this.usedSum}/${this.usedCount} != ${us}/${uc}`);
+    return v;
+  }
+}
+
+export const uclibcFactory: AllocatorFactory = {
+  name: 'uclibc',
+  summary: "uClibc malloc (DSLinux/uClinux default): address-ordered free areas, first fit, merge on free, 8-byte header",
+  moving: false,
+  multiHeap: false,
+  params: [],
+  create: (ctx) => new UclibcMalloc(ctx),
+};
