@@ -10,6 +10,7 @@ export * from './types';
 
 const FACTORIES: AllocatorFactory[] = [
   // registry: one line per allocator (keep this comment; helpers add lines below it)
+  require('./dlmalloc').dlmallocFactory as AllocatorFactory,
   require('./uclibc').uclibcFactory as AllocatorFactory,
   require('./heap4').heap4Factory as AllocatorFactory,
   require('./heap5').heap5Factory as AllocatorFactory,
