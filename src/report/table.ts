@@ -15,8 +15,8 @@ export interface TableStyle {
   color: boolean;
 }
 
-const plain = (s: TableStyle) =>
-  s.color ? {} : { head: [] as string[], border: [] as string[] };
+/** Compact (no rule between rows); no colour codes unless writing to a terminal. */
+const plain = (s: TableStyle) => (s.color ? { compact: true } : { head: [] as string[], border: [] as string[], compact: true });
 
 export const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '-');
