@@ -122,7 +122,7 @@ Cycles('writeCycles, when given, replace the read costs for writes', () => {
   });
   const bus = busFor(dev);
   const h = bus.heaps[0]!.base;
-  bus.write32(h);
+  bus.write32(h, 0x12345678);
   assert.is(bus.cycles, 10 + 5);
   bus.read32(h);
   assert.is(bus.cycles, 10 + 5 + 4 + 2);
