@@ -120,14 +120,16 @@ const convertCommand: CommandModule<object, ConvertArgs> = {
     for await (const b of src.batches()) void b;
     const header = [...src.info.header];
     if (src.format !== 'native') header.push(`converted by rmalloc-sim from ${args.in} (format ${src.format})`);
-    const w = new TraceWriter(args.out, header);
+    // yargs hands a lone `-` positional over as ''.
+    const out = args.out === '' || args.out === '-' ? '-' : args.out;
+    const w = new TraceWriter(out, header);
     try {
       for await (const b of src.batches()) await w.write(b);
     } finally {
       await w.close();
     }
     reportSkipped(args.in, src.skipped());
-    log.info({ ops: w.ops, out: args.out, format: src.format }, 'trace converted');
+    log.info({ ops: w.ops, out, format: src.format }, 'trace converted');
     return 0;
   }),
 };
