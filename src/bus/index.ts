@@ -148,6 +148,11 @@ export class MemoryBus {
   private readonly mask32: number;
   private readonly burstBytes: number;
   private readonly loopCycles: number;
+  /** Scratch accumulators of copy() (fields, so a copy allocates nothing). */
+  private cRead = 0;
+  private cWrite = 0;
+  private cLoop = 0;
+  private cAccesses = 0;
 
   constructor(device: DeviceProfile, heaps: readonly HeapSpan[]) {
     this.device = device;
@@ -254,67 +259,58 @@ export class MemoryBus {
     if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
     else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
 
-    // Cost: reads charged to the source region, writes to the destination region.
+    // Cost: reads charged to the source region, writes (and loop overhead) to the destination.
     const wb = Math.max(u, Math.min(4, this.wordBytes));
-    const wi = widthIndex(wb);
     const ui = widthIndex(u);
-    const rc = ss.costs;
-    const wc = ds.costs;
-    let readC = 0;
-    let writeC = 0;
-    let loopC = 0;
-    let readA = 0;
-    let writeA = 0;
-    let single = n; // bytes moved one element at a time
+    this.cRead = this.cWrite = this.cLoop = this.cAccesses = 0;
     if ((src - dst) % wb === 0 && wb > u) {
+      // Mutually aligned: element-wise head up to a word boundary, word bursts, element-wise tail.
       const head = Math.min(n, (wb - (dst % wb)) % wb);
       const words = Math.floor((n - head) / wb);
-      single = n - words * wb;
-      const perBurst = Math.max(1, Math.floor(this.burstBytes / wb));
-      const full = Math.floor(words / perBurst);
-      const rest = words - full * perBurst;
-      for (const [count, k] of [[full, perBurst], [rest > 0 ? 1 : 0, rest]] as const) {
-        if (count === 0 || k === 0) continue;
-        readC += count * (rc[at(READ, wi, 0)]! + (k - 1) * rc[at(READ, wi, 1)]!);
-        writeC += count * (wc[at(WRITE, wi, 0)]! + (k - 1) * wc[at(WRITE, wi, 1)]!);
-        loopC += count * this.loopCycles;
-        readA += count * k;
-        writeA += count * k;
-      }
+      this.chargeBursts(words, wb, ss.costs, ds.costs);
+      this.chargeSingles((n - words * wb) / u, ui, ss.costs, ds.costs);
     } else if (wb === u) {
-      // Element = word: the whole copy is bursts of elements.
-      const elems = n / u;
-      const perBurst = Math.max(1, Math.floor(this.burstBytes / u));
-      const full = Math.floor(elems / perBurst);
-      const rest = elems - full * perBurst;
-      for (const [count, k] of [[full, perBurst], [rest > 0 ? 1 : 0, rest]] as const) {
-        if (count === 0 || k === 0) continue;
-        readC += count * (rc[at(READ, ui, 0)]! + (k - 1) * rc[at(READ, ui, 1)]!);
-        writeC += count * (wc[at(WRITE, ui, 0)]! + (k - 1) * wc[at(WRITE, ui, 1)]!);
-        loopC += count * this.loopCycles;
-        readA += count * k;
-        writeA += count * k;
-      }
-      single = 0;
+      this.chargeBursts(n / u, u, ss.costs, ds.costs); // the element is the word: all bursts
+    } else {
+      this.chargeSingles(n / u, ui, ss.costs, ds.costs); // misaligned to each other
     }
-    if (single > 0) {
-      const elems = single / u;
-      readC += elems * rc[at(READ, ui, 0)]!;
-      writeC += elems * wc[at(WRITE, ui, 0)]!;
-      loopC += elems * this.loopCycles;
-      readA += elems;
-      writeA += elems;
-    }
+    const readC = this.cRead;
+    const writeC = this.cWrite;
+    const loopC = this.cLoop;
     const c = readC + writeC + loopC;
     this.cycles += c;
     this.copyCycles += c;
     this.copyBytes += n;
     // Loop overhead is memory-bound copy time; book it with the writes' region.
     ss.cycles += readC;
-    ss.accesses += readA;
+    ss.accesses += this.cAccesses;
     ds.cycles += writeC + loopC;
-    ds.accesses += writeA;
+    ds.accesses += this.cAccesses;
     this.lastEnd = -1;
+  }
+
+  /** Adds the cost of moving `units` units of `unitBytes` in LDM/STM-style bursts. */
+  private chargeBursts(units: number, unitBytes: number, rc: Float64Array, wc: Float64Array): void {
+    if (units <= 0) return;
+    const wi = widthIndex(unitBytes);
+    const perBurst = Math.max(1, Math.floor(this.burstBytes / unitBytes));
+    const full = Math.floor(units / perBurst);
+    const rest = units - full * perBurst;
+    const nR = rc[at(READ, wi, 0)]!, sR = rc[at(READ, wi, 1)]!;
+    const nW = wc[at(WRITE, wi, 0)]!, sW = wc[at(WRITE, wi, 1)]!;
+    this.cRead += full * (nR + (perBurst - 1) * sR) + (rest > 0 ? nR + (rest - 1) * sR : 0);
+    this.cWrite += full * (nW + (perBurst - 1) * sW) + (rest > 0 ? nW + (rest - 1) * sW : 0);
+    this.cLoop += (full + (rest > 0 ? 1 : 0)) * this.loopCycles;
+    this.cAccesses += units;
+  }
+
+  /** Adds the cost of moving `count` elements one at a time (N read + N write + loop each). */
+  private chargeSingles(count: number, wi: number, rc: Float64Array, wc: Float64Array): void {
+    if (count <= 0) return;
+    this.cRead += count * rc[at(READ, wi, 0)]!;
+    this.cWrite += count * wc[at(WRITE, wi, 0)]!;
+    this.cLoop += count * this.loopCycles;
+    this.cAccesses += count;
   }
 
   // ---- uncounted access (observers and the application side) -----------------------------
