@@ -468,46 +468,43 @@ export function openTrace(file: string, opts: OpenOptions = {}): TraceSource & {
   return new FileTraceSource(file, opts);
 }
 
-/** Appends batches into one growing set of typed arrays. */
+/**
+ * Collects batches into one set of typed arrays: each batch is copied once into a chunk
+ * list, and finish() copies the chunks into arrays of the exact final length (no repeated
+ * doubling of large arrays).
+ */
 export class OpPacker {
-  private b: OpBatch = newBatch(1 << 16);
+  private chunks: OpBatch[] = [];
+  private total = 0;
 
   add(src: OpBatch): void {
-    const b = this.b;
-    const need = b.n + src.n;
-    if (need > b.kind.length) this.grow(need);
-    const d = this.b;
     const n = src.n;
-    d.kind.set(src.kind.subarray(0, n), d.n);
-    d.id.set(src.id.subarray(0, n), d.n);
-    d.arg.set(src.arg.subarray(0, n), d.n);
-    d.line.set(src.line.subarray(0, n), d.n);
-    d.n += n;
+    if (n === 0) return;
+    this.chunks.push({
+      n,
+      kind: src.kind.slice(0, n),
+      id: src.id.slice(0, n),
+      arg: src.arg.slice(0, n),
+      line: src.line.slice(0, n),
+    });
+    this.total += n;
   }
 
-  private grow(need: number): void {
-    let cap = this.b.kind.length;
-    while (cap < need) cap *= 2;
-    const nb = newBatch(cap);
-    const o = this.b;
-    nb.kind.set(o.kind.subarray(0, o.n));
-    nb.id.set(o.id.subarray(0, o.n));
-    nb.arg.set(o.arg.subarray(0, o.n));
-    nb.line.set(o.line.subarray(0, o.n));
-    nb.n = o.n;
-    this.b = nb;
-  }
-
-  /** The packed ops, trimmed to their length. */
+  /** The packed ops, exactly `n` long. */
   finish(): OpBatch {
-    const o = this.b;
-    return {
-      n: o.n,
-      kind: o.kind.slice(0, o.n),
-      id: o.id.slice(0, o.n),
-      arg: o.arg.slice(0, o.n),
-      line: o.line.slice(0, o.n),
-    };
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    const out = newBatch(this.total);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.kind.set(c.kind, at);
+      out.id.set(c.id, at);
+      out.arg.set(c.arg, at);
+      out.line.set(c.line, at);
+      at += c.n;
+    }
+    out.n = at;
+    this.chunks = [];
+    return out;
   }
 }
 
