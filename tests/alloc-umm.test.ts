@@ -1,0 +1,147 @@
+/**
+ * umm: long seeded invariant runs (best fit and first fit, nds, esp8266, avr-uno), the 4-byte
+ * used-block overhead and 8-byte block rounding, a walk() listing worked out by hand
+ * (allocation from the END of a free block; merge up and down on free), the 32767-block clamp,
+ * and umm_info's fragmentation metric.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Umm } from '../src/alloc/umm';
+import { makeHeap, randomRun, walkList } from './helpers/heap';
+
+const rows = (h: ReturnType<typeof makeHeap>) =>
+  walkList(h.alloc).map((b) => [b.addr - h.heaps[0]!.base, b.size, b.state, b.state === 'used' ? b.payload - h.heaps[0]!.base : 0, b.usable]);
+
+test('100k random ops (best fit) on small nds heaps: invariants after every op, OOMs happen', () => {
+  let ooms = 0;
+  for (const [seed, heap] of [[1, 4096], [2, 8192], [3, 16384], [4, 65536]] as const) {
+    const r = randomRun('umm', { seed, ops: 25_000, heapSize: heap, checkEvery: 1, probeLargestEvery: 50 });
+    assert.equal(r.violations, [], r.violations.join('\n'));
+    ooms += r.ooms;
+  }
+  assert.ok(ooms > 20, `only ${ooms} OOMs`);
+});
+
+test('first fit (UMM_FIRST_FIT), esp8266 and avr-uno runs', () => {
+  const f = randomRun('umm', { seed: 9, ops: 20_000, heapSize: 6000, params: { fit: 'first' }, checkEvery: 1, probeLargestEvery: 50 });
+  assert.equal(f.violations, [], f.violations.join('\n'));
+  const e = randomRun('umm', { seed: 10, ops: 20_000, heapSize: 8192, device: 'esp8266', checkEvery: 1, probeLargestEvery: 50 });
+  assert.equal(e.violations, [], e.violations.join('\n'));
+  const a = randomRun('umm', { seed: 11, ops: 20_000, heapSize: 1280, device: 'avr-uno', checkEvery: 1, probeLargestEvery: 50 });
+  assert.equal(a.violations, [], a.violations.join('\n'));
+  assert.ok(a.ooms > 0);
+});
+
+test('used blocks cost 4 bytes and round to 8-byte blocks (umm_blocks)', () => {
+  const a = makeHeap('umm', 16384).alloc as Umm;
+  for (const [req, usable] of [[1, 4], [4, 4], [5, 12], [12, 12], [13, 20], [100, 100], [101, 108]] as const) {
+    const p = a.alloc(req);
+    assert.is(a.usableSize(p), usable, `request ${req}`);
+    assert.is(a.blockFootprint(req), usable + 4);
+    assert.is((usable + 4) % 8, 0);
+    assert.is(p % 8, 0, 'payload 8-aligned on nds');
+  }
+});
+
+test('walk() listing worked out by hand: carve from the end, merge up then down', () => {
+  const h = makeHeap('umm', 4096);
+  const a = h.alloc as Umm;
+  // block array starts 4 bytes in (payload = block + 4 must be 8-aligned); 511 blocks; block 0
+  // and block 510 are the sentinels.
+  assert.is(a.numBlocks, 511);
+  assert.equal(rows(h), [
+    [0, 12, 'meta', 0, 0],
+    [12, 509 * 8, 'free', 0, 0],
+    [4084, 12, 'meta', 0, 0],
+  ]);
+  assert.is(a.freeBytes(), 509 * 8 - 4);
+  const x = a.alloc(1); // 1 block, carved from the end of free block 1: block 509
+  const y = a.alloc(5); // 2 blocks: blocks 507-508
+  assert.equal(rows(h), [
+    [0, 12, 'meta', 0, 0],
+    [12, 506 * 8, 'free', 0, 0],
+    [4 + 507 * 8, 16, 'used', 8 + 507 * 8, 12],
+    [4 + 509 * 8, 8, 'used', 8 + 509 * 8, 4],
+    [4084, 12, 'meta', 0, 0],
+  ]);
+  a.free(x); // previous block (507) is used: x goes to the head of the free list
+  assert.equal(rows(h)[3], [4 + 509 * 8, 8, 'free', 0, 0]);
+  assert.is(a.freeBytes(), (506 + 1) * 8 - 2 * 4);
+  assert.is(a.largestAllocatable(), 506 * 8 - 4);
+  // umm_info's metric over free blocks of 506 and 1 blocks
+  assert.ok(Math.abs(a.fragmentationMetric() - (100 - (100 * Math.sqrt(506 * 506 + 1)) / 507)) < 1e-9);
+  a.free(y); // merges up with x's block, then down into block 1: one free block again
+  assert.equal(rows(h), [
+    [0, 12, 'meta', 0, 0],
+    [12, 509 * 8, 'free', 0, 0],
+    [4084, 12, 'meta', 0, 0],
+  ]);
+  assert.is(a.fragmentationMetric(), 0);
+  assert.equal(a.check(), []);
+});
+
+test('best fit picks the smallest hole, first fit the first one in free-list order', () => {
+  for (const fit of ['best', 'first']) {
+    const h = makeHeap('umm', 4096, { fit });
+    const a = h.alloc;
+    const hs = [a.alloc(60), a.alloc(4), a.alloc(20), a.alloc(4)];
+    a.free(hs[2]!); // 3-block hole (pushed first)
+    a.free(hs[0]!); // 8-block hole (now at the free-list head), big tail further down the list
+    const p = a.alloc(12); // 2 blocks
+    const hole3 = hs[2]! - 4; // block start of the 3-block hole
+    const inSmall = p - 4 >= hole3 && p - 4 < hole3 + 24;
+    if (fit === 'best') assert.ok(inSmall, 'best fit should use the 3-block hole');
+    else assert.ok(!inSmall, 'first fit should take the 8-block hole at the list head');
+    assert.equal(a.check(), []);
+  }
+});
+
+test('15-bit block numbers: a larger heap is clamped to 32767 blocks, the rest is unusable', () => {
+  const h = makeHeap('umm', 1 << 20);
+  const a = h.alloc as Umm;
+  assert.is(a.numBlocks, 32767);
+  assert.is(a.freeBytes(), 32765 * 8 - 4);
+  const w = walkList(a);
+  const last = w[w.length - 1]!;
+  assert.is(last.state, 'meta');
+  assert.is(last.addr + last.size, h.heaps[0]!.base + (1 << 20));
+  assert.ok(last.size > (1 << 20) - 32768 * 8);
+});
+
+test('realloc: shrink in place, grow into the next block, grow down into the previous one', () => {
+  const h = makeHeap('umm', 4096);
+  const a = h.alloc;
+  const x = a.alloc(100);
+  const y = a.alloc(40);
+  assert.is(a.realloc(y, 12), y);
+  assert.is(a.usableSize(y), 12);
+  assert.is(a.realloc(y, 36), y); // the tail freed by the shrink is right after y
+  assert.ok(y < x, 'umm carves from the end: the later block lies below');
+  a.free(x); // now a free run follows y
+  const y2 = a.realloc(y, 120);
+  assert.is(y2, y);
+  assert.ok(a.usableSize(y2) >= 120);
+  assert.equal(a.check(), []);
+});
+
+test('realloc grows down into a free previous block with a memmove (payload kept)', () => {
+  const h = makeHeap('umm', 4096);
+  const a = h.alloc;
+  const p1 = a.alloc(40);
+  const p2 = a.alloc(40);
+  const p3 = a.alloc(40);
+  const guard = a.alloc(40); // keeps p3 from merging into the big free block below
+  assert.ok(guard < p3 && p3 < p2 && p2 < p1);
+  const bytes = h.bus.appBytes(p2, 40);
+  for (let i = 0; i < 40; i++) bytes[i] = i * 3 + 1;
+  a.free(p3);
+  const c0 = h.bus.counters().copyBytes;
+  const q = a.realloc(p2, 80);
+  assert.is(q, p3, 'the block moved down into the free block before it');
+  assert.ok(h.bus.counters().copyBytes > c0, 'the move was charged as a copy');
+  const moved = h.bus.appBytes(q, 40);
+  for (let i = 0; i < 40; i++) assert.is(moved[i], i * 3 + 1);
+  assert.equal(a.check(), []);
+});
+
+test.run();
