@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { costTable } from '../src/bus';
 import { SimError } from '../src/errors';
-import type { BlockState } from '../src/alloc';
+import type { BlockState, Params } from '../src/alloc';
 import { makeHeap, randomRun, walkList, TestHeap } from './helpers/heap';
 
 // ---- layout tables ---------------------------------------------------------------------------
@@ -443,14 +443,14 @@ for (const name of CLASSIC) {
     assert.ok(r.ooms > 0, 'the run never ran out of memory');
   });
   random(`${name}: 100k ops on avr-uno, 2 KiB heap, 16-bit pointers`, () => {
-    const params = name === 'slab' ? { classes: '8,16,32,64,128' } : {};
+    const params: Params = name === 'slab' ? { classes: '8,16,32,64,128' } : {};
     const r = randomRun(name, { seed: 328, ops: 100_000, heapSize: 2048, device: 'avr-uno', params, checkEvery: 1, probeLargestEvery: 50 });
     assert.equal(r.violations, [], r.violations.join('\n'));
     assert.ok(r.ooms > 0);
   });
 }
 for (const name of ['first-fit', 'next-fit', 'best-fit']) {
-  for (const params of [{ order: 'lifo' }, { order: 'fifo' }, { split: 64 }]) {
+  for (const params of [{ order: 'lifo' }, { order: 'fifo' }, { split: 64 }] as Params[]) {
     random(`${name} ${JSON.stringify(params)}: 20k ops on nds`, () => {
       const r = randomRun(name, { seed: 99, ops: 20_000, heapSize: 65536, params, checkEvery: 1, probeLargestEvery: 50 });
       assert.equal(r.violations, [], r.violations.join('\n'));
