@@ -79,9 +79,10 @@ export const valgrindImporter: Importer = {
   description: 'valgrind --trace-malloc=yes log (--PID-- malloc(16) = 0x... lines)',
 
   detect(head: readonly string[]): boolean {
-    // Every line carries valgrind's ==PID== or --PID-- prefix (memtraces, which mix in
-    // `>>> ` lines, are detected before this importer).
-    return head.length > 0 && head.every((l) => ANY_VG.test(l));
+    // Most lines carry valgrind's ==PID== or --PID-- prefix (the program's own output may be
+    // mixed in; memtraces, which add `>>> ` lines, are detected before this importer).
+    const vg = head.filter((l) => ANY_VG.test(l)).length;
+    return vg > 0 && vg * 2 >= head.length;
   },
 
   create(file: string, sink: OpSink) {

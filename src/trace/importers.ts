@@ -13,6 +13,7 @@ import { repImporter } from './import-rep';
 import { mtraceImporter } from './import-mtrace';
 import { valgrindImporter } from './import-valgrind';
 import { memtraceImporter, opsImporter } from './import-thesis';
+// importer modules: one import per format (keep this comment)
 import { rawlogImporter } from './import-rawlog';
 
 /** The native format as an Importer (line by line; the reader uses the byte parser instead). */
