@@ -13,10 +13,12 @@ interface RecordArgs {
   out: string;
   gzip: boolean;
   keep?: string[];
+  root: boolean;
   name?: string;
   stdin?: string;
   stdout?: string;
   keepRaw: boolean;
+  note?: string[];
   json: boolean;
   cmd?: (string | number)[];
   _: (string | number)[];
@@ -38,7 +40,7 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 function printText(r: RecordResult): void {
   const lines: string[] = [];
-  lines.push(`recorded ${r.traces.length} trace${r.traces.length === 1 ? '' : 's'} of: ${r.command}${r.dropped ? ` (${r.dropped} left out by --keep)` : ''}`);
+  lines.push(`recorded ${r.traces.length} trace${r.traces.length === 1 ? '' : 's'} of: ${r.command}${r.dropped ? ` (${r.dropped} left out by --keep/--root)` : ''}`);
   for (const t of r.traces) {
     const role = t.root ? 'root' : t.forked ? `fork of ${t.ppid}` : t.image > 0 ? `exec #${t.image}` : `child of ${t.ppid}`;
     lines.push(`  ${t.path}`);
@@ -67,9 +69,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('out', { alias: 'o', type: 'string', default: '.', describe: 'folder for the traces' })
       .option('gzip', { alias: 'z', type: 'boolean', default: false, describe: 'write .trace.gz (gzip) instead of .trace' })
       .option('keep', { type: 'string', array: true, describe: 'keep only the traces of these programs (argv[0] or executable name)' })
+      .option('root', { type: 'boolean', default: false, describe: 'keep only the trace of the started process (not its children)' })
       .option('name', { type: 'string', describe: 'file name (without extension) for the one trace kept' })
       .option('stdin', { type: 'string', describe: "the program's standard input from this file" })
       .option('stdout', { type: 'string', describe: "the program's standard output to this file (e.g. /dev/null)" })
+      .option('note', { type: 'string', array: true, describe: 'add a "# note:" header line to each trace (what it represents)' })
       .option('keep-raw', { type: 'boolean', default: false, describe: "keep the interposer's raw logs (path printed)" })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
       .example('$0 record -o traces -z -- busybox ls -lR /usr/share/doc', '') as unknown as Argv<RecordArgs>,
@@ -84,10 +88,12 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       outDir: args.out,
       gzip: args.gzip,
       keep: args.keep,
+      rootOnly: args.root,
       name: args.name,
       stdin: stdio(args.stdin),
       stdout: stdio(args.stdout),
       keepRaw: args.keepRaw,
+      notes: args.note,
     });
     if (args.json) process.stdout.write(`${JSON.stringify({ schema: 1, ...r }, null, 2)}\n`);
     else printText(r);

@@ -325,6 +325,8 @@ export interface RecordOptions extends BuildOptions {
   gzip?: boolean;
   /** Keep only traces whose program (argv[0] or exe basename) is one of these. */
   keep?: string[];
+  /** Keep only the trace of the started process (its first image). */
+  rootOnly?: boolean;
   /** Name of the one trace left after `keep` (error if there is not exactly one). */
   name?: string;
   cwd?: string;
@@ -334,6 +336,8 @@ export interface RecordOptions extends BuildOptions {
   stderr?: StdioChoice;
   /** Keep the raw logs folder (its path is in the result). */
   keepRaw?: boolean;
+  /** Extra `# note:` header lines (what the trace represents). */
+  notes?: string[];
 }
 
 export interface RecordedTrace {
@@ -477,7 +481,7 @@ function convertRawLog(file: string, tmpDir: string): ConvertedLog {
   return { meta: conv.meta, stats: conv.stats, builder, skipped: [...skips.values()] };
 }
 
-function headerFor(c: ConvertedLog, root: boolean, date: string): string[] {
+function headerFor(c: ConvertedLog, root: boolean, date: string, notes: readonly string[]): string[] {
   const { meta, stats } = c;
   const t = c.builder.tally;
   let process = `pid ${meta.pid}, parent ${meta.ppid}`;
@@ -493,6 +497,7 @@ function headerFor(c: ConvertedLog, root: boolean, date: string): string[] {
     ' rmalloc-sim native trace: a <id> <size> | f <id> | r <id> <size>',
     ` program: ${meta.exe}`,
     ` command: ${shellQuote(meta.args)}`,
+    ...notes.map((n) => ` note: ${n}`),
     ` process: ${process}`,
     ` date: ${date}`,
     ` platform: ${platformLine()}`,
@@ -566,6 +571,11 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const converted: { c: ConvertedLog; root: boolean }[] = [];
     let dropped = 0;
     for (const l of logs) {
+      const isRoot = l.pid === rootPid && l.image === 0;
+      if (opts.rootOnly && !isRoot) {
+        dropped++;
+        continue;
+      }
       const c = convertRawLog(l.file, rawDir);
       const names = [programName(c.meta), path.basename(c.meta.exe)];
       if (opts.keep && opts.keep.length && !opts.keep.some((k) => names.includes(k))) {
@@ -573,7 +583,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         dropped++;
         continue;
       }
-      converted.push({ c, root: l.pid === rootPid && l.image === 0 });
+      converted.push({ c, root: isRoot });
     }
     if (opts.name !== undefined && converted.length !== 1) {
       const list = converted.map(({ c }) => `${programName(c.meta)}[${c.meta.pid}] ${c.builder.tally.ops} ops`).join(', ');
@@ -586,7 +596,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     for (const { c, root } of converted) {
       const base = opts.name ?? `${programName(c.meta)}.${c.meta.pid}${c.meta.image ? `.${c.meta.image}` : ''}`;
       const out = path.join(opts.outDir, base + ext);
-      await c.builder.finish(out, headerFor(c, root, date));
+      await c.builder.finish(out, headerFor(c, root, date, opts.notes ?? []));
       const t = c.builder.tally;
       traces.push({
         path: out,
