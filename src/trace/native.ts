@@ -224,6 +224,7 @@ export class NativeParser {
 
   private failOp(buf: Buffer, p: number, line: number): never {
     const t = token(buf, p);
+    if (t === '') return this.fail(line, `unexpected character 0x${buf[p]!.toString(16).padStart(2, '0')} (native ops: a f r l u i x)`);
     return this.fail(line, `unknown op "${t}" (native ops: a f r l u i x)`);
   }
 

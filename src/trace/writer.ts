@@ -27,6 +27,7 @@ export class TraceWriter {
     if (path === '-') {
       this.out = process.stdout;
       this.sinks = [];
+      process.stdout.once('error', (e) => (this.error = e)); // EPIPE when the reader quits early
     } else {
       const file = fs.createWriteStream(path);
       file.on('error', (e) => (this.error = e));
