@@ -9,9 +9,9 @@
  *                 (save data, achievements), a play phase of entities and particles, and an
  *                 unload that frees the assets in bulk. Levels differ in size, so the small
  *                 survivors between them fragment the heap.
- *   sensor-ring   a data logger: a ring of sensor records of a few sizes (oldest freed when
- *                 full), a batch message grown by realloc and uploaded every N samples, rare
- *                 configuration reloads. Steady-state churn with a small peak.
+ *   sensor-ring   an 8-bit data logger: a ring of sensor records of a few sizes (oldest freed
+ *                 when full), a batch message grown by realloc and uploaded every 16 samples,
+ *                 rare configuration reloads. Steady-state churn; peak under 1 KiB.
  *
  * Same seed and options, same trace, on any machine (xoshiro128** from src/util/prng.ts).
  *
@@ -69,7 +69,7 @@ const pick = <T>(rng: Prng, xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)
 
 const PBUF_SIZE = 1536; // one Ethernet MTU frame plus headroom
 const PBUF_DESC = 48; // the pbuf header / descriptor
-const POOL_LIMIT = 40; // buffers in flight before the driver drops frames
+const POOL_LIMIT = 16; // buffers in flight before the driver drops frames (an ESP8266-class budget)
 
 function packetPool(e: Emitter, rng: Prng, opts: GenOptions): void {
   // Boot: interface, routing table, sockets' static parts (kept for the whole run).
@@ -131,8 +131,8 @@ function packetPool(e: Emitter, rng: Prng, opts: GenOptions): void {
       e.free(p.desc);
     }
     // TCP connections come and go: a control block and a send buffer each.
-    if (rng.next() < 0.01 && conns.length < 6) {
-      conns.push({ pcb: e.alloc(180), sndbuf: e.alloc(rng.int(1, 4) * 1024), closeAt: t + rng.int(100, 2000) });
+    if (rng.next() < 0.01 && conns.length < 4) {
+      conns.push({ pcb: e.alloc(180), sndbuf: e.alloc(rng.int(1, 2) * 1024), closeAt: t + rng.int(100, 2000) });
     }
     for (let i = conns.length - 1; i >= 0; i--) {
       const c = conns[i]!;
@@ -232,9 +232,12 @@ function levelLoad(e: Emitter, rng: Prng, opts: GenOptions): void {
 // ---- sensor-ring ------------------------------------------------------------------------------
 
 function sensorRing(e: Emitter, rng: Prng, opts: GenOptions): void {
-  const RING = 48;
-  const SIZES = [24, 24, 24, 32, 40, 56, 120]; // temperature, humidity, ... GPS fix
-  let config = [e.alloc(200), e.alloc(64), e.alloc(64)];
+  // Sized for an 8-bit board (Arduino Uno class: 16-bit pointers, a heap of about 1 KiB).
+  const RING = 16;
+  const SIZES = [8, 8, 8, 12, 16, 24, 40]; // temperature, humidity, ... GPS fix
+  const UPLOAD_EVERY = 16;
+  const newConfig = (): number[] => [e.alloc(48), e.alloc(16), e.alloc(16)];
+  let config = newConfig();
   const ring: number[] = [];
   let batch: number | null = null;
   let batchLen = 0;
@@ -244,22 +247,22 @@ function sensorRing(e: Emitter, rng: Prng, opts: GenOptions): void {
     ring.push(e.alloc(pick(rng, SIZES)));
     // Serialise each sample into the pending upload message.
     if (batch === null) {
-      batchLen = 64;
+      batchLen = 16;
       batch = e.alloc(batchLen);
     } else {
-      batchLen += rng.int(20, 48);
+      batchLen += rng.int(6, 14); // binary-packed sample
       e.realloc(batch, batchLen);
     }
-    if (s % 50 === 49) {
+    if (s % UPLOAD_EVERY === UPLOAD_EVERY - 1) {
       // Upload: the message goes, a small acknowledgement is parsed.
       e.free(batch);
       batch = null;
-      const ack = e.alloc(rng.int(16, 40));
+      const ack = e.alloc(rng.int(4, 12));
       e.free(ack);
     }
     if (rng.next() < 0.0005) {
       for (const c of config) e.free(c);
-      config = [e.alloc(200), e.alloc(64), e.alloc(64)];
+      config = newConfig();
     }
   }
   for (const id of ring) e.free(id);
@@ -278,7 +281,7 @@ export const GENERATORS: Record<string, Generator> = {
     run: levelLoad,
   },
   'sensor-ring': {
-    describe: 'data logger: ring of 48 sensor records, batch message grown by realloc and uploaded every 50 samples',
+    describe: '8-bit data logger: ring of 16 sensor records, batch message grown by realloc and uploaded every 16 samples',
     seed: 3,
     run: sensorRing,
   },

@@ -15,6 +15,7 @@ import { RawLogConverter, rawlogImporter } from '../src/trace/import-rawlog';
 import { checkRecordable, ensureInterposer, inspectProgram, record } from '../src/trace/record';
 import type { RecordedTrace, RecordOptions } from '../src/trace/record';
 import type { OpSink } from '../src/trace/types';
+import { generate, GENERATORS } from '../scripts/gen-synthetic';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'record', 'allocs.c');
@@ -357,6 +358,58 @@ Raw('malformed records are TRACE_SYNTAX errors with the line', async () => {
   assert.not.ok(rawlogImporter.detect(['# program: x', 'a 0 1']));
 });
 
+const Gen = suite('record: synthetic generators');
+
+/** Ops, peak live and the largest live id count, recounted from the text. */
+function recount(lines: string[]): { ops: number; peak: number; maxLiveIds: number } {
+  const live = new Map<number, number>();
+  let sum = 0;
+  let peak = 0;
+  let maxLiveIds = 0;
+  for (const l of lines) {
+    const [k, idS, sizeS] = l.split(' ');
+    const id = Number(idS);
+    if (k === 'a') {
+      assert.not.ok(live.has(id), l);
+      live.set(id, Number(sizeS));
+      sum += Number(sizeS);
+    } else if (k === 'f') {
+      assert.ok(live.has(id), l);
+      sum -= live.get(id)!;
+      live.delete(id);
+    } else {
+      assert.is(k, 'r');
+      assert.ok(live.has(id), l);
+      sum += Number(sizeS) - live.get(id)!;
+      live.set(id, Number(sizeS));
+    }
+    peak = Math.max(peak, sum);
+    maxLiveIds = Math.max(maxLiveIds, live.size);
+  }
+  return { ops: lines.length, peak, maxLiveIds };
+}
+
+Gen('seeded and deterministic; header counts match a recount; ids compact', async () => {
+  const dir = path.join(work, 'gen');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const kind of Object.keys(GENERATORS)) {
+    const a = await generate(kind, path.join(dir, `${kind}-a.trace.gz`), { scale: 0.1 });
+    const b = await generate(kind, path.join(dir, `${kind}-b.trace.gz`), { scale: 0.1 });
+    const c = await generate(kind, path.join(dir, `${kind}-c.trace.gz`), { scale: 0.1, seed: 99 });
+    assert.ok(fs.readFileSync(a.path).equals(fs.readFileSync(b.path)), `${kind}: same seed, same bytes`);
+    assert.not.equal(body(a.path), body(c.path), `${kind}: another seed, another trace`);
+    const lines = body(a.path);
+    const r = recount(lines);
+    assert.is(r.ops, a.ops);
+    assert.is(r.peak, a.peakLive);
+    const ids = new Set(lines.map((l) => Number(l.split(' ')[1])));
+    assert.is(ids.size, Math.max(...ids) + 1, `${kind}: ids 0..n-1`);
+    assert.is(ids.size, r.maxLiveIds, `${kind}: freed ids reused`);
+    const h = zlib.gunzipSync(fs.readFileSync(a.path)).toString('utf8');
+    assert.ok(h.startsWith('# SYNTHETIC trace'), kind);
+  }
+});
+
 const Cli = suite('record: command line');
 
 Cli.before(() => {
@@ -399,4 +452,5 @@ Cli('a missing program: one line on stderr, exit 2', () => {
 Rec.run();
 Elf.run();
 Raw.run();
+Gen.run();
 Cli.run();
