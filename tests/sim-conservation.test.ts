@@ -30,6 +30,15 @@ for (const name of allocatorNames()) {
         assert.ok(r.summary.maxUsed >= r.summary.peakLive, where);
         assert.ok(r.summary.utilization > 0 && r.summary.utilization <= 1, where);
         assert.ok(r.summary.maxExtFrag >= 0 && r.summary.maxExtFrag <= 1, where);
+        // Without --check the engine skips observer calls it can bound; every exact metric
+        // must come out the same as with --check, which asks every observer after every op.
+        const q = replay(t, { device: dev, allocator: name, heapSize, oom: 'fail', compactEvery: 200 });
+        const exact = (x: typeof r) => {
+          const { peakLive, maxUsed, utilization, jw3, jw4, minEverFree, maxExtFrag, internalAtPeak, metadataAtPeak, ooms, fragmentationOoms, minLargest, idealFootprint } = x.summary;
+          return { peakLive, maxUsed, utilization, jw3, jw4, minEverFree, maxExtFrag, internalAtPeak, metadataAtPeak, ooms, fragmentationOoms, minLargest, idealFootprint,
+            series: x.series!.points.map((p) => [p.live, p.used, p.free, p.largest, p.maxUsed, p.minFree, p.minLargest, p.maxExtFrag]), cycles: x.cycles };
+        };
+        assert.equal(exact(q), exact(r), where);
         for (const p of r.series!.points) {
           const unusable = r.heap.size - p.live - p.internal - p.metadata - p.free;
           assert.ok(unusable >= 0 && p.internal >= 0 && p.metadata >= 0 && p.free >= 0, `${where} op ${p.op}`);

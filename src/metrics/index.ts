@@ -24,16 +24,28 @@
  *   Conservation: live + internal + metadata + free + unusable = heapSize with every term >= 0,
  *   checked at every op; the first failure is reported (a bug in an allocator's observers).
  *
- * Exact versus sampled. live, free, largest, used, internal, metadata and extFrag are
- * evaluated at EVERY op (the allocators keep free/largest/metadata cheap: scalars or a bitmap
- * scan), so peakLive, maxUsed, minEverFree, minLargest, maxExtFrag, jw3, jw4, utilization,
- * internalAtPeak, metadataAtPeak and the conservation check are exact. ummFrag and typFrag need
- * a walk() of the heap, O(blocks): they are evaluated at every series point, at every OOM
- * event, at the last op, and in between on a deterministic adaptive stride: after a walk that
- * saw B blocks the next one comes ceil(B / WALK_BLOCKS_PER_OP) ops later, so a heap of up to WALK_BLOCKS_PER_OP blocks is walked
- * after every op. maxUmmFrag and maxTypFrag are therefore maxima over those evaluations
- * (exact when `walkEvaluations` equals the ops run); RunConfig.exactWalk or `sample: 1` walk
- * after every op. The stride depends only on the simulated state, so results are deterministic.
+ * Exact versus sampled. live, internal, free, used and metadata are exact at EVERY op:
+ * the allocator's freeBytes() and metadataBytes() are read after every op that can change the
+ * heap (alloc, free, realloc, a compaction, and lock/unlock of moving allocators; a skipped op,
+ * an idle op without compaction, or a lock of a non-moving allocator changes nothing and reuses
+ * the last values). So peakLive, maxUsed, minEverFree, jw3, jw4, utilization, internalAtPeak,
+ * metadataAtPeak and the conservation check are exact.
+ * largest (largestAllocatable(), which is a list or bitmap scan in several allocators) is read
+ * after every alloc, realloc and compaction, at every series point and on every op with
+ * --check. After a free it is read only when it could matter: a free never lowers largest (an
+ * assumption --check verifies), so 1 − largest_before/free bounds extFrag from above; when that
+ * bound cannot beat the current bucket's extFrag maximum (nor the compactAboveExtFrag
+ * threshold) the old largest is kept as a lower bound. minLargest and maxExtFrag (and each
+ * series bucket's minLargest and maxExtFrag) are therefore exact as well.
+ * ummFrag and typFrag need a walk() of the heap, O(blocks): they are evaluated at every series
+ * point, at every OOM event, at every op where extFrag sets a new record (by at least 0.01 over
+ * the record at the last such walk), and otherwise on a deterministic adaptive stride: after a
+ * walk that saw B blocks the next one comes ceil(B / WALK_BLOCKS_PER_OP) ops later, so walking
+ * costs about WALK_BLOCKS_PER_OP block visits per op. maxUmmFrag and maxTypFrag are maxima over
+ * those evaluations (`summary.walkEvaluations` says how many; exact when it equals the ops
+ * run). RunConfig.exactWalk, or `sample: 1` (the default for traces of up to 2000 ops), walks
+ * after every op. Everything depends only on the simulated state, so results are
+ * deterministic.
  *
  * Series: one point per bucket of `every` ops (default ceil(ops/2000), so at most ~2000
  * points); each point has the values at the bucket's last op plus the bucket's extremes
@@ -46,7 +58,7 @@ export { CycleHistogram, EXACT_LIMIT } from './histogram';
 export type { HistogramStats } from './histogram';
 
 /** Walk budget: blocks visited per op, amortised, by the adaptive stride. */
-export const WALK_BLOCKS_PER_OP = 16;
+export const WALK_BLOCKS_PER_OP = 1;
 
 export function extFrag(free: number, largest: number): number {
   return free > 0 ? 1 - largest / free : 0;

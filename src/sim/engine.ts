@@ -40,6 +40,8 @@ const MAX_OOM_EVENTS = 10000;
 
 const KIND_NAMES: readonly CycleKind[] = ['alloc', 'free', 'realloc', 'lock', 'unlock', 'compact'];
 const H_COMPACT = 5;
+/** extFrag must beat the record at the last record-triggered walk by this much to walk again. */
+const EF_WALK_STEP = 0.01;
 
 /** Maps ids to compact slots when they are too sparse for dense arrays. Cached per trace. */
 const remapCache = new WeakMap<PackedTrace, { slotOf: Int32Array; slotToId: Float64Array }>();
@@ -106,6 +108,9 @@ export class Replayer implements RunView {
   /** Σ blockFootprint(requested) over live ids, and its peak (plus fixed metadata). */
   footprint = 0;
   peakFootprint = 0;
+  /** blockFootprint per slot (subtracted at free) and a cache by size for small sizes. */
+  readonly fp: Float64Array;
+  private readonly fpCache: Float64Array = new Float64Array(4096).fill(-1);
   readonly fixedMeta: number;
   /** Bumped whenever the handle set changes (for the observer's reverse map). */
   version = 0;
@@ -127,6 +132,7 @@ export class Replayer implements RunView {
   maxUmm = 0;
   maxTyp = 0;
   walkEvaluations = 0;
+  efAtLastWalk = -1;
   nextWalk = 0;
   consOk = true;
   consFirst: { op: number; message: string } | undefined = undefined;
@@ -204,6 +210,7 @@ export class Replayer implements RunView {
     this.usable = new Float64Array(slots);
     this.state = new Uint8Array(slots);
     this.locks = new Int32Array(slots);
+    this.fp = new Float64Array(slots);
 
     this.cycleHists = KIND_NAMES.map(() => new CycleHistogram());
     this.opsHist = new CycleHistogram();
@@ -266,7 +273,15 @@ export class Replayer implements RunView {
     const canCompact = typeof a.compact === 'function';
     const heapSize = this.heapSize;
     const observer = this.observer;
+    const moving = a.moving;
+    const checking = this.checker !== null;
     let opsRun = 0;
+    let bucketLeft = every;
+    // The last observed values (the empty heap before op 0).
+    let free = a.freeBytes();
+    let largest = a.largestAllocatable();
+    let meta = a.metadataBytes();
+    let largestExact = true;
 
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
@@ -294,9 +309,33 @@ export class Replayer implements RunView {
       }
 
       // ---- metrics (design §8), every op ----
-      const free = a.freeBytes();
-      const largest = a.largestAllocatable();
-      const meta = a.metadataBytes();
+      // The observers are only asked when the op could have changed the heap: a skipped op, an
+      // idle op without compaction, or a lock/unlock of a non-moving allocator reuse the last
+      // values. After a free (which never lowers largestAllocatable) largest is only asked when
+      // the bound 1 − largest_before/free could set a new extFrag maximum; otherwise the old
+      // largest stays as a lower bound (minLargest and maxExtFrag are unaffected, see
+      // src/metrics/index.ts). With --check every value is asked every op.
+      bucketLeft--;
+      const bucketEnd = bucketLeft === 0 || i === n - 1 || this.status !== 'ok';
+      const changed = executed ? k <= OP_REALLOC || (moving && k <= OP_UNLOCK) || this.opCompactions > 0 : this.oomThisOp;
+      if (changed || bucketEnd) {
+        free = a.freeBytes();
+        meta = a.metadataBytes();
+        if (checking || bucketEnd || k !== OP_FREE || !executed || this.opCompactions > 0) {
+          const l = a.largestAllocatable();
+          if (checking && executed && k === OP_FREE && largestExact && l < largest && this.opCompactions === 0)
+            this.setViolation(i, `largestAllocatable fell from ${largest} to ${l} on a free (the engine assumes a free never lowers it)`, 0);
+          largest = l;
+          largestExact = true;
+        } else {
+          // largest >= its value before the free: bound extFrag from above.
+          const ub = free > 0 ? 1 - largest / free : 0;
+          if (ub > this.bMaxEF || ub > compactAbove) {
+            largest = a.largestAllocatable();
+            largestExact = true;
+          } else largestExact = false;
+        }
+      }
       const live = this.live;
       const internal = this.internal;
       const used = heapSize - free;
@@ -312,20 +351,33 @@ export class Replayer implements RunView {
       if (free < this.minFree) this.minFree = free;
       if (largest < this.minLargest) this.minLargest = largest;
       const ef = free > 0 ? 1 - largest / free : 0;
-      if (ef > this.maxExtFrag) this.maxExtFrag = ef;
+      let newMaxEF = false;
+      if (largestExact && ef > this.maxExtFrag) {
+        this.maxExtFrag = ef;
+        // A new extFrag record is where ummFrag/typFrag records tend to be: walk there too,
+        // when it beats the record at the last such walk by a point or more.
+        if (ef >= this.efAtLastWalk + EF_WALK_STEP) {
+          newMaxEF = true;
+          this.efAtLastWalk = ef;
+        }
+      }
       const unusable = heapSize - live - internal - meta - free;
-      if ((unusable < 0 || meta < 0 || free < 0 || internal < 0 || largest > free) && this.consOk) this.conservationFail(i, free, largest, meta, unusable);
+      if ((unusable < 0 || meta < 0 || free < 0 || internal < 0 || (largestExact && largest > free)) && this.consOk)
+        this.conservationFail(i, free, largest, meta, unusable);
 
       // Series bucket extremes.
       if (live > this.bMaxLive) this.bMaxLive = live;
       if (used > this.bMaxUsed) this.bMaxUsed = used;
       if (free < this.bMinFree) this.bMinFree = free;
       if (largest < this.bMinLargest) this.bMinLargest = largest;
-      if (ef > this.bMaxEF) this.bMaxEF = ef;
+      if (largestExact && ef > this.bMaxEF) this.bMaxEF = ef;
 
-      const bucketEnd = (i + 1) % every === 0 || i === n - 1 || this.status !== 'ok';
-      if (walks && (exactWalk || bucketEnd || i >= this.nextWalk || this.oomThisOp)) this.measureWalk(i);
-      if (bucketEnd && this.wantSeries) this.pushPoint(i, live, used, free, largest, internal, meta, ef);
+      if (walks && (exactWalk || bucketEnd || i >= this.nextWalk || this.oomThisOp || newMaxEF)) this.measureWalk(i);
+      if (bucketEnd) {
+        bucketLeft = every;
+        if (this.wantSeries) this.pushPoint(i, live, used, free, largest, internal, meta, ef);
+      }
+      if (this.violation) break;
 
       if (this.status !== 'ok') break;
       if (stopAtOom && this.oomCount > 0) {
@@ -334,7 +386,7 @@ export class Replayer implements RunView {
       }
 
       // ---- compaction triggers ----
-      if (canCompact && ((compactEvery > 0 && (i + 1) % compactEvery === 0) || ef > compactAbove)) {
+      if (canCompact && ((compactEvery > 0 && (i + 1) % compactEvery === 0) || (largestExact && ef > compactAbove))) {
         try {
           this.compact(i, this.cfg.compactBudget);
         } catch (e) {
@@ -391,7 +443,7 @@ export class Replayer implements RunView {
         const r = this.req[s]!;
         this.live -= r;
         this.internal -= this.usable[s]! - r;
-        this.footprint -= a.blockFootprint(r);
+        this.footprint -= this.fp[s]!;
         st[s] = ID_NONE;
         this.locks[s] = 0;
         this.version++;
@@ -412,7 +464,7 @@ export class Replayer implements RunView {
           const old = this.req[s]!;
           this.live -= old;
           this.internal -= this.usable[s]! - old;
-          this.footprint -= a.blockFootprint(old);
+          this.footprint -= this.fp[s]!;
           this.bind(s, nh, x);
           if (this.checker) this.checker.afterRealloc(i, s, old);
         }
@@ -459,11 +511,23 @@ export class Replayer implements RunView {
     this.usable[s] = u;
     this.internal += u - size;
     this.live += size;
-    this.footprint += this.allocator.blockFootprint(size);
+    const fp = this.footprintOf(size);
+    this.fp[s] = fp;
+    this.footprint += fp;
     if (this.footprint + this.fixedMeta > this.peakFootprint) this.peakFootprint = this.footprint + this.fixedMeta;
     if (this.state[s] !== ID_LIVE) this.locks[s] = 0;
     this.state[s] = ID_LIVE;
     this.version++;
+  }
+
+  private footprintOf(size: number): number {
+    const c = this.fpCache;
+    if (size < c.length) {
+      const v = c[size]!;
+      if (v >= 0) return v;
+      return (c[size] = this.allocator.blockFootprint(size));
+    }
+    return this.allocator.blockFootprint(size);
   }
 
   private skip(i: number, message: string): void {
