@@ -262,6 +262,21 @@ test('bad input: unknown allocator, heap larger than its region, heap too small'
   assert.is(code(() => replay(t, { device: dev, allocator: 'tiny', factory: tinyFactory(), oom: 'fail', locks: 'bogus:1' })), 'USAGE');
 });
 
+test('lock models are applied (src/sim/locks.ts) and their l/u ops run through the allocator', () => {
+  const t = randomTrace({ seed: 9, ops: 1500, maxSize: 500, liveTarget: 30, drain: true });
+  const name = registry.has('rmalloc') ? 'rmalloc' : 'tiny-moving';
+  const fac = registry.has('rmalloc') ? {} : { factory: tinyFactory(true) };
+  const r = replay(t, { device: dev, allocator: name, ...fac, heapSize: 32 * 1024, oom: 'fail', locks: 'pinned:1', check: true });
+  assert.is(r.status, 'ok', r.violation?.message);
+  assert.is(r.trace.lockModel, 'pinned:1');
+  assert.ok(r.trace.locks > 0);
+  assert.is(r.cycles.byKind.lock.count, r.trace.locks);
+  assert.is(r.summary.errors, 0);
+  const none = replay(t, { device: dev, allocator: name, ...fac, heapSize: 32 * 1024, oom: 'fail' });
+  assert.is(none.trace.locks, 0);
+  assert.is(none.summary.peakLive, r.summary.peakLive);
+});
+
 test('sparse huge ids are remapped and behave like compact ones', () => {
   const dense = packOps('d', [['a', 0, 8], ['a', 1, 16], ['f', 0], ['r', 1, 40], ['f', 1]]);
   const sparse = packOps('d', [['a', 7e12, 8], ['a', 3e15, 16], ['f', 7e12], ['r', 3e15, 40], ['f', 3e15]]);
