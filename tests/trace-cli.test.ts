@@ -30,7 +30,7 @@ c('a malformed line: exit 2, nothing on stdout, one line on stderr naming file a
 });
 
 c('stats --json: schema-1 keys, skipped counts on stderr', () => {
-  const f = path.join(DIR, 'mtrace.log');
+  const f = path.join(DIR, 'mtrace.out');
   const r = cli('trace', 'stats', f, '--json');
   assert.is(r.code, 0);
   const j = JSON.parse(r.out);

@@ -47,10 +47,13 @@ const CASES: [string, string][] = [
   ['native.trace', 'native.expected.trace'],
   ['rep-heap.rep', 'rep-heap.expected.trace'],
   ['rep-weight.rep', 'rep-weight.expected.trace'],
-  ['mtrace.log', 'mtrace.expected.trace'],
-  ['valgrind.log', 'valgrind.expected.trace'],
+  ['mtrace.out', 'mtrace.expected.trace'],
+  ['valgrind.out', 'valgrind.expected.trace'],
   ['memtrace.txt', 'memtrace.expected.trace'],
   ['lockops.ops', 'lockops.expected.trace'],
+  // Real output of tools run on real-demo.c (both must give the same ops).
+  ['real-demo-mtrace.out', 'real-demo-mtrace.expected.trace'],
+  ['real-demo-valgrind.out', 'real-demo-valgrind.expected.trace'],
 ];
 
 const fixtures = suite('import fixtures');
@@ -86,13 +89,13 @@ const edge = suite('importer edge cases');
 edge('strict mode turns problem skips into TRACE_SEMANTIC errors but keeps benign ones', async () => {
   // mtrace: the unknown free (line 7) is a problem.
   try {
-    await loadTrace(path.join(DIR, 'mtrace.log'), { strict: true });
+    await loadTrace(path.join(DIR, 'mtrace.out'), { strict: true });
     assert.unreachable('should throw');
   } catch (e) {
     assert.instance(e, SimError);
     assert.is((e as SimError).code, 'TRACE_SEMANTIC');
     assert.is((e as SimError).line, 7);
-    assert.match((e as SimError).oneLine(), /mtrace\.log:7: free of an unknown pointer/);
+    assert.match((e as SimError).oneLine(), /mtrace\.out:7: free of an unknown pointer/);
   }
   // rep-heap: only free(NULL) (benign): strict reads it fine.
   const t = await loadTrace(path.join(DIR, 'rep-heap.rep'), { strict: true });
