@@ -275,13 +275,13 @@ export class RawLogConverter {
   private endHeader(): void {
     this.inHeader = false;
     const m = this.meta;
-    if (m.exe) this.sink.comment(` program: ${m.exe}`);
-    if (m.args.length) this.sink.comment(` command: ${shellQuote(m.args)}`);
-    this.sink.comment(` pid: ${m.pid} (parent ${m.ppid}${m.forked ? ', fork child' : ''}${m.image ? `, image ${m.image} after exec` : ''})`);
+    if (m.exe) this.sink.comment(`program: ${m.exe}`);
+    if (m.args.length) this.sink.comment(`command: ${shellQuote(m.args)}`);
+    this.sink.comment(`pid: ${m.pid} (parent ${m.ppid}${m.forked ? ', fork child' : ''}${m.image ? `, image ${m.image} after exec` : ''})`);
     if (m.forkedFrom && this.opts.inherit) {
       const blocks = this.opts.inherit(m);
       if (blocks === null) {
-        this.sink.comment(' inherited: unknown (the parent log is missing): frees of inherited blocks are skipped');
+        this.sink.comment('inherited: unknown (the parent log is missing): frees of inherited blocks are skipped');
         return;
       }
       const sorted = [...blocks].sort((a, b) => a.id - b.id);
@@ -292,13 +292,13 @@ export class RawLogConverter {
       }
       this.ids.reset(sorted.map((b) => b.id));
       this.stats.inherited = sorted.length;
-      this.sink.comment(` inherited: ${sorted.length} blocks (${this.stats.inheritedBytes} bytes) live in the parent at the fork, allocated by the first ${sorted.length} ops`);
+      this.sink.comment(`inherited: ${sorted.length} blocks (${this.stats.inheritedBytes} bytes) live in the parent at the fork, allocated by the first ${sorted.length} ops`);
       for (const b of sorted) {
         this.sink.op(OP_ALLOC, b.id, b.size, 0);
         this.stats.allocs++;
       }
     } else if (m.forkedFrom) {
-      this.sink.comment(' inherited: blocks live in the parent at the fork are not in this trace (convert with the parent log to include them)');
+      this.sink.comment('inherited: blocks live in the parent at the fork are not in this trace (rmalloc-sim record, which sees the parent log, includes them)');
     }
   }
 
