@@ -64,9 +64,11 @@
  * that fits the hole and moves it there; if none fits, the hole stays and the walk steps
  * past the locked block. When the cursor reaches `top` all trailing free space has joined the
  * gap. compact() without a budget runs a whole pass; compact(B) runs steps until the next one
- * would take the call over B cycles (each step's cost is bounded from the device's cycle
- * table before it is taken), but always at least one block move, so a pause is at most B plus
- * one move. idle(cycles) is compact(cycles) when there is anything to do.
+ * could take the call over B cycles (each step's cost is bounded from the device's cycle
+ * table before it is taken), but always at least one step, so a pause is at most
+ * max(B, one step) and every call makes progress. A step is one block move (a slide, or a
+ * hole fill including its search of at most `fillScan` headers), a failed fill search, or
+ * stepping over one used block. idle(cycles) is compact(cycles) when there is anything to do.
  *
  * Generational variant (rmalloc-gen, `generational: true`): the blocks below `oldTop` form the
  * old area. A minor compaction walks only from `oldTop`; after each minor pass the position
@@ -192,7 +194,7 @@ export class Rmalloc implements Allocator {
   private tmpExt = false;
 
   /** Figures of the last compact() call, for tests and reports. */
-  lastCall = { moves: 0, steps: 0, maxMoveCycles: 0, bytesMoved: 0 };
+  lastCall = { moves: 0, steps: 0, maxMoveCycles: 0, maxStepCycles: 0, bytesMoved: 0 };
   /** Totals over the allocator's life. */
   stats = { compactions: 0, minor: 0, major: 0, bytesMoved: 0, moves: 0, compactCycles: 0, longestPause: 0 };
 
@@ -442,6 +444,7 @@ export class Rmalloc implements Allocator {
     lc.moves = 0;
     lc.steps = 0;
     lc.maxMoveCycles = 0;
+    lc.maxStepCycles = 0;
     if (full) {
       // A whole pass (minor first in the generational variant; major if that was not enough).
       this.beginCycle(true, !this.generational);
@@ -459,11 +462,16 @@ export class Rmalloc implements Allocator {
         const major = !this.generational || (this.stats.compactions + 1) % this.majorEvery === 0;
         this.beginCycle(false, major);
       }
+      // Never start a step that could take the call past the budget, except the first one:
+      // a pause is at most max(B, one step), and every call makes progress.
       while (this.cycleActive) {
         const est = this.estimateStep();
         const spent = bus.cycles - start;
-        if (lc.steps > 0 && spent + est.cost > budget && (lc.moves > 0 || !est.move)) break;
+        if (lc.steps > 0 && spent + est.cost > budget) break;
+        const c0 = bus.cycles;
         this.step();
+        const dc = bus.cycles - c0;
+        if (dc > lc.maxStepCycles) lc.maxStepCycles = dc;
       }
     }
     return this.finishCall(start, startMoved, !this.cycleActive);
@@ -1011,7 +1019,8 @@ export class Rmalloc implements Allocator {
     if (!locked) {
       est.cost = 24 * this.maxAccess + 16 + this.copyBound(ns);
     } else {
-      est.cost = (24 + 4 * this.fillScan) * this.maxAccess + 16 + this.fillScan * 2 + this.copyBound(F);
+      // The search reads at most fillScan headers and the entries of those that fit.
+      est.cost = (24 + 2 * this.fillScan) * this.maxAccess + 16 + this.fillScan + this.copyBound(F);
     }
     est.move = true;
     return est;
