@@ -192,24 +192,24 @@ export class Buddy implements Allocator {
     bus.writePtr(hd, nx);
     if (nx) bus.writePtr(nx + 2 * P, 0);
     else mask &= ~(1 << j);
-    this.freeBlockBytes -= 2 ** j;
+    this.freeBlockBytes -= (1 << j);
     this.nFree--;
     // Split down to order k; lists k..j-1 are empty (j is the smallest non-empty order >= k).
     while (j > k) {
       j--;
       bus.work(2); // half = b + (1 << j)
-      const half = b + 2 ** j;
+      const half = b + (1 << j);
       bus.writePtr(half, TAG_FREE | j);
       bus.writePtr(half + P, 0);
       bus.writePtr(half + 2 * P, 0);
       bus.writePtr(this.head(j), half);
       mask |= 1 << j;
-      this.freeBlockBytes += 2 ** j;
+      this.freeBlockBytes += (1 << j);
       this.nFree++;
     }
     if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
     bus.writePtr(b, TAG_USED | k);
-    this.usedBlockBytes += 2 ** k;
+    this.usedBlockBytes += (1 << k);
     this.nUsed++;
     return b + this.Hb;
   }
@@ -219,10 +219,10 @@ export class Buddy implements Allocator {
     const bus = this.bus;
     let mask = bus.read32(this.maskAddr);
     const m0 = mask;
-    this.freeBlockBytes += 2 ** k;
+    this.freeBlockBytes += (1 << k);
     this.nFree++;
     while (k < this.maxOrder) {
-      const s = 2 ** k;
+      const s = (1 << k);
       const y = this.origin + ((b - this.origin) ^ s);
       bus.work(3); // buddy = origin + (off ^ size); bounds compare; tag compare
       if (y + s > this.carvedEnd) break;
@@ -239,7 +239,7 @@ export class Buddy implements Allocator {
   free(h: number): void {
     const b = h - this.Hb;
     const k = this.bus.readPtr(b) & ORDER_MASK;
-    this.usedBlockBytes -= 2 ** k;
+    this.usedBlockBytes -= (1 << k);
     this.nUsed--;
     this.release(b, k);
   }
@@ -257,13 +257,13 @@ export class Buddy implements Allocator {
         const m0 = mask;
         for (let j = k - 1; j >= kn; j--) {
           bus.work(2);
-          mask = this.push(b + 2 ** j, j, mask);
-          this.freeBlockBytes += 2 ** j;
+          mask = this.push(b + (1 << j), j, mask);
+          this.freeBlockBytes += (1 << j);
           this.nFree++;
         }
         if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
         bus.writePtr(b, TAG_USED | kn);
-        this.usedBlockBytes -= 2 ** k - 2 ** kn;
+        this.usedBlockBytes -= (1 << k) - (1 << kn);
       }
       return h;
     }
@@ -271,7 +271,7 @@ export class Buddy implements Allocator {
     let ok = kn <= this.maxOrder;
     for (let j = k; ok && j < kn; j++) {
       bus.work(3); // lower-buddy bit test, bounds compare, tag compare
-      const s = 2 ** j;
+      const s = (1 << j);
       const y = b + s;
       if (((b - this.origin) & s) !== 0 || y + s > this.carvedEnd || bus.readPtr(y) !== (TAG_FREE | j)) ok = false;
     }
@@ -279,18 +279,18 @@ export class Buddy implements Allocator {
       let mask = bus.read32(this.maskAddr);
       const m0 = mask;
       for (let j = k; j < kn; j++) {
-        mask = this.unlink(b + 2 ** j, j, mask);
-        this.freeBlockBytes -= 2 ** j;
+        mask = this.unlink(b + (1 << j), j, mask);
+        this.freeBlockBytes -= (1 << j);
         this.nFree--;
       }
       if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
       bus.writePtr(b, TAG_USED | kn);
-      this.usedBlockBytes += 2 ** kn - 2 ** k;
+      this.usedBlockBytes += (1 << kn) - (1 << k);
       return h;
     }
     const q = this.alloc(n);
     if (q === 0) return 0;
-    bus.copy(q, h, Math.min(2 ** k - this.Hb, n));
+    bus.copy(q, h, Math.min((1 << k) - this.Hb, n));
     this.free(h);
     return q;
   }

@@ -7,8 +7,9 @@
  * the last allocation came from. The search starts there, walks the list circularly and takes
  * the first block big enough; the request is cut from the block's tail, so the rover stays on
  * the remainder, or moves to the successor when the whole block is used. A block that leaves
- * the list (allocated whole or merged by free) hands the rover to its successor; a merge into a
- * neighbour hands it to the merged block. Layout, list orders, coalescing and realloc are
+ * the list (allocated whole, or absorbed by free into its free predecessor) hands the rover to
+ * its list successor; a block replaced in the list by a merged block hands it to that block.
+ * Layout, list orders, coalescing and realloc are
  * shared with first-fit and described in ./freelist.ts.
  * Invariants: those of first-fit, plus: the rover is 0 (start at the head) or a block on the
  * free list.

@@ -101,6 +101,13 @@ export class Slab implements Allocator {
   // Observer counters (instrumentation, uncharged).
   private freeB = 0;
   private usedUsable = 0;
+  /**
+   * Observer cache of largestAllocatable(), -1 when stale. Only page-pool and slab-list changes
+   * can change it, so object allocs and frees inside a partial slab keep it valid.
+   */
+  private largestCache = -1;
+  /** The cached value came from the partial lists (no page obtainable): list moves matter. */
+  private largestFromPartial = false;
 
   constructor(ctx: AllocatorContext) {
     const bus = ctx.bus;
@@ -220,6 +227,7 @@ export class Slab implements Allocator {
 
   /** First-fit run of k pages, cut from the run's tail; 0 if none. Map tags left to the caller. */
   private pagesAlloc(k: number): number {
+    this.largestCache = -1;
     const bus = this.bus;
     let c = bus.readPtr(this.poolHead);
     let len = 0;
@@ -243,6 +251,7 @@ export class Slab implements Allocator {
 
   /** Returns k pages at pg to the pool, coalescing with free neighbour runs. */
   private pagesFree(pg: number, k: number): void {
+    this.largestCache = -1;
     const bus = this.bus, PAGE = this.PAGE;
     let start = pg;
     let total = k;
@@ -295,7 +304,13 @@ export class Slab implements Allocator {
 
   // ---- slab lists (charged) ----------------------------------------------------------------
 
+  /** The empty-list address of the cache that owns list address `list`. */
+  private emptyListOf(list: number): number {
+    return list - ((list - this.cacheBase) % this.cacheBytes) + this.oEmpty;
+  }
+
   private slabUnlink(list: number, s: number): void {
+    if (this.largestFromPartial || list === this.emptyListOf(list)) this.largestCache = -1;
     const bus = this.bus;
     const nx = bus.readPtr(s);
     const pv = bus.readPtr(s + this.oPrev);
@@ -305,6 +320,7 @@ export class Slab implements Allocator {
   }
 
   private slabPush(list: number, s: number): void {
+    if (this.largestFromPartial || list === this.emptyListOf(list)) this.largestCache = -1;
     const bus = this.bus;
     const old = bus.readPtr(list);
     bus.writePtr(s, old);
@@ -511,6 +527,11 @@ export class Slab implements Allocator {
   }
 
   largestAllocatable(): number {
+    if (this.largestCache < 0) this.largestCache = this.computeLargest();
+    return this.largestCache;
+  }
+
+  private computeLargest(): number {
     const bus = this.bus, PAGE = this.PAGE;
     let maxRun = 0;
     for (let c = bus.peekPtr(this.poolHead); c !== 0; c = bus.peekPtr(c)) {
@@ -538,6 +559,7 @@ export class Slab implements Allocator {
         if (run > maxRun) maxRun = run;
       }
     }
+    this.largestFromPartial = maxRun === 0;
     if (maxRun > 0) return maxRun * PAGE;
     for (let i = this.sizes.length - 1; i >= 0; i--) if (bus.peekPtr(this.cacheBase + i * this.cacheBytes) !== 0) return this.sizes[i]!;
     return 0;
