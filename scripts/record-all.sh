@@ -50,9 +50,14 @@ want() {
 }
 
 # ---- inputs -----------------------------------------------------------------------------------
+if [ -e "$WORK" ] && [ ! -e "$WORK/.rmalloc-sim-fw" ]; then
+  echo "record-all: $WORK exists and was not made by this script; set WORK to another folder" >&2
+  exit 1
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK" "$OUT"
 cd "$WORK"
+touch .rmalloc-sim-fw
 
 node - <<'EOF'
 // Deterministic inputs: an LCG so the files are byte-identical everywhere.

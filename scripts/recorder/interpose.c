@@ -139,6 +139,7 @@ static unsigned long long fork_pid, fork_image, fork_seq;
 static int pending_known;
 static unsigned long long pending_pid, pending_image, pending_seq;
 static char log_path[4096];
+static char rec_dir[4000];    /* RMALLOC_REC_DIR, copied at load time (a program may clear its env) */
 
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
 
@@ -290,9 +291,16 @@ static void log_write_header(unsigned gen) {
 }
 
 /* Opens this image's log. Lock held. */
-static void log_open(void) {
+static void remember_dir(void) {
+  if (rec_dir[0]) return;
   const char *dir = getenv("RMALLOC_REC_DIR");
-  if (!dir || !*dir || strlen(dir) > sizeof(log_path) - 64) {
+  if (dir && strlen(dir) < sizeof(rec_dir)) memcpy(rec_dir, dir, strlen(dir) + 1);
+}
+
+static void log_open(void) {
+  remember_dir();
+  const char *dir = rec_dir;
+  if (!*dir) {
     log_disabled = 1;
     return;
   }
@@ -391,6 +399,9 @@ static void atfork_child(void) {
 
 __attribute__((constructor)) static void recorder_init(void) {
   resolve();
+  lock_take();
+  remember_dir();
+  lock_give();
   pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 

@@ -54,7 +54,9 @@ function printText(r: RecordResult): void {
     if (sk) lines.push(`    skipped: ${sk}`);
     if (t.aligned) lines.push(`    aligned allocations: ${fmt(t.aligned)} (largest alignment ${t.maxAlign})`);
   }
-  if (r.traces.length === 0) lines.push('  (no process made a heap call that was recorded)');
+  if (r.traces.length === 0) {
+    lines.push('  (no heap call was recorded: a setuid program run by another user, or one that clears LD_PRELOAD, is not recorded)');
+  }
   lines.push(r.signal ? `program killed by signal ${r.signal}` : `program exited with code ${r.exitCode}`);
   if (r.rawDir) lines.push(`raw logs kept in ${r.rawDir}`);
   process.stdout.write(`${lines.join('\n')}\n`);
