@@ -132,12 +132,31 @@ function randomMulti(h: TestHeap, seed: number, ops: number, maxSize: number): {
     } else {
       const k = rng.int(0, hs.length - 1);
       const p = hs[k]!;
-      const bad = patternMismatch(h, p, live.get(p)!, seeds.get(p)!);
+      const s = live.get(p)!;
+      const sd = seeds.get(p)!;
+      const bad = patternMismatch(h, p, s, sd);
       if (bad >= 0) return { ooms, crossed, violations: [`op ${i}: payload of ${p} corrupted at ${bad}`] };
-      a.free(p);
-      live.delete(p);
-      hs[k] = hs[hs.length - 1]!;
-      hs.pop();
+      if (rng.next() < 0.15) {
+        // realloc: malloc + copy + free (FreeRTOS has none); the copy must suit 16-bit-only RAM
+        const ns = size();
+        const q = a.realloc(p, ns);
+        if (q === 0) ooms++;
+        else {
+          const bad2 = patternMismatch(h, q, Math.min(s, ns), sd);
+          if (bad2 >= 0) return { ooms, crossed, violations: [`op ${i}: realloc lost byte ${bad2}`] };
+          live.delete(p);
+          seeds.delete(p);
+          live.set(q, ns);
+          seeds.set(q, sd);
+          fillPattern(h, q, ns, sd);
+          hs[k] = q;
+        }
+      } else {
+        a.free(p);
+        live.delete(p);
+        hs[k] = hs[hs.length - 1]!;
+        hs.pop();
+      }
     }
     const v = invariantViolations(h, live);
     if (v.length) return { ooms, crossed, violations: v.map((x) => `op ${i}: ${x}`) };

@@ -35,7 +35,8 @@
  * and 2 × 32 small + 2 × 32 large bin link pairs (536 bytes on 32-bit). Bins are addressed as
  * fake chunks (bin address − 2S) so that the same fd/bk code runs on them, as in dlmalloc. The
  * arena is fixed: no sbrk/mmap growth, so when top cannot serve a request malloc fails.
- * malloc(0) gets a minimum chunk, as in dlmalloc.
+ * malloc(0) gets a minimum chunk, as in dlmalloc. One arena: on a device with several heaps it
+ * uses the first.
  */
 import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';

@@ -32,8 +32,10 @@
  * of the (first) heap, so they are counted as metadata and every access to them is charged.
  *
  * FreeRTOS has no realloc: realloc here is what an application does on FreeRTOS, pvPortMalloc
- * + memcpy + vPortFree (old block untouched when the malloc fails). malloc(0) is served as
+ * + memcpy of the old block's usable bytes that fit + vPortFree (old block untouched when the
+ * malloc fails). malloc(0) is served as
  * malloc(1) (FreeRTOS returns NULL for 0). Task suspension around the heap calls is not charged.
+ * heap4 manages the device's first heap only; heap5 manages all of them.
  */
 import type { MemoryBus } from '../bus';
 import type { HeapSpan } from '../device';
@@ -278,7 +280,10 @@ export class FreeRtosHeap implements Allocator {
     const old = (this.rd(h - this.headerBytes + this.P) & this.sizeMask) - this.headerBytes;
     const p = this.alloc(req);
     if (p === 0) return 0;
-    this.bus.copy(p, h, Math.min(old, Math.max(1, req)));
+    // Both usable sizes are multiples of the alignment, so the copy also suits RAM that takes
+    // only 16-bit writes (nds-slot2 expansion RAM under heap_5).
+    const neu = (this.rd(p - this.headerBytes + this.P) & this.sizeMask) - this.headerBytes;
+    this.bus.copy(p, h, Math.min(old, neu));
     this.free(h);
     return p;
   }

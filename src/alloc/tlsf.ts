@@ -50,6 +50,8 @@
  * (~20 cycles on a 32-bit core, ~4× that on an 8-bit one) where it does not. malloc(0) is served
  * as malloc(1) (Conte returns NULL; the engine treats 0 as "no block"). realloc follows
  * tlsf_realloc: shrink or grow in place into a free next block, else malloc + copy + free.
+ * One pool: on a device with several heaps tlsf manages the first (tlsf_add_pool per region
+ * would work but is not modelled; use heap5 for multi-region devices).
  */
 import type { MemoryBus } from '../bus';
 import type { DeviceProfile } from '../device';

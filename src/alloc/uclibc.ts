@@ -35,7 +35,8 @@
  *
  * The one static, __malloc_heap (the free-list head), sits at the start of the heap, so it is
  * counted as metadata and its accesses are charged. malloc(0) is served as malloc(1)
- * (uClibc's __MALLOC_GLIBC_COMPAT__ behaviour). Locking is not charged.
+ * (uClibc's __MALLOC_GLIBC_COMPAT__ behaviour). Locking is not charged. One arena: on a device
+ * with several heaps it uses the first.
  */
 import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';

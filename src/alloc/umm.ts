@@ -36,7 +36,8 @@
  * blocks) per malloc; free is O(1).
  *
  * `fragmentationMetric()` is umm_info's metric: 100 − 100·√(Σ fᵢ²) / Σ fᵢ over free blocks,
- * counted in blocks (the engine's ummFrag uses bytes from walk()).
+ * counted in blocks (the engine's ummFrag uses bytes from walk()). One heap: on a device with
+ * several heaps umm manages the first.
  */
 import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';
