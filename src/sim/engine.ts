@@ -267,6 +267,8 @@ export class Replayer implements RunView {
     const every = this.every;
     const exactWalk = this.cfg.exactWalk === true || this.every === 1;
     const walks = !this.cfg.lean;
+    // Lean (search) runs only need the OOM count: no per-op observer calls at all.
+    const observe = !this.cfg.lean;
     const stopAtOom = this.cfg.stopAtFirstOom === true;
     const compactEvery = this.cfg.compactEvery ?? 0;
     const compactAbove = this.cfg.compactAboveExtFrag ?? Infinity;
@@ -318,7 +320,7 @@ export class Replayer implements RunView {
       bucketLeft--;
       const bucketEnd = bucketLeft === 0 || i === n - 1 || this.status !== 'ok';
       const changed = executed ? k <= OP_REALLOC || (moving && k <= OP_UNLOCK) || this.opCompactions > 0 : this.oomThisOp;
-      if (changed || bucketEnd) {
+      if ((changed || bucketEnd) && observe) {
         free = a.freeBytes();
         meta = a.metadataBytes();
         if (checking || bucketEnd || k !== OP_FREE || !executed || this.opCompactions > 0) {

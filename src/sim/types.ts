@@ -51,7 +51,11 @@ export interface RunConfig {
    * search, which only needs to know whether a heap size works.
    */
   stopAtFirstOom?: boolean;
-  /** Skip walk-based metrics (ummFrag, typFrag stay 0) and the series: for search runs. */
+  /**
+   * Search runs (min-heap): no per-op observer calls, no walks, no series. Only the engine's
+   * own numbers (live, peakLive, internal, idealFootprint, OOMs and their events, cycles) are
+   * meaningful; free/largest/metadata-based summary fields are not.
+   */
   lean?: boolean;
 }
 
