@@ -296,6 +296,41 @@ Moves('holes next to locked blocks are filled with later blocks that fit', () =>
   assert.equal(a.check(), []);
 });
 
+Moves('a realloc that failed is lifted to the top by the next full compaction, so it needs only its growth', () => {
+  const h = makeHeap('rmalloc', 4096);
+  const a = h.alloc;
+  const x = a.alloc(1000);
+  fillPattern(h, a.addressOf(x), 1000, 1);
+  const ys: number[] = [];
+  for (;;) {
+    const y = a.alloc(300);
+    if (y === 0) break;
+    ys.push(y);
+  }
+  ys.forEach((y) => fillPattern(h, a.addressOf(y), 300, y));
+  const pinnedBefore = a.addressOf(ys[0]!);
+  assert.ok(a.freeBytes() < 1000 && a.freeBytes() > 64, `free ${a.freeBytes()}`);
+  assert.is(a.realloc(x, 1050), 0, 'no room for a second copy');
+  assert.is(patternMismatch(h, a.addressOf(x), 1000, 1), -1, 'failed realloc left x alone');
+  a.compact!();
+  assert.ok(a.addressOf(ys[0]!) < pinnedBefore, 'the blocks above x slid down');
+  assert.is(a.realloc(x, 1050), x, 'the retry grows x in place at the top');
+  assert.is(patternMismatch(h, a.addressOf(x), 1000, 1), -1);
+  ys.forEach((y) => assert.is(patternMismatch(h, a.addressOf(y), 300, y), -1));
+  assert.equal(a.check(), []);
+  // With a locked block above x the lift is refused and the realloc still fails cleanly.
+  const h2 = makeHeap('rmalloc', 4096);
+  const b = h2.alloc;
+  const x2 = b.alloc(1000);
+  const l2 = b.alloc(300);
+  while (b.alloc(300) !== 0);
+  b.lock(l2);
+  assert.is(b.realloc(x2, 1050), 0);
+  b.compact!();
+  assert.is(b.realloc(x2, 1050), 0);
+  assert.equal(b.check(), []);
+});
+
 Moves('idle() compacts within its budget only when there is something to do', () => {
   const { h, a } = fragmented(5, 200, 0);
   let guard = 0;

@@ -56,6 +56,10 @@
  * Free: coalesce with both neighbours (or give the space back to the gap) and push the entry
  * on the free-entry list. Realloc keeps the handle: it shrinks or grows in place when it can
  * (the next block is free or the gap), otherwise it moves the block (refused while locked).
+ * A move needs room for a second copy; when there is none the realloc fails, and the next full
+ * compaction (the engine's OOM path) also rotates that block to the end of the block area
+ * (the blocks above slide down by its size, through the gap as a bounce buffer), so the retry
+ * grows it in place and needs only the growth.
  *
  * Compaction is one resumable cursor walk over the blocks in address order, starting at the
  * lowest hole. At a free block followed by an unlocked block, that block slides down into
@@ -190,6 +194,8 @@ export class Rmalloc implements Allocator {
   private marks: number[] = [];
   /** Size of the last request that failed (the OOM path uses it to choose minor vs major). */
   private lastFailed = 0;
+  /** Handle of the last realloc that failed (0 = none): the next full compaction lifts it to the top. */
+  private pendingLift = 0;
   /** Scratch result of blockFor. */
   private tmpExt = false;
 
@@ -408,6 +414,8 @@ export class Rmalloc implements Allocator {
       this.top += nb;
     } else {
       this.lastFailed = req;
+      this.lastFailedRealloc = req;
+      this.pendingLift = h;
       return 0;
     }
     this.writeUsedHeader(dst, nbFinal, idx, nExt, false);
@@ -455,6 +463,10 @@ export class Rmalloc implements Allocator {
       }
       this.lastFailed = 0;
       this.trimHandles();
+      if (this.pendingLift !== 0) {
+        this.liftToTop(this.pendingLift);
+        this.pendingLift = 0;
+      }
     } else {
       const budget = Math.max(0, budgetCycles);
       if (!this.cycleActive) {
@@ -966,6 +978,105 @@ export class Rmalloc implements Allocator {
   }
 
   // ---- compaction --------------------------------------------------------------------------
+
+  /**
+   * After a full pass, moves the block of a realloc that failed to the end of the block area
+   * (the blocks above it slide down by its size), so the retry can grow it in place into the
+   * gap: the realloc then needs only the growth, not a second copy of the block. The rotation
+   * runs through the gap as a bounce buffer (Gries-Mills block swaps when the gap is smaller
+   * than both parts), so it needs no free space beyond one unit. Given up when a block above
+   * is locked or free, or when the gap already holds the grown block.
+   */
+  private liftToTop(h: number): void {
+    if (!(h >= this.tableLow && h < this.tableEnd) || (this.tableEnd - h) % this.P !== 0) return;
+    const bus = this.bus;
+    const e = bus.readPtr(h);
+    if ((e & E_FREE) !== 0 || ((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0) return;
+    const U = this.U;
+    const ext = (e & E_EXT) !== 0;
+    const b = this.payloadOf(e) - (ext ? this.hsExt : this.hsSmall);
+    const tx = bus.readPtr(b);
+    const F = this.usedSize(b, tx);
+    const g = Math.floor((this.tableLow - this.top) / U) * U;
+    if (g < U || g >= this.lastLiftNeed) return;
+    // Everything above must be used and unlocked.
+    let p = b + F;
+    while (p < this.top) {
+      const t = bus.readPtr(p);
+      if ((t & F_FREE) !== 0) return;
+      const idx = (t & F_EXT) !== 0 ? bus.readPtr(p + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
+      if (((bus.readPtr(this.entryAddr(idx)) >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0) return;
+      p += this.usedSize(p, t);
+    }
+    const L = this.top - b - F;
+    if (L === 0) return;
+    this.rotateLeft(b, F, L, this.top, g);
+    // Fix the entries and prevFree bits: the blocks above now start at b, X at b + L.
+    p = b;
+    const end = b + L;
+    while (p < end) {
+      const t = bus.readPtr(p);
+      const idx = (t & F_EXT) !== 0 ? bus.readPtr(p + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
+      const a = this.entryAddr(idx);
+      bus.writePtr(a, bus.readPtr(a) - (F / U) * 2 ** E_OFF_SHIFT);
+      if (p === b) bus.writePtr(p, ((t & ~F_PREV_FREE) | (tx & F_PREV_FREE)) >>> 0);
+      p += this.usedSize(p, t);
+    }
+    bus.writePtr(end, (tx & ~F_PREV_FREE) >>> 0);
+    bus.writePtr(h, e + (L / U) * 2 ** E_OFF_SHIFT);
+    if (this.lowHole > b && this.lowHole < this.top) this.lowHole = b;
+    if (this.oldTop > b && this.oldTop < this.top) this.oldTop = b;
+    for (let i = 0; i < this.marks.length; i++) if (this.marks[i]! > b && this.marks[i]! < this.top) this.marks[i] = b;
+    this.stats.bytesMoved += F + L;
+    this.stats.moves++;
+  }
+
+  /** Size the failed realloc wanted (its block size): lifting only helps when the gap is smaller. */
+  private get lastLiftNeed(): number {
+    return Math.ceil((this.hsExt + this.lastFailedRealloc) / this.U) * this.U;
+  }
+
+  private lastFailedRealloc = 0;
+
+  /** Rotates [s, s+a+b) left by a (the first a bytes go to the end) with a g-byte buffer at buf. */
+  private rotateLeft(s: number, a: number, b: number, buf: number, g: number): void {
+    const bus = this.bus;
+    for (;;) {
+      if (a === 0 || b === 0) return;
+      if (a <= g) {
+        bus.copy(buf, s, a);
+        bus.copy(s, s + a, b);
+        bus.copy(s + b, buf, a);
+        return;
+      }
+      if (b <= g) {
+        bus.copy(buf, s + a, b);
+        bus.copy(s + b, s, a);
+        bus.copy(s, buf, b);
+        return;
+      }
+      if (a <= b) {
+        // [A][B1][B2] with |B2| = a: swap A and B2, then rotate [B2][B1] left by a.
+        this.swapRanges(s, s + b, a, buf, g);
+        b -= a;
+      } else {
+        // [A1][A2][B] with |A1| = b: swap A1 and B, then rotate [A2][A1] left by a - b.
+        this.swapRanges(s, s + a, b, buf, g);
+        s += b;
+        a -= b;
+      }
+    }
+  }
+
+  private swapRanges(x: number, y: number, n: number, buf: number, g: number): void {
+    const bus = this.bus;
+    for (let off = 0; off < n; off += g) {
+      const k = Math.min(g, n - off);
+      bus.copy(buf, x + off, k);
+      bus.copy(x + off, y + off, k);
+      bus.copy(y + off, buf, k);
+    }
+  }
 
   private hasHoles(): boolean {
     return this.freeTotal > this.tableLow - this.top;
