@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { SimError } from '../errors';
@@ -107,6 +108,7 @@ export class NativeTraceBuilder {
   }
 
   op(kind: OpKind, id: number, arg: number): void {
+    if (this.fd < 0) throw new Error('NativeTraceBuilder: op after seal()');
     this.tally.op(kind, id, arg);
     if (kind === OP_ALLOC || kind === OP_REALLOC) this.chunk += `${OP_LETTER[kind]} ${id} ${arg}\n`;
     else if (kind === OP_FREE) this.chunk += `f ${id}\n`;
@@ -120,11 +122,17 @@ export class NativeTraceBuilder {
     this.chunk = '';
   }
 
-  /** Writes header + body to `outPath` (gzip when it ends in .gz) and removes the body file. */
-  async finish(outPath: string, header: readonly string[]): Promise<void> {
+  /** Ends the body: flushes and closes the temporary file (no descriptor held while pending). */
+  seal(): void {
+    if (this.fd < 0) return;
     this.flush();
     fs.closeSync(this.fd);
     this.fd = -1;
+  }
+
+  /** Writes header + body to `outPath` (gzip when it ends in .gz) and removes the body file. */
+  async finish(outPath: string, header: readonly string[]): Promise<void> {
+    this.seal();
     const head = header.map((h) => `#${h.startsWith(' ') || h === '' ? '' : ' '}${h.replace(/\n/g, ' ')}\n`).join('');
     const bodyPath = this.bodyPath;
     async function* content(): AsyncGenerator<Buffer> {
@@ -406,6 +414,7 @@ function readRawLines(file: string, line: (text: string, lineNo: number) => void
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 20);
+    const utf8 = new StringDecoder('utf8'); // header fields (paths, arguments) may be UTF-8
     let carry = '';
     let lineNo = 0;
     for (;;) {
@@ -414,7 +423,7 @@ function readRawLines(file: string, line: (text: string, lineNo: number) => void
       let chunk = buf.subarray(0, n);
       const nul = chunk.indexOf(0);
       if (nul >= 0) chunk = chunk.subarray(0, nul);
-      const text = carry + chunk.toString('latin1');
+      const text = carry + utf8.write(chunk);
       const parts = text.split('\n');
       carry = parts.pop() as string;
       for (const p of parts) line(p, ++lineNo);
@@ -474,6 +483,7 @@ function convertRawLog(file: string, tmpDir: string): ConvertedLog {
   try {
     readRawLines(file, (t, n) => conv.line(t, n));
     conv.end();
+    builder.seal();
   } catch (e) {
     builder.discard();
     throw e;
