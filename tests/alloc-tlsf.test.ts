@@ -47,8 +47,8 @@ test('control structure size on a 32-bit device follows from FL/SL counts (Conte
   const w = walkList(h.alloc);
   assert.is(w[0]!.state, 'meta');
   assert.is(w[0]!.size, 3188);
-  // Pool overhead is 2 × 4 bytes (first block's size word + the sentinel's).
-  assert.is(h.alloc.fixedMetadataBytes(), 3188 + 8);
+  // Pool overhead is 2 × 4 bytes: the first block's size word (inside the block) + the sentinel's.
+  assert.is(h.alloc.fixedMetadataBytes(), 3188 + 4); // + the sentinel's size word
   // Smaller second level: slLog2 = 4 halves the heads.
   const h4 = makeHeap('tlsf', 8192, { slLog2: 4 });
   assert.is((h4.alloc as Tlsf).controlBytes, 16 + 4 + 25 * 4 + 25 * 16 * 4);
@@ -164,6 +164,31 @@ test('worst-case cycles are flat: the same bound with 10 or 1000 free blocks (he
   const f10 = worstCycles('heap4', 10);
   const f1000 = worstCycles('heap4', 1000);
   assert.ok(f1000 > f10 * 20, `heap4: ${f10} cycles with 10 holes, ${f1000} with 1000`);
+});
+
+test('fixedMetadataBytes + Σ blockFootprint is a heap the blocks fill exactly', () => {
+  // Largest first: good-fit rounding makes a request fail when the only block left is its exact
+  // size but sits in the request's own list (a large last request would fail here).
+  const sizes = [4000, 1000, 333, 100, 24, 13, 7, 1];
+  let heap = 65536;
+  for (let i = 0; i < 6; i++) {
+    const a = makeHeap('tlsf', heap).alloc;
+    const next = a.fixedMetadataBytes() + sizes.reduce((s, n) => s + a.blockFootprint(n), 0);
+    if (next === heap) break;
+    heap = next;
+  }
+  const a = makeHeap('tlsf', heap).alloc;
+  assert.is(a.fixedMetadataBytes() + sizes.reduce((s, n) => s + a.blockFootprint(n), 0), heap, 'no fixed point');
+  for (const n of sizes) assert.ok(a.alloc(n) !== 0, `alloc(${n}) failed in a heap of ${heap}`);
+  assert.is(a.largestAllocatable(), 0);
+  assert.is(a.alloc(1), 0);
+  assert.equal(a.check(), []);
+  // ...and in the other order the last request (4000 → 4004, rounded up by 63 before the search)
+  // misses the 4004-byte block that is left: TLSF's price for O(1).
+  const b = makeHeap('tlsf', heap).alloc;
+  for (const n of [1, 7, 24, 100, 333, 1000, 13]) assert.ok(b.alloc(n) !== 0);
+  assert.is(b.alloc(4000), 0);
+  assert.is(b.freeBytes(), 4004);
 });
 
 test.run();

@@ -643,7 +643,9 @@ export class Dlmalloc implements Allocator {
   }
 
   fixedMetadataBytes(): number {
-    return this.heapEnd - this.heapBase - (this.arenaEnd - this.firstChunk - this.S);
+    // malloc_state, padding, the slack after the arena, and the ALIGN bytes the top chunk always
+    // keeps (malloc splits top only when nb < topsize)
+    return this.heapEnd - this.heapBase - (this.arenaEnd - this.firstChunk) + this.align;
   }
 
   blockFootprint(size: number): number {

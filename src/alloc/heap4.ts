@@ -325,7 +325,8 @@ export class FreeRtosHeap implements Allocator {
   }
 
   fixedMetadataBytes(): number {
-    return this.totalBytes - this.regions.reduce((s, r) => s + r.marker - r.first - this.headerBytes, 0);
+    // statics, alignment gaps and end markers: everything outside the regions' blocks
+    return this.totalBytes - this.regions.reduce((s, r) => s + r.marker - r.first, 0);
   }
 
   blockFootprint(size: number): number {

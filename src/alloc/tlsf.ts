@@ -542,9 +542,12 @@ export class Tlsf implements Allocator {
     return this.heapEnd - this.heapBase - this.freeSum - this.usedSum;
   }
 
+  /**
+   * Bytes outside every block: control structure, alignment gap, the sentinel's size word and
+   * the tail slack. fixed + Σ blockFootprint is the heap whose pool the blocks fill exactly.
+   */
   fixedMetadataBytes(): number {
-    // control structure + alignment gap + first block's size word + sentinel + unusable tail
-    return this.heapEnd - this.heapBase - this.poolBytes;
+    return this.heapEnd - this.heapBase - (this.poolBytes + this.P);
   }
 
   blockFootprint(size: number): number {

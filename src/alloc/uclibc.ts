@@ -340,7 +340,8 @@ export class UclibcMalloc implements Allocator {
   }
 
   fixedMetadataBytes(): number {
-    return this.heapEnd - this.heapBase - (this.arenaEnd - this.arenaStart - this.headerBytes);
+    // the __malloc_heap static, its padding and the slack after the arena
+    return this.heapEnd - this.heapBase - (this.arenaEnd - this.arenaStart);
   }
 
   blockFootprint(size: number): number {

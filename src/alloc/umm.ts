@@ -376,8 +376,14 @@ export class Umm implements Allocator {
     return this.heapEnd - this.heapBase - this.freeBytes() - (this.usedBlocks * this.blockSize - 4 * this.usedCount);
   }
 
+  /**
+   * Bytes outside blocks 1..last−1: the alignment gap, block 0, the end block and the slack
+   * after it; not the part of a heap beyond the 32767-block limit (unusable, not metadata of a
+   * heap sized to fit). fixed + Σ blockFootprint is the heap the blocks fill exactly.
+   */
   fixedMetadataBytes(): number {
-    return this.heapEnd - this.heapBase - ((this.last - 1) * this.blockSize - 4);
+    const managed = this.numBlocks < MAX_BLOCKS ? this.heapEnd : this.addr(this.last) + this.blockSize;
+    return managed - this.heapBase - (this.last - 1) * this.blockSize;
   }
 
   blockFootprint(size: number): number {
