@@ -8,6 +8,8 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 
 // commands: one import per command file (keep this comment; add lines below it)
+import { heapmapCommand } from './cli/heapmap';
+import { reportCommand } from './cli/report';
 import { allocatorsCommand } from './cli/allocators';
 import { traceCommand } from './cli/trace';
 import { compareCommand, defaultCommand } from './cli/compare';
@@ -19,6 +21,8 @@ import { recordCommand } from './cli/record';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   // command list (keep this comment; add lines below it)
+  heapmapCommand,
+  reportCommand,
   allocatorsCommand,
   traceCommand,
   defaultCommand,

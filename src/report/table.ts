@@ -27,7 +27,8 @@ export const COMPARE_HEAD = [
   'allocator', 'OOMs', 'min heap', 'min/peak', 'util', 'jw4', 'extFrag', 'cyc mean', 'cyc p99', 'cyc max', 'µs/op', 'device',
 ];
 
-function cellRow(c: CompareCell, clockHz: number): string[] {
+/** One row of the compare table (also the HTML report's table rows). */
+export function cellRow(c: CompareCell, clockHz: number): string[] {
   if (c.error || !c.summary || !c.cycles) return [c.allocator, 'error', '-', '-', '-', '-', '-', '-', '-', '-', '-', shorten(c.error ?? 'failed', 40)];
   const s = c.summary;
   const failed = failedOoms(c);
