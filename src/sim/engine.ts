@@ -267,7 +267,8 @@ export class Replayer implements RunView {
     const every = this.every;
     const exactWalk = this.cfg.exactWalk === true || this.every === 1;
     const walks = !this.cfg.lean;
-    // Lean (search) runs only need the OOM count: no per-op observer calls at all.
+    // Lean (search) runs only need the OOM count and maxUsed: freeBytes() is their only
+    // per-op observer call.
     const observe = !this.cfg.lean;
     const stopAtOom = this.cfg.stopAtFirstOom === true;
     const compactEvery = this.cfg.compactEvery ?? 0;
@@ -320,7 +321,9 @@ export class Replayer implements RunView {
       bucketLeft--;
       const bucketEnd = bucketLeft === 0 || i === n - 1 || this.status !== 'ok';
       const changed = executed ? k <= OP_REALLOC || (moving && k <= OP_UNLOCK) || this.opCompactions > 0 : this.oomThisOp;
-      if ((changed || bucketEnd) && observe) {
+      if (!observe) {
+        if (changed) free = a.freeBytes();
+      } else if (changed || bucketEnd) {
         free = a.freeBytes();
         meta = a.metadataBytes();
         if (checking || bucketEnd || k !== OP_FREE || !executed || this.opCompactions > 0) {
@@ -364,7 +367,7 @@ export class Replayer implements RunView {
         }
       }
       const unusable = heapSize - live - internal - meta - free;
-      if ((unusable < 0 || meta < 0 || free < 0 || internal < 0 || (largestExact && largest > free)) && this.consOk)
+      if (observe && (unusable < 0 || meta < 0 || free < 0 || internal < 0 || (largestExact && largest > free)) && this.consOk)
         this.conservationFail(i, free, largest, meta, unusable);
 
       // Series bucket extremes.

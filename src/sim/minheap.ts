@@ -3,15 +3,21 @@
  * in which a trace runs with zero OOMs under the chosen policy.
  *
  * How it works. A first run at the device's own heap size (as a what-if, so it may exceed the
- * region) gives peakLive; if it OOMs, the size doubles until a run is clean (up to MAX_HEAP).
- * Sizes below peakLive cannot work for a single-heap allocator, so the search interval is
- * [alignUp(peakLive), clean size]; bisection keeps "hi works" as its invariant. Search runs stop
- * at the first unrecovered OOM and skip walk metrics and series, so failing sizes are cheap.
- * A heap too small for the allocator's own metadata (SimError HEAP_TOO_SMALL) counts as a
- * failure. Then two verifying runs: at the answer (must have 0 OOMs) and one alignment step
- * below (must OOM). OOM-freedom is not always monotonic in the heap size (a different layout
- * can dodge a bad split): when the size below also runs clean the search continues below it,
- * a bounded number of times, and the result says so (`verify.monotonic` false, `verify.note`).
+ * region) gives peakLive and maxUsed; if it OOMs, the size doubles until a run is clean (up to
+ * MAX_HEAP). Sizes below peakLive cannot work for a single-heap allocator. The search then
+ * gallops up from a first guess of 1.02 × maxUsed (steps of 4 %, doubling) to the first clean
+ * size, and bisects between the last failing and the first clean size, keeping "hi is clean"
+ * as its invariant. Search runs are lean (freeBytes() is their only observer call) and stop at
+ * the first unrecovered OOM, so failing sizes are cheap. A heap too small for the allocator's
+ * own metadata (SimError HEAP_TOO_SMALL) counts as failing; an invariant violation aborts the
+ * search with an error.
+ *
+ * Verification: a full run at the answer (must have 0 OOMs) and one alignment step below (must
+ * OOM). OOM-freedom is not always monotonic in the heap size (a different layout can dodge or
+ * hit a bad split): when the size below also runs clean the search continues below it, a
+ * bounded number of times, and the result says so (`verify.monotonic` false, `verify.note`).
+ * The answer is therefore the lowest clean size this search found with a failing size one
+ * step below it: a boundary, not a proof that no smaller heap works.
  *
  * idealFootprint comes from the clean run at the answer; Robson's bound from peakLive and the
  * smallest and largest request of the trace.
@@ -78,6 +84,22 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const peakLive = probe!.summary.peakLive;
   const floor = f.multiHeap ? align : Math.max(align, alignUp(peakLive, align));
   let lo = Math.min(floor, hi);
+  // Gallop up from a first guess, the most the clean run ever used: most allocators need a
+  // little more than that, so the bisection interval shrinks from [peakLive, device heap] to a
+  // few percent of the answer. Failing sizes are cheap (the run stops at the first OOM).
+  const firstHeapUsed = probe!.summary.maxUsed - otherHeapsBytes;
+  let guess = alignUp(Math.max(lo, Math.ceil(firstHeapUsed * 1.02)), align);
+  let step = Math.max(align, alignUp(Math.ceil(guess * 0.04), align));
+  while (guess < hi) {
+    if (works(guess)) {
+      hi = guess;
+      break;
+    }
+    lo = guess + align;
+    guess += step;
+    step *= 2;
+  }
+  lo = Math.min(lo, hi);
 
   const bisect = (): void => {
     while (lo < hi) {

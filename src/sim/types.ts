@@ -52,9 +52,10 @@ export interface RunConfig {
    */
   stopAtFirstOom?: boolean;
   /**
-   * Search runs (min-heap): no per-op observer calls, no walks, no series. Only the engine's
-   * own numbers (live, peakLive, internal, idealFootprint, OOMs and their events, cycles) are
-   * meaningful; free/largest/metadata-based summary fields are not.
+   * Search runs (min-heap): freeBytes() is the only per-op observer call; no walks, no series,
+   * no conservation check. Meaningful: live, peakLive, internal, maxUsed, minEverFree, jw3,
+   * jw4, utilization, idealFootprint, OOMs and their events, cycles; not the largest-,
+   * metadata- or walk-based fields.
    */
   lean?: boolean;
 }
