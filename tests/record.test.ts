@@ -3,7 +3,7 @@
  * calls per scenario; each trace must be exactly what the program did. Also the raw-log
  * converter on hand-written logs, the ELF check, and the CLI's output and errors.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -93,8 +93,17 @@ const BASIC_PEAK = 5000 + 200 + 256 + 512 + 48 + 100 + 100 + 100;
 
 const Rec = suite('record: the fixture program');
 
+// The CLI runs (suite "command line") start at once, in the background: each pays ts-node's
+// start-up, which would otherwise dominate this file's run time.
+const cliOut = path.join(work, 'cli-out');
+let cliRecord: Promise<CliResult>;
+let cliMissing: Promise<CliResult>;
+
 Rec.before(() => {
   compileFixture();
+  ensureInterposer({ cacheDir }); // built once, before the CLI processes look for it
+  cliRecord = cli(['record', '-o', cliOut, '-z', '--', bin, 'exit']);
+  cliMissing = cli(['record', '--', 'no-such-program-rmalloc', 'x']);
 });
 
 
@@ -412,26 +421,36 @@ Gen('seeded and deterministic; header counts match a recount; ids compact', asyn
 
 const Cli = suite('record: command line');
 
-Cli.before(() => {
-  if (!fs.existsSync(bin)) compileFixture();
-});
 
 Cli.after(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register'), path.join(ROOT, 'src', 'cli.ts'), ...args], {
-    cwd: work,
-    encoding: 'utf8',
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), RMALLOC_SIM_CACHE: cacheDir },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-Cli('record -o DIR -z -- prog: prints the traces, op counts, peak live and the exit code', () => {
-  const out = path.join(work, 'cli-out');
-  const r = cli(['record', '-o', out, '-z', '--', bin, 'exit']);
+function cli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register'), path.join(ROOT, 'src', 'cli.ts'), ...args], {
+      cwd: work,
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), RMALLOC_SIM_CACHE: cacheDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+Cli('record -o DIR -z -- prog: prints the traces, op counts, peak live and the exit code', async () => {
+  const out = cliOut;
+  const r = await cliRecord;
   assert.is(r.status, 0, r.stderr);
   const files = fs.readdirSync(out);
   assert.is(files.length, 1);
@@ -442,8 +461,8 @@ Cli('record -o DIR -z -- prog: prints the traces, op counts, peak live and the e
   assert.match(r.stdout, /program exited with code 3/);
 });
 
-Cli('a missing program: one line on stderr, exit 2', () => {
-  const r = cli(['record', '--', 'no-such-program-rmalloc', 'x']);
+Cli('a missing program: one line on stderr, exit 2', async () => {
+  const r = await cliMissing;
   assert.is(r.status, 2);
   assert.is(r.stdout, '');
   assert.is(r.stderr, 'rmalloc-sim: program not found in PATH: no-such-program-rmalloc (RECORD)\n');
