@@ -62,13 +62,75 @@ const LAYOUTS: LayoutCase[] = [
   // minimum block 16, need(n) = max(16, roundUp(n + 4, 8)). Heap of 256 bytes at base B.
   // first-fit/best-fit control area = head (4 B) at B; first payload = roundUp(B+4+4, 8) = B+8,
   // so the first block is at B+4; epilogue at B+4 + floor((256-4-4)/8)*8 = B+252. One free
-  // block of 248. Requests are cut from the tail of the chosen block.
+  // block of 248.
+  //
+  // Default cut=front: a request takes the low end of the chosen block.
+  // x1 = a(60): need 64 → x1 at B+4, free B+68 184.  x2 = a(20): need 24 → x2 B+68, free B+92 160.
+  // x3 = a(60) → x3 B+92, free B+156 96.              x4 = a(20) → x4 B+156, free B+180 72.
+  // free x3: neighbours used → list [B+92 64, B+180 72]; free x1 → [B+4 64, B+92 64, B+180 72].
+  {
+    title: 'first-fit: first block that fits, low end; low holes are reused first',
+    allocator: 'first-fit',
+    heap: 256,
+    ops: [['a', 'x1', 60], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
+      // y = a(40): need 48; B+4 (64): 16 left → y at B+4, free B+52 16.
+      ['a', 'y', 40],
+      // z = a(40): B+52 (16) too small; B+92 (64) → z at B+92, free B+140 16.
+      ['a', 'z', 40],
+      // w = a(8): need 16; B+52 (16) is the first fit, exact.
+      ['a', 'w', 8]],
+    blocks: [[0, 4, 'meta'], [4, 48, 'used', 'y'], [52, 16, 'used', 'w'], [68, 24, 'used', 'x2'], [92, 48, 'used', 'z'],
+      [140, 16, 'free'], [156, 24, 'used', 'x4'], [180, 72, 'free'], [252, 4, 'meta']],
+    free: (16 - 4) + (72 - 4),
+    largest: 72 - 4,
+  },
+  {
+    // next-fit: control area = head + rover (8 B); first payload roundUp(B+8+4, 8) = B+16, first
+    // block B+12, epilogue B+12 + floor((256-12-4)/8)*8 = B+252; one free block of 240.
+    // x1 = a(60) → B+12, free B+76 176 (the rover follows the remainder).  x2 → B+76, free B+100.
+    // x3 → B+100, free B+164.  x4 → B+164, free B+188 64; rover = B+188.
+    // free x3, x1 → list [B+12 64, B+100 64, B+188 64].
+    title: 'next-fit: the search resumes at the roving pointer and wraps around',
+    allocator: 'next-fit',
+    heap: 256,
+    ops: [['a', 'x1', 60], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
+      // y = a(40): starts at the rover B+188 (64) → y at B+188, free B+236 16; rover = B+236.
+      ['a', 'y', 40],
+      // z = a(40): B+236 (16) no; wraps to the head B+12 (64) → z at B+12, free B+60 16; rover = B+60.
+      ['a', 'z', 40],
+      // w = a(8): B+60 (16) exact; the rover moves on to B+100.
+      ['a', 'w', 8]],
+    blocks: [[0, 12, 'meta'], [12, 48, 'used', 'z'], [60, 16, 'used', 'w'], [76, 24, 'used', 'x2'], [100, 64, 'free'],
+      [164, 24, 'used', 'x4'], [188, 48, 'used', 'y'], [236, 16, 'free'], [252, 4, 'meta']],
+  },
+  {
+    // best-fit, front cut. x1 = a(68): need 72 → B+4, free B+76 176; x2 = a(20) → B+76, free B+100;
+    // x3 = a(60) → B+100, free B+164 88; x4 = a(20) → B+164, free B+188 64.
+    // free x3, x1 → list [B+4 72, B+100 64, B+188 64].
+    title: 'best-fit: the smallest block that fits, ties to the lowest address',
+    allocator: 'best-fit',
+    heap: 256,
+    ops: [['a', 'x1', 68], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
+      // y = a(40), need 48: 72, 64, 64 → B+100 → y at B+100, free B+148 16.
+      ['a', 'y', 40],
+      // z = a(40): 72, 16 (too small), 64 → B+188 → z at B+188, free B+236 16.
+      ['a', 'z', 40],
+      // w = a(8), need 16: B+148 (16) is exact (first-fit would split B+4).
+      ['a', 'w', 8]],
+    blocks: [[0, 4, 'meta'], [4, 72, 'free'], [76, 24, 'used', 'x2'], [100, 48, 'used', 'y'], [148, 16, 'used', 'w'],
+      [164, 24, 'used', 'x4'], [188, 48, 'used', 'z'], [236, 16, 'free'], [252, 4, 'meta']],
+    free: (72 - 4) + (16 - 4),
+    largest: 72 - 4,
+  },
+  //
+  // cut=tail (K&R): a request takes the HIGH end of the chosen block.
   // x1 = a(60): need 64; free B+4 248 → 184, x1 at B+4+184 = B+188.
   // x2 = a(20): need 24; free → 160, x2 at B+164.   x3 = a(60): need 64; free → 96, x3 at B+100.
   // x4 = a(20): need 24; free → 72, x4 at B+76.     free x3, x1: list [B+4 72, B+100 64, B+188 64].
   {
-    title: 'first-fit: first block that fits, cut from its tail',
+    title: 'first-fit, cut=tail: first block that fits, cut from its tail',
     allocator: 'first-fit',
+    params: { cut: 'tail' },
     heap: 256,
     ops: [['a', 'x1', 60], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
       // y = a(40): need 48; B+4 (72) fits: 72-48 = 24 >= 16 → free B+4 24, y at B+28.
@@ -83,9 +145,9 @@ const LAYOUTS: LayoutCase[] = [
     largest: 64 - 4,
   },
   {
-    title: 'first-fit, LIFO order: freed blocks are searched first',
+    title: 'first-fit, LIFO order, cut=tail: freed blocks are searched first',
     allocator: 'first-fit',
-    params: { order: 'lifo' },
+    params: { order: 'lifo', cut: 'tail' },
     heap: 256,
     // Same start; after free x3, free x1 the list is [B+188 64, B+100 64, B+4 72].
     ops: [['a', 'x1', 60], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
@@ -100,8 +162,9 @@ const LAYOUTS: LayoutCase[] = [
     // next-fit: control area = head + rover (8 B); first payload roundUp(B+8+4, 8) = B+16, first
     // block B+12, epilogue B+12 + floor((256-12-4)/8)*8 = B+252; one free block of 240.
     // x1..x4 as above: x1 B+188, x2 B+164, x3 B+100, x4 B+76, free B+12 64; free x3, x1.
-    title: 'next-fit: the search resumes at the roving pointer',
+    title: 'next-fit, cut=tail: the search resumes at the roving pointer',
     allocator: 'next-fit',
+    params: { cut: 'tail' },
     heap: 256,
     ops: [['a', 'x1', 60], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
       // y = a(40): rover B+12 (64) → free B+12 16, y at B+28; rover stays on B+12.
@@ -114,8 +177,9 @@ const LAYOUTS: LayoutCase[] = [
       [116, 48, 'used', 'z'], [164, 24, 'used', 'x2'], [188, 64, 'free'], [252, 4, 'meta']],
   },
   {
-    title: 'best-fit: the smallest block that fits',
+    title: 'best-fit, cut=tail: the smallest block that fits',
     allocator: 'best-fit',
+    params: { cut: 'tail' },
     heap: 256,
     ops: [['a', 'x1', 60], ['a', 'x2', 20], ['a', 'x3', 60], ['a', 'x4', 20], ['f', 'x3'], ['f', 'x1'],
       // y = a(40), need 48: candidates 72, 64, 64 → B+100 (first of the 64s) → free B+100 16, y at B+116.
@@ -133,10 +197,10 @@ const LAYOUTS: LayoutCase[] = [
     title: 'first-fit: free coalesces with the previous, the next, and both neighbours',
     allocator: 'first-fit',
     heap: 256,
-    // a = a(60) at B+188, b = a(60) at B+124, c = a(60) at B+60; free B+4 56.
-    // free a: neighbours b (used) and the epilogue → list [B+4, B+188].
-    // free c: previous B+4 is free → B+4 grows to 56 + 64 = 120.
-    // free b: both neighbours free → B+4 grows to 120 + 64 + 64 = 248, the whole heap.
+    // a = a(60) at B+4, b = a(60) at B+68, c = a(60) at B+132; free B+196 56.
+    // free a: no block before, b used after → list [B+4, B+196].
+    // free c: the next block B+196 is free → c takes its list place, B+132 of 64 + 56 = 120.
+    // free b: both neighbours free → B+4 grows to 64 + 64 + 120 = 248, the whole heap.
     ops: [['a', 'a', 60], ['a', 'b', 60], ['a', 'c', 60], ['f', 'a'], ['f', 'c'], ['f', 'b']],
     blocks: [[0, 4, 'meta'], [4, 248, 'free'], [252, 4, 'meta']],
     free: 244,
@@ -147,10 +211,10 @@ const LAYOUTS: LayoutCase[] = [
     allocator: 'first-fit',
     params: { split: 32 },
     heap: 256,
-    // p = a(200): need 208; 248 - 208 = 40 >= 32 → free B+4 40, p at B+44.
+    // p = a(200): need 208; 248 - 208 = 40 >= 32 → p at B+4, free B+212 40.
     // q = a(10): need 16; 40 - 16 = 24 < 32 → q takes all 40 bytes (usable 36).
     ops: [['a', 'p', 200], ['a', 'q', 10]],
-    blocks: [[0, 4, 'meta'], [4, 40, 'used', 'q'], [44, 208, 'used', 'p'], [252, 4, 'meta']],
+    blocks: [[0, 4, 'meta'], [4, 208, 'used', 'p'], [212, 40, 'used', 'q'], [252, 4, 'meta']],
     free: 0,
     largest: 0,
   },
@@ -159,17 +223,18 @@ const LAYOUTS: LayoutCase[] = [
     allocator: 'first-fit',
     heap: 256,
     ops: [
-      // a = a(20): need 24 → a at B+228; b = a(20) → b at B+204; free a → B+228 24 free.
-      ['a', 'a', 20], ['a', 'b', 20], ['f', 'a'],
-      // r(b, 40): need 48 = 24 + 24 → absorbs B+228 whole; same address.
-      ['r', 'b', 40, 'same'],
-      // r(b, 8): need 16; 48 - 16 = 32 >= 16 → b keeps 16, B+220 32 goes back to the free list.
-      ['r', 'b', 8, 'same'],
-      // r(b, 100): need 104 > 16 + 32 → moves: a(100) cut from B+4 (200 → 96) at B+100; the old
-      // block B+204 (16) is freed and merges with B+220 (32) into B+204 48.
-      ['r', 'b', 100, 'moved'],
+      // a = a(20): need 24 → a at B+4; b = a(20) → b at B+28; c = a(150): need 160 → c at B+52,
+      // free B+212 40. free a → list [B+4 24, B+212 40].
+      ['a', 'a', 20], ['a', 'b', 20], ['a', 'c', 150], ['f', 'a'],
+      // r(c, 180): need 184 <= 160 + 40; 16 left → the remainder B+236 (16) replaces B+212.
+      ['r', 'c', 180, 'same'],
+      // r(c, 100): need 104; 80 left over → B+156 (80) is freed and merges with B+236 → B+156 96.
+      ['r', 'c', 100, 'same'],
+      // r(b, 60): need 64 > 24 and c follows → moves: a(60) takes the low end of B+156 (96),
+      // free B+220 32; the old b (B+28, 24) merges with the free B+4 (24) → B+4 48.
+      ['r', 'b', 60, 'moved'],
     ],
-    blocks: [[0, 4, 'meta'], [4, 96, 'free'], [100, 104, 'used', 'b'], [204, 48, 'free'], [252, 4, 'meta']],
+    blocks: [[0, 4, 'meta'], [4, 48, 'free'], [52, 104, 'used', 'c'], [156, 64, 'used', 'b'], [220, 32, 'free'], [252, 4, 'meta']],
   },
   {
     // avr-uno: 2-byte pointers and headers, alignment 1 → granule max(1, 2, 4) = 4, minimum block
@@ -179,9 +244,9 @@ const LAYOUTS: LayoutCase[] = [
     allocator: 'first-fit',
     device: 'avr-uno',
     heap: 64,
-    // a(5): need roundUp(5 + 2, 4) = 8; 60 - 8 = 52 → free 0x302 52, block at 0x336 (payload 0x338).
+    // a(5): need roundUp(5 + 2, 4) = 8; 60 - 8 = 52 → block at 0x302 (payload 0x304), free 0x30A 52.
     ops: [['a', 'p', 5]],
-    blocks: [[0, 2, 'meta'], [2, 52, 'free'], [54, 8, 'used', 'p'], [62, 2, 'meta']],
+    blocks: [[0, 2, 'meta'], [2, 8, 'used', 'p'], [10, 52, 'free'], [62, 2, 'meta']],
     free: 50,
     largest: 50,
   },
@@ -317,15 +382,32 @@ function nds32(h: TestHeap) {
   return { RN: t[0 * 6 + 2 * 2]!, RS: t[0 * 6 + 2 * 2 + 1]!, WN: t[1 * 6 + 2 * 2]!, WS: t[1 * 6 + 2 * 2 + 1]! };
 }
 
-cycles('first-fit: alloc(10) and free on a fresh 256-byte heap', () => {
+cycles('first-fit: alloc(10) and free on a fresh 256-byte heap (front cut)', () => {
   const h = makeHeap('first-fit', 256);
   const { RN, RS, WN, WS } = nds32(h);
   const c0 = h.bus.counters().cycles;
   const p = h.alloc.alloc(10);
   // work 4 (need) | read head @B: N | read header @B+4: S (continues B..B+4) | read next @B+8: S |
-  // work 2 (compare) | work 2 (remainder) | write header @B+4: N | write footer @B+232: N |
-  // write used header @B+236: S (continues the footer) | read epilogue @B+252: N |
-  // write epilogue (clear PFREE): N.
+  // work 2 (compare) | work 2 (remainder) | relink the remainder B+20 in B+4's place: read next
+  // @B+8: N, prev @B+12: S; write next @B+24: N, prev @B+28: S; write head @B: N |
+  // write remainder header @B+20: N, footer @B+248: N | write used header @B+4: N.
+  assert.is(h.bus.counters().cycles - c0, 8 + RN + 2 * RS + RN + RS + WN + WS + WN + WN + WN + WN);
+  const c1 = h.bus.counters().cycles;
+  h.alloc.free(p);
+  // read header @B+4: N | read next block @B+20: N | work 4 | it is free: B+4 takes its list
+  // place: read next @B+24: N, prev @B+28: S; write next @B+8: N, prev @B+12: S; head @B: N |
+  // write merged header @B+4: S (continues the head store at B) | footer @B+248: N.
+  assert.is(h.bus.counters().cycles - c1, 4 + 3 * RN + RS + 3 * WN + 2 * WS);
+});
+
+cycles('first-fit cut=tail: alloc(10) and free on a fresh 256-byte heap', () => {
+  const h = makeHeap('first-fit', 256, { cut: 'tail' });
+  const { RN, RS, WN, WS } = nds32(h);
+  const c0 = h.bus.counters().cycles;
+  const p = h.alloc.alloc(10);
+  // work 4 (need) | read head @B: N | read header @B+4: S | read next @B+8: S | work 2 | work 2 |
+  // write header @B+4: N | write footer @B+232: N | write used header @B+236: S (continues the
+  // footer) | read epilogue @B+252: N | write epilogue (clear PFREE): N.
   assert.is(h.bus.counters().cycles - c0, 8 + RN + 2 * RS + WN + WN + WS + RN + WN);
   const c1 = h.bus.counters().cycles;
   h.alloc.free(p);
@@ -352,15 +434,18 @@ const corrupt = suite('check() catches corruption');
 
 corrupt('first-fit: a free block footer that disagrees with its header', () => {
   const h = makeHeap('first-fit', 256);
-  h.alloc.alloc(10); // free block B+4 of 232 bytes, footer at B+232
+  h.alloc.alloc(10); // used B+4 (16), free block B+20 of 232 bytes, footer at B+248
   assert.equal(h.alloc.check(), []);
-  h.bus.poke32(h.heaps[0]!.base + 232, 224);
+  h.bus.poke32(h.heaps[0]!.base + 248, 224);
   assert.match(h.alloc.check().join('\n'), /footer 224 != header size 232/);
 });
 
 corrupt('first-fit: a used block whose PFREE bit is wrong', () => {
   const h = makeHeap('first-fit', 256);
-  const p = h.alloc.alloc(10); // used block at B+236, previous block free → PFREE set
+  const a = h.alloc.alloc(10); // B+4
+  const p = h.alloc.alloc(10); // B+20
+  h.alloc.free(a); // B+4 free → the header of B+20 has PFREE set
+  assert.equal(h.alloc.check(), []);
   h.bus.poke32(p - 4, 16 | 1);
   assert.match(h.alloc.check().join('\n'), /PFREE bit false but previous block free=true/);
 });

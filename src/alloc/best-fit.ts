@@ -5,7 +5,7 @@
  * ------------
  * Algorithm: walk the whole free list and keep the smallest block whose size is at least the
  * request (stopping early on an exact fit; ties go to the block met first, the lowest address in
- * the default address order); cut the request from its tail. Layout, list orders, coalescing
+ * the default address order); split off the remainder. Layout, cut side, list orders, coalescing
  * and realloc are shared with first-fit and described in ./freelist.ts.
  * Invariants: those of first-fit.
  * Overhead on a 32-bit device: 4-byte header per block, 16-byte minimum block, 4-byte control

@@ -3,11 +3,12 @@
  *
  * How it works
  * ------------
- * Algorithm: walk the free list from its head and take the first block big enough; cut the
- * request from that block's tail (K&R), leaving the remainder in place. free() coalesces with
- * both neighbours at once and, in the default address order, keeps the list sorted. The block
- * layout, the list orders and the realloc rules are shared with next-fit and best-fit and
- * described in ./freelist.ts.
+ * Algorithm: walk the free list from its head and take the first block big enough; the
+ * request takes the block's low end by default (param cut=front, as SLOB and most first-fit
+ * implementations; cut=tail is K&R's choice) and the remainder stays on the list. free()
+ * coalesces with both neighbours at once and, in the default address order, keeps the list
+ * sorted, so low holes are reused first. The block layout, the list orders, the cut side and
+ * the realloc rules are shared with next-fit and best-fit and described in ./freelist.ts.
  * Invariants: blocks tile the heap; no two free blocks are adjacent; the list holds exactly the
  * free blocks, sorted by address in the default order.
  * Overhead on a 32-bit device: 4-byte header per block, 16-byte minimum block, 4-byte control

@@ -30,10 +30,16 @@
  * merged block at the head/tail (O(1)).
  *
  * Allocation. The policy (subclass) picks a free block of size >= need, where
- * need = max(MIN, roundUp(request + H, G)). The request is cut from the TAIL end of the block
- * (as in K&R): the free remainder keeps its place in the list and only its header and footer
- * change. The remainder is split off only if it is at least the split threshold (param
- * `split`, at least MIN); otherwise the whole block is handed out.
+ * need = max(MIN, roundUp(request + H, G)). The remainder is split off only if it is at least
+ * the split threshold (param `split`, at least MIN); otherwise the whole block is handed out.
+ * Param `cut` says which end of the block the request takes:
+ * - `front` (default; SLOB, FreeRTOS heap_4, the first fit of the literature): the request
+ *   takes the low end and the remainder replaces the block in the list (same position, so
+ *   address order holds). Holes freed below the big remaining block come first in address
+ *   order and get reused first.
+ * - `tail` (K&R): the request takes the high end; the remainder stays where it was and only
+ *   its header and footer change (cheaper: no relinking), but with address order the big low
+ *   block is found first, so freed holes above it wait until it runs out.
  *
  * realloc shrinks in place (the tail goes back through free(), coalescing with a free
  * successor), grows in place into a free successor when the two together are big enough,
@@ -51,7 +57,8 @@
  * Complexity: alloc O(free blocks) (search), free O(1) with LIFO/FIFO and with a free
  * neighbour, O(free blocks) in address order otherwise, realloc O(1) in place.
  *
- * Cycles: every header, footer, link and control-word access goes through the bus; ALU work is
+ * Cycles: every header, footer, link and control-word access goes through the bus (a front cut
+ * costs a relink: 2 link loads and 3 or 4 stores more than a tail cut); ALU work is
  * charged with bus.work(): 4 cycles to compute `need` (add, round, compare with MIN), 2 per
  * list step (compare size with need and branch, loop branch; best-fit adds one compare),
  * 4 for the flag tests of free(), 2 per step of the address-order insertion walk.
@@ -79,6 +86,12 @@ export function listParams(defaultOrder: ListOrder): ParamSpec[] {
       description: 'free-list order: address (sorted, K&R), lifo (freed blocks first) or fifo (freed blocks last)',
       default: defaultOrder,
       choices: ['address', 'lifo', 'fifo'],
+    },
+    {
+      name: 'cut',
+      description: 'which end of a free block a request takes: front (remainder replaces the block in the list) or tail (K&R: only sizes change)',
+      default: 'front',
+      choices: ['front', 'tail'],
     },
     {
       name: 'split',
@@ -112,6 +125,8 @@ export abstract class FreeListAllocator implements Allocator {
   protected readonly MIN: number;
   protected readonly thr: number;
   protected readonly order: ListOrder;
+  /** Requests take the tail end of a free block (K&R) instead of the front. */
+  protected readonly cutTail: boolean;
   protected readonly base: number;
   protected readonly end: number;
   /** First block and epilogue addresses. */
@@ -141,6 +156,7 @@ export abstract class FreeListAllocator implements Allocator {
     this.G = Math.max(ctx.alignment, P, 4);
     this.MIN = Math.ceil((4 * P) / this.G) * this.G;
     this.order = String(ctx.params.order ?? 'address') as ListOrder;
+    this.cutTail = String(ctx.params.cut ?? 'front') === 'tail';
     const split = numParam(ctx.params.split, 0, 'split', name);
     this.thr = Math.max(this.MIN, split);
     this.base = heap.base;
@@ -312,8 +328,8 @@ export abstract class FreeListAllocator implements Allocator {
     const r = S - need;
     bus.work(2); // remainder and threshold compare
     let u: number;
-    if (r >= this.thr) {
-      // Cut from the tail: the free remainder keeps its list position.
+    if (r >= this.thr && this.cutTail) {
+      // Tail cut: the free remainder keeps its list position; only sizes change.
       bus.writePtr(f, r);
       bus.writePtr(f + r - P, r);
       u = f + r;
@@ -322,6 +338,16 @@ export abstract class FreeListAllocator implements Allocator {
       this.usedBlockBytes += need;
       const nb = u + need;
       bus.writePtr(nb, bus.readPtr(nb) & ~PFREE);
+    } else if (r >= this.thr) {
+      // Front cut: the remainder takes the block's place in the list (and a rover resting on it).
+      const rem = f + need;
+      this.replace(f, rem);
+      bus.writePtr(rem, r);
+      bus.writePtr(rem + r - P, r);
+      u = f;
+      bus.writePtr(u, need | USED);
+      this.freeBlockBytes -= need;
+      this.usedBlockBytes += need;
     } else {
       this.unlink(f); // moves a roving pointer that rested on f to f's successor
       bus.writePtr(f, S | USED);

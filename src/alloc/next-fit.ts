@@ -5,8 +5,9 @@
  * ------------
  * Algorithm: a roving pointer (a global, kept in the heap's control area) names the free block
  * the last allocation came from. The search starts there, walks the list circularly and takes
- * the first block big enough; the request is cut from the block's tail, so the rover stays on
- * the remainder, or moves to the successor when the whole block is used. A block that leaves
+ * the first block big enough; the rover then rests on the remainder of that block (which
+ * replaces it in the list after a front cut, or stays put after a tail cut), or on its
+ * successor when the whole block is used. A block that leaves
  * the list (allocated whole, or absorbed by free into its free predecessor) hands the rover to
  * its list successor; a block replaced in the list by a merged block hands it to that block.
  * Layout, list orders, coalescing and realloc are

@@ -102,8 +102,9 @@ export class Slab implements Allocator {
   private freeB = 0;
   private usedUsable = 0;
   /**
-   * Observer cache of largestAllocatable(), -1 when stale. Only page-pool and slab-list changes
-   * can change it, so object allocs and frees inside a partial slab keep it valid.
+   * Observer cache of largestAllocatable(), -1 when stale. Only page-map, run-list and
+   * empty-list changes (and partial-list changes when no page is obtainable) can change it, so
+   * object allocs and frees inside a partial slab keep it valid.
    */
   private largestCache = -1;
   /** The cached value came from the partial lists (no page obtainable): list moves matter. */
@@ -181,6 +182,7 @@ export class Slab implements Allocator {
 
   /** Writes the head and tail tags of a run (charged). */
   private setRun(pg: number, len: number, tag: number): void {
+    this.largestCache = -1; // the page pool changes
     const v = len * 4 + tag;
     this.bus.writePtr(this.mapAddr(pg), v);
     if (len > 1) this.bus.writePtr(this.mapAddr(pg + (len - 1) * this.PAGE), v);
@@ -189,6 +191,7 @@ export class Slab implements Allocator {
   // ---- page pool (charged) -----------------------------------------------------------------
 
   private runUnlink(r: number): void {
+    this.largestCache = -1; // the page pool changes
     const bus = this.bus, P = this.P;
     const nx = bus.readPtr(r);
     const pv = bus.readPtr(r + P);
@@ -198,6 +201,7 @@ export class Slab implements Allocator {
   }
 
   private runReplace(old: number, r: number): void {
+    this.largestCache = -1; // the page pool changes
     const bus = this.bus, P = this.P;
     const nx = bus.readPtr(old);
     const pv = bus.readPtr(old + P);
@@ -209,6 +213,7 @@ export class Slab implements Allocator {
   }
 
   private runInsert(r: number): void {
+    this.largestCache = -1; // the page pool changes
     const bus = this.bus, P = this.P;
     let pv = 0;
     let c = bus.readPtr(this.poolHead);
@@ -227,7 +232,6 @@ export class Slab implements Allocator {
 
   /** First-fit run of k pages, cut from the run's tail; 0 if none. Map tags left to the caller. */
   private pagesAlloc(k: number): number {
-    this.largestCache = -1;
     const bus = this.bus;
     let c = bus.readPtr(this.poolHead);
     let len = 0;
@@ -251,7 +255,6 @@ export class Slab implements Allocator {
 
   /** Returns k pages at pg to the pool, coalescing with free neighbour runs. */
   private pagesFree(pg: number, k: number): void {
-    this.largestCache = -1;
     const bus = this.bus, PAGE = this.PAGE;
     let start = pg;
     let total = k;
@@ -751,6 +754,12 @@ export class Slab implements Allocator {
       }
     }
     for (const s of slabs) if (!seen.has(s)) v.push(`slab page ${hx(s)} is on no list`);
+    if (this.largestCache >= 0) {
+      const flag = this.largestFromPartial;
+      const fresh = this.computeLargest();
+      this.largestFromPartial = flag;
+      if (fresh !== this.largestCache) v.push(`largestAllocatable cache ${this.largestCache} is stale (now ${fresh})`);
+    }
     if (fb !== this.freeB) v.push(`free counter ${this.freeB} != heap ${fb}`);
     if (ub !== this.usedUsable) v.push(`used counter ${this.usedUsable} != heap ${ub}`);
     return v;
