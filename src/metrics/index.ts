@@ -37,18 +37,20 @@
  * bound cannot beat the current bucket's extFrag maximum (nor the compactAboveExtFrag
  * threshold) the old largest is kept as a lower bound. minLargest and maxExtFrag (and each
  * series bucket's minLargest and maxExtFrag) are therefore exact as well.
- * ummFrag and typFrag need a walk() of the heap, O(blocks): they are evaluated at every series
- * point, at every OOM event, at every op where extFrag sets a new record (by at least 0.01 over
- * the record at the last such walk), and otherwise on a deterministic adaptive stride: after a
+ * ummFrag and typFrag need a walk() of the heap, O(blocks): they are evaluated at every OOM
+ * event, at every op where extFrag sets a new record (by at least 0.01 over the record at the
+ * last such walk), at the last op, and otherwise on a deterministic adaptive stride: after a
  * walk that saw B blocks the next one comes ceil(B / WALK_BLOCKS_PER_OP) ops later, so walking
- * costs about WALK_BLOCKS_PER_OP block visits per op. maxUmmFrag and maxTypFrag are maxima over
+ * costs about WALK_BLOCKS_PER_OP block visits per op. A series point carries the values of the
+ * latest walk at or before it. maxUmmFrag and maxTypFrag are maxima over
  * those evaluations (`summary.walkEvaluations` says how many; exact when it equals the ops
  * run). RunConfig.exactWalk, or `sample: 1` (the default for traces of up to 2000 ops), walks
  * after every op. Everything depends only on the simulated state, so results are
  * deterministic.
  *
  * Series: one point per bucket of `every` ops (default ceil(ops/2000), so at most ~2000
- * points); each point has the values at the bucket's last op plus the bucket's extremes
+ * points); each point has the values at the bucket's last op (ummFrag/typFrag: of the latest
+ * walk) plus the bucket's extremes
  * (max live, max used, min free, min largest, max extFrag, max cycles of one op) so spikes
  * between points are not lost.
  */
@@ -58,7 +60,7 @@ export { CycleHistogram, EXACT_LIMIT } from './histogram';
 export type { HistogramStats } from './histogram';
 
 /** Walk budget: blocks visited per op, amortised, by the adaptive stride. */
-export const WALK_BLOCKS_PER_OP = 1;
+export const WALK_BLOCKS_PER_OP = 2;
 
 export function extFrag(free: number, largest: number): number {
   return free > 0 ? 1 - largest / free : 0;

@@ -377,7 +377,7 @@ export class Replayer implements RunView {
       if (largest < this.bMinLargest) this.bMinLargest = largest;
       if (largestExact && ef > this.bMaxEF) this.bMaxEF = ef;
 
-      if (walks && (exactWalk || bucketEnd || i >= this.nextWalk || this.oomThisOp || newMaxEF)) this.measureWalk(i);
+      if (walks && (exactWalk || i >= this.nextWalk || this.oomThisOp || newMaxEF || i === n - 1)) this.measureWalk(i);
       if (bucketEnd) {
         bucketLeft = every;
         if (this.wantSeries) this.pushPoint(i, live, used, free, largest, internal, meta, ef);
