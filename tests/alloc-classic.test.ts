@@ -16,6 +16,8 @@ import { SimError } from '../src/errors';
 import type { BlockState, Params } from '../src/alloc';
 import { makeHeap, randomRun, walkList, TestHeap } from './helpers/heap';
 
+const CLASSIC = ['first-fit', 'next-fit', 'best-fit', 'buddy', 'slab'];
+
 // ---- layout tables ---------------------------------------------------------------------------
 
 type Op = ['a', string, number] | ['f', string] | ['r', string, number, 'same' | 'moved'];
@@ -532,13 +534,24 @@ params('fixedMetadataBytes + Σ blockFootprint is a heap that fits the blocks ex
     assert.is(a.alloc(1), 0);
   }
 });
+params('huge requests fail cleanly (no 32-bit wrap-around); alloc(0) returns a block', () => {
+  for (const name of CLASSIC) {
+    const a = makeHeap(name, 65536).alloc;
+    const p = a.alloc(100);
+    for (const n of [2 ** 32 + 5, 2 ** 31, 65536]) {
+      assert.is(a.alloc(n), 0, `${name}: alloc(${n})`);
+      assert.is(a.realloc(p, n), 0, `${name}: realloc(p, ${n})`);
+    }
+    assert.ok(a.alloc(0) !== 0, `${name}: alloc(0)`);
+    assert.equal(a.check(), []);
+  }
+});
 params.run();
 
 // ---- seeded random runs ----------------------------------------------------------------------
 
 const random = suite('seeded random runs');
 
-const CLASSIC = ['first-fit', 'next-fit', 'best-fit', 'buddy', 'slab'];
 for (const name of CLASSIC) {
   random(`${name}: 100k ops on nds, 64 KiB heap, sizes 1..16 KiB, invariants after every op`, () => {
     const r = randomRun(name, { seed: 2026, ops: 100_000, heapSize: 65536, checkEvery: 1, probeLargestEvery: 50 });

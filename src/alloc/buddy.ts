@@ -142,6 +142,7 @@ export class Buddy implements Allocator {
   /** Order of the block serving a request of n bytes (may exceed maxOrder: then it fails). */
   private orderFor(n: number): number {
     const need = Math.max(n, 1) + this.Hb;
+    if (need > 0x40000000) return 31; // beyond any heap (maxOrder <= 30); clz32 would wrap
     const k = 32 - Math.clz32(need - 1);
     return k < this.minOrder ? this.minOrder : k;
   }
