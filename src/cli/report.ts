@@ -10,6 +10,8 @@
  * --frame-budget (default 12 MiB of encoded frames in the whole file, split evenly).
  * The file is written whole or not at all.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { getFactory } from '../alloc';
 import { heapSpans, loadDevice } from '../device';
@@ -145,6 +147,9 @@ function parseBudget(v: string | undefined): number {
 
 async function reportHandler(args: Args): Promise<number> {
   if (!args.output) throw new SimError('USAGE', 'report needs -o FILE.html');
+  // fail before the (long) work when the file cannot be written
+  const outDir = path.dirname(path.resolve(args.output));
+  if (!fs.existsSync(outDir)) throw new SimError('IO', `cannot write ${args.output}: folder ${outDir} does not exist`);
   const maxFrames = args['max-frames'] ?? 240;
   if (!Number.isInteger(maxFrames) || maxFrames < 2) throw new SimError('USAGE', `--max-frames: "${String(maxFrames)}" is not an integer >= 2`);
   const o: ReportOptions = {

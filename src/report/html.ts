@@ -138,6 +138,7 @@ function draw(svg,a,d){
   var lay=hmRenderBlocks(a.heaps,blocks,G);
   svg.innerHTML=DEFS+lay.svg;
   svg.setAttribute('data-blocks',String(lay.blockCount));
+  svg.setAttribute('viewBox','0 0 960 '+(G.y0+lay.rowsUsed*G.rowPitch+4));
   return lay;
 }
 function totals(a,d){

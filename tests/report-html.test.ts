@@ -1,0 +1,190 @@
+/**
+ * The HTML report (src/report/html.ts, src/cli/report.ts) without a browser: self-contained
+ * (no external reference of any kind), deterministic, one table row / chart / OOM entry /
+ * scrubber entry per allocator, frames that decode to the replay's own walk() at their op,
+ * the frame byte budget, the chart thinning, the embedded renderer being the module's, and the
+ * command's exit codes and whole-or-nothing file. tests/browser.test.ts drives the page itself.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildHtmlReport } from '../src/cli/report';
+import type { ReportOptions } from '../src/cli/report';
+import { loadDevice } from '../src/device';
+import { collectFrames, decodeFrame } from '../src/report/frames';
+import { hmRenderBlocks, snapshotHeap } from '../src/report/heapmap';
+import type { MapBlock } from '../src/report/heapmap';
+import { CHART_POINTS, PAGE_MAP, thinRun } from '../src/report/html';
+import { replay } from '../src/sim';
+import type { RunResult } from '../src/sim';
+import { traceFromText } from '../src/trace';
+
+const ROOT = path.resolve(__dirname, '..');
+const HEAP = 4608;
+
+function fragTrace(rounds = 2): string {
+  const l: string[] = ['# fragmenting rounds'];
+  for (let r = 0; r < rounds; r++) {
+    const b = r * 1000;
+    for (let i = 0; i < 40; i++) l.push(`a ${b + i} ${88 + (i % 2) * 8}`);
+    for (let i = 0; i < 40; i += 2) l.push(`f ${b + i}`);
+    for (let i = 0; i < 6; i++) l.push(`a ${b + 500 + i} 480`, `f ${b + 500 + i}`);
+    for (let i = 1; i < 40; i += 2) l.push(`f ${b + i}`);
+  }
+  return l.join('\n') + '\n';
+}
+
+let dir = '';
+let traceFile = '';
+let html = '';
+const OPTS = (): ReportOptions => ({
+  device: 'nds', allocators: ['first-fit', 'rmalloc'], traces: [traceFile], heapSize: HEAP, oom: 'fail', locks: 'none',
+  params: {}, seed: 1, check: false, goal: 'balanced', jobs: 1, frameBudget: 1 << 20, maxFrames: 40,
+});
+
+test.before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rms-html-'));
+  traceFile = path.join(dir, 'frag.trace');
+  fs.writeFileSync(traceFile, fragTrace());
+  html = await buildHtmlReport(OPTS());
+});
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('self-contained: no URL, link, import, external script, image or font; a CSP that forbids fetching', () => {
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.not.match(html, /(?<![\w-])(?:src|href)\s*=/i);
+  assert.not.match(html, /<link\b/i);
+  assert.not.match(html, /@import|@font-face/i);
+  assert.not.match(html, /url\((?!#hm-hatch\))/);
+  assert.not.match(html, /\bfetch\(|XMLHttpRequest|import\(/);
+  // the only "http" is the SVG namespace name (never fetched)
+  const urls = new Set(html.match(/https?:\/\/[^\s"'<>)]+/g) ?? []);
+  assert.equal([...urls], ['http://www.w3.org/2000/svg']);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+});
+
+test('deterministic: the same input gives the same bytes', async () => {
+  assert.is(await buildHtmlReport(OPTS()), html);
+});
+
+test('one row, chart, OOM entry and scrubber entry per allocator; policies; human units', () => {
+  for (const a of ['first-fit', 'rmalloc']) {
+    assert.is((html.match(new RegExp(`<tr data-alloc="${a}">`, 'g')) ?? []).length, 1, a);
+    assert.is((html.match(new RegExp(`<details class="chart" data-alloc="${a}"`, 'g')) ?? []).length, 1, a);
+    assert.match(html, new RegExp(`<option value="${a}" data-alloc="${a}"`));
+    assert.match(html, new RegExp(`<input type="checkbox" value="${a}" checked>`));
+  }
+  // rmalloc compacts on OOM in the report; first-fit keeps --oom (fail)
+  assert.match(html, /rmalloc <span class="muted">\(oom compact\)<\/span>/);
+  assert.match(html, /rmalloc: 0 failed, \d+ recovered by compaction/);
+  assert.match(html, /<td>4\.50 KiB<\/td>|KiB<\/td>/);
+  assert.match(html, /µs per 1000 cycles/);
+});
+
+test('frames: ops every k plus the last, and each decodes to the replay\'s walk() at that op', () => {
+  const m = /<script type="application\/json" id="hmdata-0">(.*?)<\/script>/s.exec(html);
+  assert.ok(m);
+  const data = JSON.parse(m![1]!) as { allocs: Record<string, { ops: number; every: number; heaps: { name: string; base: number; size: number }[]; frames: { op: number; d: string }[]; compactions: { op: number; before: string; after: string }[]; compactionCount: number }> };
+  const t = traceFromText(fragTrace(), 'frag');
+  for (const [alloc, oom] of [['first-fit', 'fail'], ['rmalloc', 'compact']] as const) {
+    const a = data.allocs[alloc]!;
+    assert.is(a.ops, t.ops.n);
+    const ops = a.frames.map((f) => f.op);
+    assert.is(ops[ops.length - 1], t.ops.n - 1);
+    for (const op of ops.slice(0, -1)) assert.is(op % a.every, 0);
+    assert.ok(a.frames.length <= 40);
+    const want = new Map(a.frames.map((f) => [f.op, f.d]));
+    let checked = 0;
+    const compactions: [number, MapBlock[], MapBlock[]][] = [];
+    let before: MapBlock[] = [];
+    replay(t, { device: loadDevice('nds'), allocator: alloc, oom, heapSize: HEAP }, {
+      afterOp(i, v) {
+        const d = want.get(i);
+        if (d === undefined) return;
+        assert.equal(decodeFrame(d, a.heaps), snapshotHeap(v, i).blocks, `${alloc} op ${i}`);
+        checked++;
+      },
+      beforeCompact: (i, v) => void (before = snapshotHeap(v, i).blocks),
+      afterCompact: (i, v) => void compactions.push([i, before, snapshotHeap(v, i).blocks]),
+    });
+    assert.is(checked, a.frames.length);
+    assert.is(a.compactionCount, compactions.length);
+    if (alloc === 'rmalloc') assert.ok(compactions.length > 0);
+    a.compactions.forEach((c, j) => {
+      assert.equal([c.op, decodeFrame(c.before, a.heaps), decodeFrame(c.after, a.heaps)], compactions[j]);
+    });
+  }
+});
+
+test('frame budget: frames thinned (k doubled, last op kept) until they fit', () => {
+  const t = traceFromText(fragTrace(4), 'frag4');
+  const run = (obs: Parameters<typeof replay>[2]): void => void replay(t, { device: loadDevice('nds'), allocator: 'first-fit', oom: 'fail', heapSize: HEAP }, obs);
+  const big = collectFrames(t, { bytes: 1 << 30, maxFrames: 200, maxCompactions: 10 }, run, 'first-fit');
+  const budget = 6000;
+  const small = collectFrames(t, { bytes: budget, maxFrames: 200, maxCompactions: 10 }, run, 'first-fit');
+  const size = small.frames.reduce((a, f) => a + f.d.length + 16, 0);
+  assert.ok(size <= budget, `${size} > ${budget}`);
+  assert.ok(small.every > big.every && small.every % big.every === 0);
+  assert.is(small.frames[small.frames.length - 1]!.op, t.ops.n - 1);
+  // the kept frames are the big run's frames at multiples of the new k
+  const byOp = new Map(big.frames.map((f) => [f.op, f.d]));
+  for (const f of small.frames) assert.is(byOp.get(f.op), f.d);
+});
+
+test('charts: the series merged to at most CHART_POINTS columns, envelopes kept', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(`a ${i} ${16 + (i % 50)}`, `f ${i}`);
+  const t = traceFromText(lines.join('\n') + '\n', 'churn');
+  const r = replay(t, { device: loadDevice('nds'), allocator: 'first-fit', oom: 'fail', sample: 2 });
+  const pts = r.series!.points;
+  assert.ok(pts.length > CHART_POINTS);
+  const th = thinRun(r as RunResult).series!;
+  assert.ok(th.points.length <= CHART_POINTS);
+  assert.is(th.points[th.points.length - 1]!.op, pts[pts.length - 1]!.op);
+  assert.is(Math.max(...th.points.map((p) => p.maxUsed)), Math.max(...pts.map((p) => p.maxUsed)));
+  assert.is(Math.min(...th.points.map((p) => p.minFree)), Math.min(...pts.map((p) => p.minFree)));
+  assert.is(Math.max(...th.points.map((p) => p.cyclesMax)), Math.max(...pts.map((p) => p.cyclesMax)));
+});
+
+test('the page embeds the module\'s renderer and decoder, and they work outside the module', () => {
+  assert.ok(html.includes(hmRenderBlocks.toString()));
+  assert.ok(html.includes(decodeFrame.toString()));
+  assert.match(html, new RegExp(`var G=${JSON.stringify(PAGE_MAP).replace(/[{}.]/g, '\\$&')};`));
+  // eval the embedded source on its own: same output as the module function
+  const m = /<script type="application\/json" id="hmdata-0">(.*?)<\/script>/s.exec(html)!;
+  const a = (JSON.parse(m[1]!) as { allocs: Record<string, { heaps: { name: string; base: number; size: number }[]; frames: { d: string }[] }> }).allocs['first-fit']!;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const fns = new Function(`${hmRenderBlocks.toString()}\n${decodeFrame.toString()}\nreturn [hmRenderBlocks, decodeFrame];`)() as [typeof hmRenderBlocks, typeof decodeFrame];
+  const d = a.frames[a.frames.length - 1]!.d;
+  assert.equal(fns[1](d, a.heaps), decodeFrame(d, a.heaps));
+  assert.equal(fns[0](a.heaps, decodeFrame(d, a.heaps), PAGE_MAP), hmRenderBlocks(a.heaps, decodeFrame(d, a.heaps), PAGE_MAP));
+});
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, 'src', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('report command: writes the file whole (no temp left), says its size; bad output folder exits 2 with one line', () => {
+  const out = path.join(dir, 'r.html');
+  const a = cli(['report', '-d', 'nds', '-t', traceFile, '-a', 'first-fit', '--heap', String(HEAP), '-j', '1', '-o', out]);
+  assert.is(a.code, 0, a.stderr);
+  assert.match(a.stdout, /r\.html: \d+\.\d\d MiB\n$/);
+  assert.match(fs.readFileSync(out, 'utf8'), /<\/html>\n$/);
+  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  const bad = path.join(dir, 'missing', 'r.html');
+  const b = cli(['report', '-d', 'nds', '-t', traceFile, '-a', 'first-fit', '--heap', String(HEAP), '-j', '1', '-o', bad]);
+  assert.is(b.code, 2);
+  assert.is(b.stderr.trim().split('\n').length, 1, b.stderr);
+  assert.match(b.stderr, /cannot write .*r\.html: folder .* does not exist/);
+  assert.not.ok(fs.existsSync(bad));
+});
+
+test.run();
