@@ -83,6 +83,18 @@ test('compactEvery and compactAboveExtFrag trigger compactions', () => {
   assert.is(e.summary.maxExtFrag, 0.5); // measured before the compaction it triggered
 });
 
+test('idle ops: the allocator may compact; counted as compaction, checked with --check', () => {
+  const t = packOps('idle', [['a', 1, 24], ['a', 2, 24], ['a', 3, 24], ['a', 4, 24], ['f', 1], ['f', 3], ['i', 50], ['i', 500], ['a', 5, 40], ['f', 5]]);
+  const r = replay(t, { ...base, allocator: 'tiny-moving', factory: tinyFactory(true), oom: 'fail', check: true });
+  assert.is(r.status, 'ok', r.violation?.message);
+  assert.is(r.compaction.runs, 1); // the 50-cycle idle is too short
+  assert.is(r.compaction.bytesMoved, 2 * 32);
+  assert.is(r.summary.ooms, 0); // the idle compaction made room for id 5
+  assert.is(r.cycles.byKind.compact.count, 1);
+  assert.is(r.cycles.ops.count, 8); // idle ops are not trace-op cycles
+  assert.is(r.series!.points[7]!.compactions, 1);
+});
+
 test('ops of an id whose alloc failed are skipped; trace misuse is an error event', () => {
   const t = packOps('skip', [['a', 1, 500], ['l', 1], ['u', 1], ['r', 1, 8], ['f', 1], ['f', 9], ['a', 2, 8], ['a', 2, 8]]);
   const r = replay(t, { ...base, allocator: 'tiny', factory: tinyFactory(), oom: 'fail' });

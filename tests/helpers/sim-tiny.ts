@@ -9,7 +9,8 @@
  * - realloc = alloc new, copy, free old (0 and untouched on failure);
  * - freeBytes = Σ (free block − 8), largest = max (free block − 8), metadata = 8 × used blocks.
  * With `moving: true` it also offers compact() (slides used blocks down, handles stay stable
- * through an indirection table kept JS-side).
+ * through an indirection table kept JS-side) and idle(cycles), which compacts when given at
+ * least 100 cycles.
  */
 import { SimError } from '../../src/errors';
 import type { Allocator, AllocatorFactory, BlockInfo, CompactResult } from '../../src/alloc';
@@ -180,6 +181,8 @@ export function tinyFactory(moving = false): AllocatorFactory {
       if (h.size < 16) throw new SimError('HEAP_TOO_SMALL', `tiny needs 16 bytes, heap has ${h.size}`);
       const a = new Tiny(ctx.bus, h.base, h.size, moving);
       if (!moving) (a as { compact?: unknown }).compact = undefined;
+      // Moving mode compacts in idle time when given at least 100 cycles.
+      else (a as { idle?: unknown }).idle = (cycles: number) => (cycles >= 100 ? a.compact() : undefined);
       return a;
     },
   };
