@@ -13,6 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { costTable } from '../src/bus';
 import { SimError } from '../src/errors';
+import { listDeviceNames } from '../src/device';
 import type { BlockState, Params } from '../src/alloc';
 import { makeHeap, randomRun, walkList, TestHeap } from './helpers/heap';
 
@@ -577,6 +578,15 @@ random('buddy min-order 7 and slab keep-empty 0 / page 2048: 20k ops each on nds
   for (const [name, params] of [['buddy', { 'min-order': 7 }], ['slab', { 'keep-empty': 0 }], ['slab', { page: 2048, classes: '8,24,40,200,1000', 'keep-empty': 3 }]] as const) {
     const r = randomRun(name, { seed: 4, ops: 20_000, heapSize: 65536, params, checkEvery: 1, probeLargestEvery: 50 });
     assert.equal(r.violations, [], `${name} ${JSON.stringify(params)}: ${r.violations.join('\n')}`);
+  }
+});
+random('every shipped device (endianness, pointer size, access alignment): 3k ops each, 16 KiB heap', () => {
+  for (const device of listDeviceNames()) {
+    for (const name of CLASSIC) {
+      const params: Params = name === 'slab' ? { classes: '8,16,32,64,128,256' } : {};
+      const r = randomRun(name, { seed: 1, ops: 3_000, heapSize: 16384, device, params, checkEvery: 1, probeLargestEvery: 20 });
+      assert.equal(r.violations, [], `${name} on ${device}: ${r.violations.join('\n')}`);
+    }
   }
 });
 random.run();
