@@ -24,3 +24,6 @@ export function buildCompareReport(
 }
 
 // report modules added by other helpers (keep this comment; add lines below it)
+export * from './heapmap';
+export * from './frames';
+export * from './html';
