@@ -19,6 +19,11 @@
  * The answer is therefore the lowest clean size this search found with a failing size one
  * step below it: a boundary, not a proof that no smaller heap works.
  *
+ * A multi-heap allocator on a device with several heaps is searched with the first heap alone
+ * (`verify.note` says so), so its answer compares with the single-heap allocators'. The upper
+ * bound stops at MAX_HEAP or at what the device's pointers can address (64 KiB on AVR); a trace
+ * that still OOMs there is an error (exit 1) naming the first failing request.
+ *
  * idealFootprint comes from the clean run at the answer; Robson's bound from peakLive and the
  * smallest and largest request of the trace.
  */
@@ -36,7 +41,7 @@ import type { MinHeapResult, MinHeapRun, RunConfig, RunResult } from './types';
 export { robsonBound };
 
 /** The search gives up above this first-heap size (the bus backs every byte in an ArrayBuffer). */
-export const MAX_HEAP = 1 << 30;
+export const MAX_HEAP = 256 * 1024 * 1024;
 /** Extra downward searches when OOM-freedom turns out not to be monotonic. */
 const MAX_RESEARCH = 4;
 
@@ -51,7 +56,14 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const region = dev.regions.find((r) => r.name === first.region)!;
   const deviceLimit = region.base + region.size - first.base;
   const f = cfg.factory ?? getFactory(cfg.allocator);
-  const otherHeapsBytes = f.multiHeap ? spans.slice(1).reduce((s, h) => s + h.size, 0) : 0;
+  // A multi-heap allocator is searched on the first heap alone, so its answer compares with
+  // the single-heap allocators' (with every heap it would "need" only what spills over).
+  const multi = f.multiHeap && dev.heaps.length > 1;
+  const searchCfg = multi ? { ...cfg, device: { ...dev, heaps: [dev.heaps[0]!] as typeof dev.heaps } } : cfg;
+  const otherHeapsBytes = 0;
+  // Heaps beyond what the device's pointers can address are not worth simulating.
+  const addrLimit = dev.cpu.pointerBytes === 2 ? 0x10000 : 2 ** 32;
+  const maxHeap = Math.max(align, Math.min(MAX_HEAP, alignDown(addrLimit - first.base, align)));
 
   let runs = 0;
   const attempt = (size: number, full: boolean): RunResult | null => {
@@ -59,7 +71,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     let r: RunResult;
     try {
       r = replay(trace, {
-        ...cfg, heapSize: size, whatIf: true, series: false,
+        ...searchCfg, heapSize: size, whatIf: true, series: false,
         lean: !full, stopAtFirstOom: !full,
       });
     } catch (e) {
@@ -73,12 +85,19 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const works = (size: number): boolean => clean(attempt(size, false));
 
   // Upper bound: the device heap, doubled until clean.
-  let hi = alignUp(first.size, align);
+  let hi = Math.min(maxHeap, alignUp(first.size, align));
   let probe = attempt(hi, false);
   while (!clean(probe)) {
-    if (hi >= MAX_HEAP)
-      throw new SimError('USAGE', `${cfg.allocator} runs out of memory on trace ${trace.info.name} even with a ${MAX_HEAP}-byte heap`);
-    hi = Math.min(MAX_HEAP, hi * 2);
+    if (hi >= maxHeap) {
+      const ev = probe?.oomEvents[0];
+      const why = ev ? `; first OOM at op ${ev.op} (line ${ev.line}): ${ev.kind} of ${ev.size} bytes` : '';
+      throw new SimError(
+        'USAGE',
+        `${cfg.allocator} runs out of memory on trace ${trace.info.name} even with a ${maxHeap}-byte heap (the most this search tries on ${dev.name})${why}`,
+        { exitCode: 1 },
+      );
+    }
+    hi = Math.min(maxHeap, hi * 2);
     probe = attempt(hi, false);
   }
   const peakLive = probe!.summary.peakLive;
@@ -160,7 +179,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
       atMinHeap: { heapSize: hi, ooms: at.summary.ooms, status: at.status },
       below,
       monotonic,
-      ...(note ? { note } : {}),
+      ...(note || multi ? { note: [note, multi ? `multi-heap allocator searched with the first heap (${first.name}) alone` : ''].filter(Boolean).join('; ') } : {}),
     },
     runs,
   };

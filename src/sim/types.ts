@@ -263,7 +263,7 @@ export interface MinHeapResult {
   fitsDevice: boolean;
   /** Bytes the device's region offers the first heap. */
   deviceLimit: number;
-  /** Other heaps the allocator also manages (multi-heap allocators), not searched. */
+  /** Always 0: multi-heap allocators are searched with the first heap alone (see verify.note). */
   otherHeapsBytes: number;
   alignment: number;
   verify: { atMinHeap: MinHeapRun; below: MinHeapRun | null; monotonic: boolean; note?: string };
