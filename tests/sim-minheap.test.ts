@@ -5,7 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
-import { allocatorNames } from '../src/alloc';
+import { allocatorNames, registry } from '../src/alloc';
+import { SimError } from '../src/errors';
 import { minHeap, replay, robsonBound } from '../src/sim';
 import { randomTrace } from '../src/sim/gen';
 import { packOps } from '../src/sim/pack';
@@ -70,6 +71,31 @@ test('a min-heap past the device RAM is a what-if: fitsDevice false', () => {
   assert.is(r.minHeap, 3 * 1024 * 1024 + 8);
   assert.not.ok(r.fitsDevice);
   assert.ok(r.deviceLimit < r.minHeap);
+});
+
+test('multi-heap allocators are searched with the first heap alone', () => {
+  const multi = allocatorNames().find((n) => registry.get(n)!.multiHeap);
+  if (!multi) return;
+  const stm = loadDevice('stm32f4');
+  assert.ok(stm.heaps.length > 1);
+  const t = randomTrace({ seed: 8, ops: 800, maxSize: 400, liveTarget: 20 });
+  const r = minHeap(t, { device: stm, allocator: multi, oom: 'fail' });
+  assert.match(r.verify.note ?? '', 'first heap');
+  assert.ok(r.minHeap >= r.peakLive);
+  assert.is(r.otherHeapsBytes, 0);
+});
+
+test('a trace that OOMs at the largest heap the device can address is an error (exit 1)', () => {
+  const avr = loadDevice('avr-uno');
+  const t = packOps('huge', [['a', 1, 70000], ['f', 1]]);
+  try {
+    minHeap(t, { device: avr, allocator: 'tiny', factory: tinyFactory(), oom: 'fail' });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, SimError);
+    assert.is((e as SimError).exitCode, 1);
+    assert.match((e as SimError).message, 'first OOM at op 0 (line 1): alloc of 70000 bytes');
+  }
 });
 
 test.run();
