@@ -56,6 +56,8 @@
  *
  * Complexity: alloc O(free blocks) (search), free O(1) with LIFO/FIFO and with a free
  * neighbour, O(free blocks) in address order otherwise, realloc O(1) in place.
+ * largestAllocatable (observer) O(1) from a cached maximum, O(free blocks) after an operation
+ * used a block as large as that maximum.
  *
  * Cycles: every header, footer, link and control-word access goes through the bus (a front cut
  * costs a relink: 2 link loads and 3 or 4 stores more than a tail cut); ALU work is
@@ -145,6 +147,13 @@ export abstract class FreeListAllocator implements Allocator {
   protected nUsed = 0;
   /** Set by findFit: the size of the block it returned. */
   protected fitSize = 0;
+  /**
+   * Observer cache: the largest free block size, valid while maxOk. Growing or creating a free
+   * block can only raise it (updated at once); using a block as large as the cached maximum may
+   * lower it (then it is recomputed by the next largestAllocatable(), O(free blocks)).
+   */
+  protected maxFree = 0;
+  protected maxOk = true;
 
   constructor(ctx: AllocatorContext, name: string, withRover: boolean) {
     this.name = name;
@@ -188,6 +197,7 @@ export abstract class FreeListAllocator implements Allocator {
     bus.writePtr(this.epi, USED | PFREE);
     this.freeBlockBytes = size;
     this.nFree = 1;
+    this.maxFree = size;
   }
 
   /** Finds a free block of at least `need` bytes; sets fitSize; 0 if none. */
@@ -314,6 +324,7 @@ export abstract class FreeListAllocator implements Allocator {
     }
     this.freeBlockBytes += S;
     this.nFree += 1 - merged;
+    if (total > this.maxFree) this.maxFree = total;
   }
 
   // ---- public operations -------------------------------------------------------------------
@@ -325,6 +336,7 @@ export abstract class FreeListAllocator implements Allocator {
     const f = this.findFit(need);
     if (f === 0) return 0;
     const S = this.fitSize;
+    if (S >= this.maxFree) this.maxOk = false;
     const r = S - need;
     bus.work(2); // remainder and threshold compare
     let u: number;
@@ -393,6 +405,7 @@ export abstract class FreeListAllocator implements Allocator {
     bus.work(3); // test USED, add sizes, compare
     if ((nh & USED) === 0 && S + (nh & ~FLAGS) >= need) {
       const ns = nh & ~FLAGS;
+      if (ns >= this.maxFree) this.maxOk = false;
       const T = S + ns;
       const r = T - need;
       if (r >= this.thr) {
@@ -442,13 +455,23 @@ export abstract class FreeListAllocator implements Allocator {
   }
 
   largestAllocatable(): number {
+    if (!this.maxOk) {
+      this.maxFree = this.scanMaxFree();
+      this.maxOk = true;
+    }
+    return this.maxFree === 0 ? 0 : this.maxFree - this.P;
+  }
+
+  /** The largest free block size, by walking the list (uncharged). */
+  private scanMaxFree(): number {
     const bus = this.bus;
     let best = 0;
-    for (let c = bus.peekPtr(this.headAddr); c !== 0; c = bus.peekPtr(c + this.P)) {
+    let guard = this.nFree;
+    for (let c = bus.peekPtr(this.headAddr); c !== 0 && guard-- > 0; c = bus.peekPtr(c + this.P)) {
       const s = bus.peekPtr(c);
       if (s > best) best = s;
     }
-    return best === 0 ? 0 : best - this.P;
+    return best;
   }
 
   metadataBytes(): number {
@@ -545,6 +568,7 @@ export abstract class FreeListAllocator implements Allocator {
       const r = bus.peekPtr(this.roverAddr);
       if (r !== 0 && !onList.has(r)) v.push(`roving pointer ${hx(r)} is not on the free list`);
     }
+    if (this.maxOk && nf === this.nFree && this.scanMaxFree() !== this.maxFree) v.push(`largest-free cache ${this.maxFree} is stale (now ${this.scanMaxFree()})`);
     if (fb !== this.freeBlockBytes || nf !== this.nFree) v.push(`free counters ${this.freeBlockBytes}/${this.nFree} != heap ${fb}/${nf}`);
     if (ub !== this.usedBlockBytes || nu !== this.nUsed) v.push(`used counters ${this.usedBlockBytes}/${this.nUsed} != heap ${ub}/${nu}`);
     return v;
