@@ -8,6 +8,7 @@ import { replay } from '../src/sim';
 import { loadDevice } from '../src/device';
 import { packOps, OpTuple } from '../src/sim/pack';
 import { robsonLines } from '../scripts/gen-robson';
+import { randomTrace } from '../src/sim/gen';
 
 const rm = (h: TestHeap) => h.alloc as unknown as Rmalloc;
 const hex = (n: number) => '0x' + n.toString(16);
@@ -409,6 +410,19 @@ Engine('on a Robson-style trace rmalloc (OOM policy compact) fits where first-fi
   const pinned = run('rmalloc', 2 * heap, 'compact', 'pinned:0.1');
   assert.is(pinned.status, 'ok');
   assert.ok(pinned.cycles.byKind.lock.count > 0);
+});
+
+Engine('engine --check with budgeted compaction and every lock model: no violation, no error events', () => {
+  const device = loadDevice('nds');
+  const trace = randomTrace({ seed: 4, ops: 6000, minSize: 8, maxSize: 3000, liveTarget: 40, reallocRate: 0.2 });
+  for (const allocator of ['rmalloc', 'rmalloc-gen'])
+    for (const locks of ['none', 'pinned:0.3', 'lifetime:0.01']) {
+      const r = replay(trace, { device, allocator, heapSize: 96 * 1024, oom: 'compact', locks, series: false, check: true, compactEvery: 7, compactBudget: 3000 });
+      assert.is(r.status, 'ok', `${allocator} ${locks}: ${r.violation?.message}`);
+      assert.is(r.errors.length, 0);
+      assert.ok(r.conservation.ok);
+      assert.ok(r.compaction.bytesMoved > 0);
+    }
 });
 
 Engine.run();

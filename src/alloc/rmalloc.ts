@@ -1185,6 +1185,8 @@ export class Rmalloc implements Allocator {
       for (let i = 0; i < this.marks.length; i++) if (this.marks[i] === n) this.marks[i] = cur;
       if (this.oldTop === n) this.oldTop = cur;
       const fb = cur + NF;
+      // lowHole may have named the moved block (a bound, not a hole): keep it a block start.
+      if (this.lowHole > cur && this.lowHole < fb) this.lowHole = cur;
       this.cur = fb;
       // The hole [fb, fb+F) now sits before the block that followed n.
       this.holeAfterMove(fb, F);
