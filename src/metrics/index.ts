@@ -60,7 +60,7 @@ export { CycleHistogram, EXACT_LIMIT } from './histogram';
 export type { HistogramStats } from './histogram';
 
 /** Walk budget: blocks visited per op, amortised, by the adaptive stride. */
-export const WALK_BLOCKS_PER_OP = 2;
+export const WALK_BLOCKS_PER_OP = 1;
 
 export function extFrag(free: number, largest: number): number {
   return free > 0 ? 1 - largest / free : 0;
