@@ -16,6 +16,7 @@ import { SimError } from '../src/errors';
 import { listDeviceNames } from '../src/device';
 import type { BlockState, Params } from '../src/alloc';
 import { makeHeap, randomRun, walkList, TestHeap } from './helpers/heap';
+import { Prng } from '../src/util/prng';
 
 const CLASSIC = ['first-fit', 'next-fit', 'best-fit', 'buddy', 'slab'];
 
@@ -548,6 +549,162 @@ params('huge requests fail cleanly (no 32-bit wrap-around); alloc(0) returns a b
   }
 });
 params.run();
+
+// ---- differential tests against naive reference models ---------------------------------------
+
+const diff = suite('differential: same layout as a naive reference model');
+
+interface RefBlock {
+  addr: number;
+  size: number;
+  free: boolean;
+}
+
+/**
+ * Address-ordered first-fit or best-fit with front cut, split threshold and immediate
+ * coalescing, on a plain sorted array of blocks (no headers, no lists).
+ */
+class RefList {
+  blocks: RefBlock[];
+  constructor(first: number, size: number, private readonly best: boolean, private readonly P: number, private readonly G: number, private readonly MIN: number, private readonly thr: number) {
+    this.blocks = [{ addr: first, size, free: true }];
+  }
+  alloc(n: number): number {
+    const need = Math.max(this.MIN, Math.ceil((Math.max(n, 1) + this.P) / this.G) * this.G);
+    let k = -1;
+    this.blocks.forEach((b, i) => {
+      if (!b.free || b.size < need) return;
+      if (k < 0 || (this.best && b.size < this.blocks[k]!.size)) k = i;
+    });
+    if (k < 0) return 0;
+    const b = this.blocks[k]!;
+    if (b.size - need >= this.thr) {
+      this.blocks.splice(k + 1, 0, { addr: b.addr + need, size: b.size - need, free: true });
+      b.size = need;
+    }
+    b.free = false;
+    return b.addr + this.P;
+  }
+  free(h: number): void {
+    const k = this.blocks.findIndex((b) => b.addr + this.P === h);
+    const b = this.blocks[k]!;
+    b.free = true;
+    const next = this.blocks[k + 1];
+    if (next?.free) {
+      b.size += next.size;
+      this.blocks.splice(k + 1, 1);
+    }
+    const prev = this.blocks[k - 1];
+    if (prev?.free) {
+      prev.size += b.size;
+      this.blocks.splice(k, 1);
+    }
+  }
+}
+
+/** Binary buddy with LIFO free lists per order (arrays, head = index 0). */
+class RefBuddy {
+  lists = new Map<number, number[]>();
+  used = new Map<number, number>();
+  constructor(private readonly origin: number, private readonly carvedEnd: number, private readonly minOrder: number, private readonly maxOrder: number, private readonly Hb: number, initial: [number, number][]) {
+    for (let k = minOrder; k <= maxOrder; k++) this.lists.set(k, []);
+    for (const [a, k] of initial) this.lists.get(k)!.unshift(a);
+  }
+  alloc(n: number): number {
+    const k = Math.max(this.minOrder, Math.ceil(Math.log2(Math.max(n, 1) + this.Hb)));
+    let j = k;
+    while (j <= this.maxOrder && this.lists.get(j)!.length === 0) j++;
+    if (j > this.maxOrder) return 0;
+    const b = this.lists.get(j)!.shift()!;
+    while (j > k) {
+      j--;
+      this.lists.get(j)!.unshift(b + 2 ** j);
+    }
+    this.used.set(b, k);
+    return b + this.Hb;
+  }
+  free(h: number): void {
+    let b = h - this.Hb;
+    let k = this.used.get(b)!;
+    this.used.delete(b);
+    while (k < this.maxOrder) {
+      const y = this.origin + ((b - this.origin) ^ 2 ** k);
+      const l = this.lists.get(k)!;
+      const i = l.indexOf(y);
+      if (y + 2 ** k > this.carvedEnd || i < 0) break;
+      l.splice(i, 1);
+      b = Math.min(b, y);
+      k++;
+    }
+    this.lists.get(k)!.unshift(b);
+  }
+  /** [addr, size, state] in address order. */
+  layout(): [number, number, string][] {
+    const out: [number, number, string][] = [];
+    for (const [k, l] of this.lists) for (const a of l) out.push([a, 2 ** k, 'free']);
+    for (const [a, k] of this.used) out.push([a, 2 ** k, 'used']);
+    return out.sort((x, y) => x[0] - y[0]);
+  }
+}
+
+function realLayout(h: TestHeap): [number, number, string][] {
+  return walkList(h.alloc).filter((b) => b.state !== 'meta').map((b) => [b.addr, b.size, b.state]);
+}
+
+/** Random alloc/free sequence driven on both; compares layouts after every op. */
+function differential(h: TestHeap, ref: { alloc(n: number): number; free(h: number): void }, layout: () => [number, number, string][], seed: number, ops: number, maxSize: number): void {
+  const rng = new Prng(seed);
+  const live: number[] = [];
+  for (let i = 0; i < ops; i++) {
+    if (live.length === 0 || rng.next() < 0.55) {
+      const n = 1 + Math.floor(Math.exp(rng.next() * Math.log(maxSize)));
+      const got = h.alloc.alloc(n);
+      const want = ref.alloc(n);
+      assert.is(got, want, `op ${i}: alloc(${n})`);
+      if (got) live.push(got);
+    } else {
+      const k = rng.int(0, live.length - 1);
+      const x = live[k]!;
+      live[k] = live[live.length - 1]!;
+      live.pop();
+      h.alloc.free(x);
+      ref.free(x);
+    }
+    assert.equal(realLayout(h), layout(), `op ${i}`);
+  }
+}
+
+for (const [name, best] of [['first-fit', false], ['best-fit', true]] as const) {
+  for (const split of [0, 48]) {
+    diff(`${name} (split ${split}) matches the reference on nds and avr-uno, 4k ops`, () => {
+      for (const device of ['nds', 'avr-uno']) {
+        const h = makeHeap(name, 8192, { split }, device);
+        const blocks = walkList(h.alloc).filter((b) => b.state !== 'meta');
+        assert.is(blocks.length, 1);
+        const P = h.bus.pointerBytes;
+        const G = Math.max(h.dev.alignment, P, 4);
+        const MIN = Math.ceil((4 * P) / G) * G;
+        const ref = new RefList(blocks[0]!.addr, blocks[0]!.size, best, P, G, MIN, Math.max(MIN, split));
+        differential(h, ref, () => ref.blocks.map((b) => [b.addr, b.size, b.free ? 'free' : 'used']), 17, 4_000, 1500);
+      }
+    });
+  }
+}
+
+diff('buddy matches the reference (LIFO lists, carved heap), 4k ops', () => {
+  for (const [device, heap] of [['nds', 12000], ['avr-uno', 2000]] as const) {
+    const h = makeHeap('buddy', heap, {}, device);
+    const blocks = walkList(h.alloc).filter((b) => b.state !== 'meta');
+    const origin = blocks[0]!.addr;
+    const carvedEnd = blocks[blocks.length - 1]!.addr + blocks[blocks.length - 1]!.size;
+    const orders = blocks.map((b) => Math.log2(b.size));
+    const Hb = Math.ceil(h.bus.pointerBytes / h.dev.alignment) * h.dev.alignment;
+    const minOrder = Math.log2(h.alloc.blockFootprint(1));
+    const ref = new RefBuddy(origin, carvedEnd, minOrder, Math.max(...orders), Hb, blocks.map((b, i) => [b.addr, orders[i]!]));
+    differential(h, ref, () => ref.layout(), 23, 4_000, heap / 8);
+  }
+});
+diff.run();
 
 // ---- seeded random runs ----------------------------------------------------------------------
 
