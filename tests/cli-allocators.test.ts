@@ -42,6 +42,13 @@ test('allocators slab --device nds --param page=8192: values after precedence an
   assert.match(r.stdout, /BLOCK BYTES\s+16\.06\s+/);
 });
 
+test('an allocator that does not fit the device heap says so and still shows its parameters', () => {
+  const r = cli(['allocators', 'slab', '--device', 'avr-uno']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /classes\s+16,32,64,128,256,512,1024/);
+  assert.match(r.stdout, /Layout on avr-uno \(\d+ bytes of heap\): cannot be created: .*\(HEAP_TOO_SMALL\)/);
+});
+
 test('bad names and parameters: one line on stderr, exit 2', () => {
   for (const args of [['allocators', 'nosuch'], ['allocators', 'buddy', '--device', 'nds', '--param', 'min-order=2'], ['allocators', 'first-fit', '--param', 'order=random']]) {
     const r = cli(args);

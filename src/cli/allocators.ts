@@ -10,6 +10,7 @@ import { MemoryBus } from '../bus';
 import { heapSpans, loadDevice } from '../device';
 import { allocatorNames, createAllocator, getFactory, resolveParams } from '../alloc';
 import type { AllocatorFactory, Params } from '../alloc';
+import { SimError } from '../errors';
 import { handler, parseParamFlags } from './common';
 
 interface AllocatorsArgs {
@@ -41,8 +42,10 @@ interface Layout {
   device: string;
   heapBytes: number;
   params: Params;
-  fixedMetadataBytes: number;
-  footprints: { request: number; bytes: number }[];
+  fixedMetadataBytes?: number;
+  footprints?: { request: number; bytes: number }[];
+  /** Why the allocator cannot be created on this device's heap (HEAP_TOO_SMALL / HEAP_TOO_LARGE). */
+  error?: string;
 }
 
 function layoutOn(f: AllocatorFactory, deviceName: string, flags: Params): Layout {
@@ -50,10 +53,18 @@ function layoutOn(f: AllocatorFactory, deviceName: string, flags: Params): Layou
   const heaps = heapSpans(dev);
   const params = resolveParams(f, dev.allocators?.[f.name], flags);
   const bus = new MemoryBus(dev, heaps);
-  const a = createAllocator(f.name, bus, heaps, dev.alignment, params);
+  const heapBytes = (f.multiHeap ? heaps : heaps.slice(0, 1)).reduce((s, h) => s + h.size, 0);
+  let a;
+  try {
+    a = createAllocator(f.name, bus, heaps, dev.alignment, params);
+  } catch (e) {
+    if (e instanceof SimError && (e.code === 'HEAP_TOO_SMALL' || e.code === 'HEAP_TOO_LARGE'))
+      return { device: dev.name, heapBytes, params, error: `${e.message} (${e.code})` };
+    throw e;
+  }
   return {
     device: dev.name,
-    heapBytes: (f.multiHeap ? heaps : heaps.slice(0, 1)).reduce((s, h) => s + h.size, 0),
+    heapBytes,
     params,
     fixedMetadataBytes: a.fixedMetadataBytes(),
     footprints: SAMPLE_SIZES.map((request) => ({ request, bytes: a.blockFootprint(request) })),
@@ -74,7 +85,10 @@ export function formatAllocator(f: AllocatorFactory, layout?: Layout): string {
       rows.push([p.name, String(p.default), ...(layout ? [String(layout.params[p.name])] : []), p.choices ? p.choices.join('|') : '-', p.description]);
     out.push(...columns(rows).map((l) => `  ${l}`));
   }
-  if (layout) {
+  if (layout?.error !== undefined) {
+    out.push('');
+    out.push(`Layout on ${layout.device} (${layout.heapBytes} bytes of heap): cannot be created: ${layout.error}`);
+  } else if (layout?.footprints) {
     out.push('');
     out.push(`Layout on ${layout.device} (${layout.heapBytes} bytes of heap): fixed metadata ${layout.fixedMetadataBytes} bytes`);
     const rows = [['REQUEST', ...layout.footprints.map((x) => String(x.request))], ['BLOCK BYTES', ...layout.footprints.map((x) => fmt(x.bytes))]];
