@@ -21,7 +21,7 @@ export const COMPARE_CSV_HEADER = [
   'trace', 'allocator', 'status', 'heap', 'peak_live', 'failed_ooms', 'recovered_ooms', 'fragmentation_ooms',
   'min_heap', 'min_heap_ratio', 'fits_device', 'ideal_footprint', 'robson_bound', 'max_used', 'utilization', 'jw3', 'jw4',
   'max_ext_frag', 'max_umm_frag', 'min_ever_free', 'cycles_mean', 'cycles_p99', 'cycles_max', 'us_per_op',
-  'compaction_runs', 'compaction_cycles', 'error',
+  'compaction_runs', 'compaction_cycles', 'error', 'min_heap_error',
 ] as const;
 
 export function compareCsv(rep: CompareReport): string {
@@ -37,7 +37,7 @@ export function compareCsv(rep: CompareReport): string {
         m?.minHeap, m?.ratio, m ? m.fitsDevice : undefined, m?.idealFootprint, m?.robsonBound,
         s?.maxUsed, s?.utilization, s?.jw3, s?.jw4, s?.maxExtFrag, s?.maxUmmFrag, s?.minEverFree,
         ops?.mean, ops?.p99, ops?.max, ops?.meanUs,
-        c.compaction?.runs, c.compaction?.cycles, c.error,
+        c.compaction?.runs, c.compaction?.cycles, c.error, c.minHeapError,
       ]);
     }
   }

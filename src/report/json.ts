@@ -6,7 +6,7 @@
  * `compare` JSON is built here:
  *   { schema, device, goal, heap, clockHz,
  *     traces: [ { trace, ops, peakLive, results: [ { allocator, params, heap, status, summary,
- *                 cycles, compaction, minHeap, error? } ] } ],
+ *                 cycles, compaction, minHeap, error?, minHeapError? } ] } ],
  *     ranking: [ { allocator, score, reason, rank, tier, ... } ] }
  * A result is a run summary (the run JSON without its per-op parts: series, oomEvents, errors)
  * plus the allocator's min-heap answer for that trace (the min-heap JSON without the keys its
@@ -31,8 +31,10 @@ export interface CompareCell {
   cycles?: RunResult['cycles'];
   compaction?: RunResult['compaction'];
   minHeap: CompareMinHeap | null;
-  /** Set when the allocator crashed or violated an invariant on this trace. */
+  /** Set when the allocator cannot run, crashed or violated an invariant on this trace. */
   error?: string;
+  /** Why minHeap is null when the device-heap run worked (e.g. no heap up to the search limit suffices). */
+  minHeapError?: string;
 }
 
 export interface CompareTrace {

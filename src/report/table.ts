@@ -40,7 +40,7 @@ export function cellRow(c: CompareCell, clockHz: number): string[] {
   return [
     c.allocator,
     ooms,
-    m ? formatBytes(m.minHeap) : '-',
+    m ? formatBytes(m.minHeap) : c.minHeapError ? 'not found' : '-',
     m ? fix(m.ratio) : '-',
     pct(s.utilization),
     fix(s.jw4),
@@ -49,7 +49,7 @@ export function cellRow(c: CompareCell, clockHz: number): string[] {
     int(ops.p99),
     int(ops.max),
     us(meanUs),
-    !m ? '-' : m.fitsDevice ? 'fits' : 'does not fit',
+    m ? (m.fitsDevice ? 'fits' : 'does not fit') : c.minHeapError ? 'does not fit' : '-',
   ];
 }
 
