@@ -272,6 +272,21 @@ Moves('after a full compaction with no locks the free space is one block', () =>
   }
 });
 
+Moves('a full compaction during an unfinished incremental pass still compacts everything', () => {
+  for (const name of ['rmalloc', 'rmalloc-gen']) {
+    const h = makeHeap(name, 100 * 1024);
+    const a = h.alloc;
+    const hs: number[] = [];
+    for (let i = 0; i < 200; i++) hs.push(a.alloc(100 + (i % 7) * 40));
+    for (let i = 0; i < 200; i += 2) a.free(hs[i]!);
+    const r = a.compact!(500); // a few steps only
+    assert.not.ok(r.done);
+    a.compact!();
+    assert.is(walkList(a).filter((b) => b.state === 'free').length, 1, name);
+    assert.equal(a.check(), [], name);
+  }
+});
+
 Moves('holes next to locked blocks are filled with later blocks that fit', () => {
   const h = makeHeap('rmalloc', 16384);
   const a = h.alloc;

@@ -1083,14 +1083,15 @@ export class Rmalloc implements Allocator {
   }
 
   private beginCycle(full: boolean, major: boolean): void {
-    this.cycleActive = true;
     this.cycleFull = full;
     this.cycleMajor = major;
     const startAt = major ? this.first : this.oldTop;
-    let cur = Math.min(this.lowHole, this.top);
+    // A pass that replaces one in progress must also cover the holes at and after its cursor.
+    let cur = Math.min(this.lowHole, this.top, this.cycleActive ? this.cur : Infinity);
     if (cur < startAt) cur = startAt;
     this.cur = cur;
     if (this.lowHole >= cur) this.lowHole = Infinity;
+    this.cycleActive = true;
     this.stats.compactions++;
     if (major) this.stats.major++;
     else this.stats.minor++;
