@@ -502,9 +502,9 @@ params('heaps too small for the metadata are HEAP_TOO_SMALL; 16-bit pointers cap
   // 16 bytes: same origin, 8 bytes left → too small.
   assert.is(simErrorCode(() => makeHeap('buddy', 24)), 'no error');
   assert.is(simErrorCode(() => makeHeap('buddy', 16)), 'HEAP_TOO_SMALL');
-  // slab with the default classes needs a 2048-byte page (24 + 1024 rounded up) plus its control area.
+  // slab with a 1024-byte class needs a 2048-byte page (24 + 1024 rounded up) plus its control area.
   assert.is(simErrorCode(() => makeHeap('slab', 4096)), 'no error');
-  assert.is(simErrorCode(() => makeHeap('slab', 2048)), 'HEAP_TOO_SMALL');
+  assert.is(simErrorCode(() => makeHeap('slab', 2048, { classes: '16,1024' })), 'HEAP_TOO_SMALL');
   assert.is(simErrorCode(() => makeHeap('best-fit', 0x10000, {}, 'avr-uno')), 'HEAP_TOO_LARGE');
 });
 
@@ -512,6 +512,10 @@ params('buddy min-order sets the smallest block; slab classes are rounded to the
   const b = makeHeap('buddy', 4096, { 'min-order': 6 }).alloc;
   assert.is(b.blockFootprint(1), 64);
   assert.is(b.usableSize(b.alloc(1)), 64 - 8);
+  // The default classes drop those above heap/16 on small heaps: 2048/16 = 128 is the largest left.
+  const small = makeHeap('slab', 2048).alloc;
+  assert.is(small.usableSize(small.alloc(100)), 128);
+  assert.ok(small.usableSize(small.alloc(129)) > 128); // the large-object path: a page run
   const s = makeHeap('slab', 65536, { classes: '12,20' }).alloc;
   assert.is(s.usableSize(s.alloc(1)), 16);
   assert.is(s.usableSize(s.alloc(13)), 16);

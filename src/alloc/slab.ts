@@ -11,8 +11,8 @@
  * with free neighbours in O(1) (the address-ordered insertion of a run with no free neighbour
  * walks the run list). Runs are taken first-fit, from the run's tail.
  *
- * Caches. One cache per size class (param `classes`, e.g. 16,32,...,1024; each rounded up to
- * the alignment). A cache descriptor in the control area holds three slab lists, as in
+ * Caches. One cache per size class (param `classes`, default 16,32,...,1024, of which classes
+ * above heap/16 are dropped on small heaps; each rounded up to the alignment). A cache descriptor in the control area holds three slab lists, as in
  * Bonwick's design: partial, full and empty, plus the count of empty slabs. A slab is one page:
  * its descriptor sits at the page start (links, free-object list head, in-use count, count of
  * objects ever carved, owning cache), the objects follow at the alignment. Free objects are
@@ -132,6 +132,9 @@ export class Slab implements Allocator {
     }
     if (sizes.length === 0) throw new SimError('ALLOCATOR_PARAM', `slab parameter classes="${raw}": no size classes`);
     sizes.sort((a, b) => a - b);
+    // The default classes adapt to small heaps: classes above heap/16 are dropped (the smallest
+    // class always stays), so slab runs on a 2 KiB AVR heap out of the box.
+    if (raw === DEFAULT_CLASSES) while (sizes.length > 1 && sizes[sizes.length - 1]! > heap.size / 16) sizes.pop();
     this.sizes = sizes;
     this.maxClass = sizes[sizes.length - 1]!;
     this.D = Math.ceil((6 * P) / al) * al;
@@ -772,7 +775,7 @@ export const slabFactory: AllocatorFactory = {
   moving: false,
   multiHeap: false,
   params: [
-    { name: 'classes', description: 'object size classes in bytes, comma-separated (rounded up to the alignment)', default: DEFAULT_CLASSES },
+    { name: 'classes', description: 'object size classes in bytes, comma-separated (rounded up to the alignment); the default drops classes above heap/16 on small heaps', default: DEFAULT_CLASSES },
     { name: 'page', description: 'slab/page size in bytes, a power of two (0 = auto: 4096, smaller on heaps under 64 KiB)', default: 0 },
     { name: 'keep-empty', description: 'empty slabs a cache keeps before returning pages to the pool (all are reaped when the pool runs dry)', default: 1 },
   ],
