@@ -81,8 +81,8 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   rows.push(`trace: ${trace.info.name} (${trace.ops.n} ops), device nds, heap ${dev.heaps[0]!.size} bytes, oom fail, full metrics`);
   rows.push('');
-  rows.push('Best of 3 runs each. full = replay with every metric (the default run); lean = replay as the min-heap search');
-  rows.push('runs it (freeBytes only, no walks); bare = the allocator alone in a loop (no engine).');
+  rows.push(`Best of ${argOf('--reps') ?? 3} runs each. full = replay with every metric (the default run); lean = replay as the min-heap search');
+  rows.push('runs it (freeBytes only, no walks); bare = the allocator alone in a loop (no engine).`);
   rows.push('');
   rows.push('| allocator | full ops/s | lean ops/s | bare ops/s | full wall ms | engine+metrics share | walks | OOMs | peakLive | maxUsed |');
   rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
