@@ -66,10 +66,10 @@ test('compare --jobs 2 (worker threads) gives the same report as --jobs 1; --csv
   assert.ok(lines.slice(1).every((l) => l.split(',').length >= COMPARE_CSV_HEADER.length));
 });
 
-test('default command: one table per trace and the ranking on stdout; --svg-dir and --csv F written', () => {
+test('default command: one table per trace and the ranking on stdout; --svg-dir and --csv F written; --no-min-heap', () => {
   const svgDir = path.join(dir, 'charts');
   const csv = path.join(dir, 'matrix.csv');
-  const r = cli(['--device', 'nds', '--trace', traces, ...ALLOCS, '--goal', 'realtime', '--svg-dir', svgDir, '--csv', csv]);
+  const r = cli(['--device', 'nds', '--trace', traces, ...ALLOCS, '--goal', 'realtime', '--svg-dir', svgDir, '--csv', csv, '--no-min-heap']);
   assert.is(r.stderr, '');
   assert.is(r.code, 0);
   assert.not.match(r.stdout, /\x1b\[/, 'no colour codes when piped');
@@ -77,7 +77,8 @@ test('default command: one table per trace and the ranking on stdout; --svg-dir 
   assert.match(r.stdout, /^beta: 200 ops, peak live /m);
   assert.is((r.stdout.match(/│ allocator /g) ?? []).length, 2, 'two tables');
   assert.match(r.stdout, /(Recommendation for nds|least bad) \(goal: realtime\)/);
-  assert.match(r.stdout, /^ +1\. (first-fit|buddy) +score /m);
+  assert.match(r.stdout, /^ +1\. (first-fit|buddy) +score +[\d,.]+ +no OOM on any trace; p99 [\d,]+, worst [\d,]+ cycles; mean [\d,]+ cycles\/op$/m);
+  assert.match(r.stdout, /│ first-fit +│ +0 │ +- │ +- │/, 'no min heap column values without the search');
   assert.equal(fs.readdirSync(svgDir).sort(), ['alpha--buddy.svg', 'alpha--first-fit.svg', 'beta--buddy.svg', 'beta--first-fit.svg']);
   for (const f of fs.readdirSync(svgDir)) assert.ok(fs.readFileSync(path.join(svgDir, f), 'utf8').startsWith('<svg '));
   assert.is(fs.readFileSync(csv, 'utf8').trimEnd().split('\n').length, 1 + 4);

@@ -49,6 +49,8 @@ export interface CompareOptions {
   jobs: number;
   /** Keep each run's series (for charts). */
   series: boolean;
+  /** Run the min-heap searches (the expensive part); default true. */
+  minHeap?: boolean;
   progress?: Progress;
 }
 
@@ -104,7 +106,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
       if (o.heapSize !== undefined) run.heapSize = o.heapSize;
       if (o.sample !== undefined) run.sample = o.sample;
       jobs.push({ kind: 'replay', trace: ti, cfg: run });
-      jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, allocator: a.name, params: a.params, series: false } });
+      if (o.minHeap !== false) jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, allocator: a.name, params: a.params, series: false } });
     }
   });
 
@@ -115,7 +117,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
   // heap (too small for its metadata, too large for its block indexes) or no heap up to the
   // search limit is enough. When every device-heap run fails that way the input is bad (exit 2,
   // the first such error in job order); otherwise the cell says why and the others go on.
-  const replays = outcomes.filter((_, k) => k % 2 === 0);
+  const per = o.minHeap !== false ? 2 : 1; // jobs per cell
+  const replays = outcomes.filter((_, k) => k % per === 0);
   const firstSim = replays.find((r) => !r.ok && r.error instanceof SimError);
   if (firstSim && !firstSim.ok && replays.every((r) => !r.ok && r.error instanceof SimError)) throw firstSim.error;
 
@@ -124,10 +127,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
   const out: CompareTrace[] = traces.map((t, ti) => {
     const row: (RunResult | null)[] = [];
     const results: CompareCell[] = allocs.map((a, ai) => {
-      const k = 2 * (ti * allocs.length + ai);
+      const k = per * (ti * allocs.length + ai);
       const rr = outcomes[k]!;
-      const mr = outcomes[k + 1]!;
-      const mh = mr.ok && mr.kind === 'minHeap' ? (mr.value as MinHeapResult) : null;
+      const mr = per === 2 ? outcomes[k + 1]! : undefined;
+      const mh = mr?.ok && mr.kind === 'minHeap' ? (mr.value as MinHeapResult) : null;
       if (!rr.ok || rr.kind !== 'replay') {
         row.push(null);
         let msg = 'unexpected result';
@@ -142,7 +145,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
       row.push(rr.value);
       const cell = compareCell(rr.value, mh);
       if (cell.error) failures.push(`${a.name} on ${t.info.name}: ${cell.error}`);
-      if (!mr.ok) {
+      if (mr && !mr.ok) {
         if (mr.error instanceof SimError) cell.minHeapError = mr.error.message;
         else {
           log.error({ allocator: a.name, trace: t.info.name, stack: mr.error.stack }, 'min-heap search crashed');
@@ -179,7 +182,11 @@ export function writeCharts(dir: string, runs: (RunResult | null)[][]): string[]
 }
 
 function builder<T>(y: Argv<T>) {
-  return compareOutputOptions(jobsOption(replayOptions(heapOption(tracesOption(allocatorsOption(deviceOption(y)))))));
+  return compareOutputOptions(jobsOption(replayOptions(heapOption(tracesOption(allocatorsOption(deviceOption(y))))))).option('min-heap', {
+    type: 'boolean',
+    default: true,
+    describe: 'search each allocator\'s minimum heap per trace (--no-min-heap: device-heap runs only, much faster)',
+  });
 }
 
 /** The parsed arguments (yargs' inferred type, spelled out). */
@@ -200,6 +207,7 @@ interface Args {
   json?: string;
   csv?: string;
   'svg-dir'?: string;
+  'min-heap'?: boolean;
 }
 
 async function compareHandler(args: Args): Promise<number> {
@@ -220,6 +228,7 @@ async function compareHandler(args: Args): Promise<number> {
     goal,
     jobs: parseJobs(args.jobs),
     series: svgDir !== undefined,
+    minHeap: args['min-heap'] !== false,
     progress: new Progress('compare'),
   };
   const heap = parseHeap(args.heap);

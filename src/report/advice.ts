@@ -13,7 +13,8 @@
  *    balanced = sqrt(space × relative speed), where relative speed is the geometric mean over
  *               traces of (mean cycles per op / the best mean cycles per op on that trace).
  * 3. Ties (to 1e-9 relative) fall back to the other goals' scores, then to the name.
- * Traces with peakLive 0 (nothing allocated) are left out of the space mean.
+ * Traces with peakLive 0 (nothing allocated) are left out of the space mean; without min-heap
+ * searches (compare --no-min-heap) space is 1 for everyone.
  */
 export const GOALS = ['balanced', 'space', 'speed', 'realtime'] as const;
 export type GoalName = (typeof GOALS)[number];
@@ -61,6 +62,9 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
   const names: string[] = [];
   for (const t of traces) for (const c of t.results) if (!names.includes(c.allocator)) names.push(c.allocator);
 
+  // Without any min-heap answer (compare --no-min-heap) space is left out of every score.
+  const searched = traces.some((t) => t.results.some((c) => c.minHeap));
+
   // Best mean cycles per op on each trace, over the allocators that ran it without error.
   const bestMean = traces.map((t) => {
     let best = Infinity;
@@ -83,7 +87,7 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
         return;
       }
       if (failedOoms(c) > 0 && tier < 1) tier = 1;
-      if (t.peakLive > 0) ratios.push(c.minHeap && Number.isFinite(c.minHeap.ratio) ? c.minHeap.ratio : Infinity);
+      if (searched && t.peakLive > 0) ratios.push(c.minHeap && Number.isFinite(c.minHeap.ratio) ? c.minHeap.ratio : Infinity);
       const mean = Math.max(c.cycles.ops.mean, 1e-9);
       means.push(mean);
       rel.push(Number.isFinite(bestMean[ti]!) ? mean / bestMean[ti]! : 1);
@@ -124,7 +128,7 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
   });
   entries.forEach((e, i) => {
     e.rank = i + 1;
-    e.reason = reasonFor(e, traces, goal);
+    e.reason = reasonFor(e, traces, goal, searched);
   });
   return entries;
 }
@@ -159,7 +163,7 @@ function mib(n: number): string {
 }
 
 /** One line: why this allocator is where it is. */
-function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName): string {
+function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName, searched: boolean): string {
   const cells = traces.map((t) => ({ t, c: t.results.find((r) => r.allocator === e.allocator) })).filter((x) => x.c) as {
     t: RankTrace;
     c: RankCell;
@@ -179,9 +183,9 @@ function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName): 
     let maxNeed = 0;
     for (const x of cells) maxNeed = Math.max(maxNeed, x.c.minHeap?.minHeap ?? 0);
     const headroom = heap > 0 ? Math.round(100 * (1 - maxNeed / heap)) : 0;
-    parts.push(`fits every trace with ${headroom} % headroom`);
+    parts.push(searched ? `fits every trace with ${headroom} % headroom` : 'no OOM on any trace');
   }
-  const space = Number.isFinite(e.space) ? `min heap ${e.space.toFixed(2)}× peak live` : 'min heap not found';
+  const space = !searched ? 'min heap not searched' : Number.isFinite(e.space) ? `min heap ${e.space.toFixed(2)}× peak live` : 'min heap not found';
   const mean = `mean ${int(e.speed)} cycles/op`;
   const rt = `p99 ${int(e.worstP99)}, worst ${int(e.worstCycles)} cycles`;
   if (goal === 'space') parts.push(space, mean);
