@@ -83,6 +83,8 @@ export class Buddy implements Allocator {
   private nFree = 0;
   private usedBlockBytes = 0;
   private nUsed = 0;
+  /** Observer copy of the mask word (largestAllocatable without a memory read); check() compares. */
+  private maskMirror = 0;
 
   constructor(ctx: AllocatorContext) {
     const bus = ctx.bus;
@@ -131,8 +133,14 @@ export class Buddy implements Allocator {
         this.nFree++;
       }
     }
-    bus.write32(this.maskAddr, mask >>> 0);
+    this.storeMask(mask);
     this.carvedEnd = this.origin + off;
+  }
+
+  /** Stores the mask word (charged) and its observer mirror. */
+  private storeMask(mask: number): void {
+    this.bus.write32(this.maskAddr, mask >>> 0);
+    this.maskMirror = mask >>> 0;
   }
 
   private head(k: number): number {
@@ -208,7 +216,7 @@ export class Buddy implements Allocator {
       this.freeBlockBytes += (1 << j);
       this.nFree++;
     }
-    if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
+    if (mask !== m0) this.storeMask(mask);
     bus.writePtr(b, TAG_USED | k);
     this.usedBlockBytes += (1 << k);
     this.nUsed++;
@@ -234,7 +242,7 @@ export class Buddy implements Allocator {
       k++;
     }
     mask = this.push(b, k, mask);
-    if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
+    if (mask !== m0) this.storeMask(mask);
   }
 
   free(h: number): void {
@@ -262,7 +270,7 @@ export class Buddy implements Allocator {
           this.freeBlockBytes += (1 << j);
           this.nFree++;
         }
-        if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
+        if (mask !== m0) this.storeMask(mask);
         bus.writePtr(b, TAG_USED | kn);
         this.usedBlockBytes -= (1 << k) - (1 << kn);
       }
@@ -284,7 +292,7 @@ export class Buddy implements Allocator {
         this.freeBlockBytes -= (1 << j);
         this.nFree--;
       }
-      if (mask !== m0) bus.write32(this.maskAddr, mask >>> 0);
+      if (mask !== m0) this.storeMask(mask);
       bus.writePtr(b, TAG_USED | kn);
       this.usedBlockBytes += (1 << kn) - (1 << k);
       return h;
@@ -317,7 +325,7 @@ export class Buddy implements Allocator {
   }
 
   largestAllocatable(): number {
-    const mask = this.bus.peek32(this.maskAddr);
+    const mask = this.maskMirror;
     return mask === 0 ? 0 : 2 ** (31 - Math.clz32(mask)) - this.Hb;
   }
 
@@ -388,6 +396,7 @@ export class Buddy implements Allocator {
       if (k < this.maxOrder && y + s <= this.carvedEnd && freeAt.get(y) === k) v.push(`free block ${hx(fbAddr)} and its buddy ${hx(y)} (order ${k}) both free: merge missed`);
     }
     const mask = bus.peek32(this.maskAddr);
+    if (mask !== this.maskMirror) v.push(`mask word ${hx(mask)} != observer mirror ${hx(this.maskMirror)}`);
     let listed = 0;
     for (let k = this.minOrder; k <= this.maxOrder; k++) {
       let c = bus.peekPtr(this.head(k));
