@@ -199,23 +199,36 @@ export class Progress {
   private drawn = false;
   private readonly enabled: boolean;
   private readonly label: string;
+  private done = 0;
+  private total = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(label: string, enabled = process.stderr.isTTY === true) {
     this.label = label;
     this.enabled = enabled;
+    // Redraw twice a second so the clock moves while long jobs run in the workers.
+    if (enabled) this.timer = setInterval(() => this.draw(), 500).unref();
   }
 
   update(done: number, total: number): void {
-    if (!this.enabled) return;
+    this.done = done;
+    this.total = total;
+    this.draw();
+  }
+
+  private draw(): void {
+    if (!this.enabled || this.total === 0) return;
     const secs = (Date.now() - this.start) / 1000;
     if (secs < 1 && !this.drawn) return;
     const width = 30;
-    const filled = total > 0 ? Math.round((width * done) / total) : width;
-    process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${secs.toFixed(1)} s\x1b[K`);
+    const filled = Math.round((width * this.done) / this.total);
+    process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} jobs, ${secs.toFixed(0)} s\x1b[K`);
     this.drawn = true;
   }
 
   stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     if (this.drawn) process.stderr.write('\r\x1b[K');
     this.drawn = false;
   }

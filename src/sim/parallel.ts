@@ -129,6 +129,7 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
   const results: (JobOutcome | undefined)[] = new Array(total);
   let done = 0;
   const threads = Math.max(1, Math.min(opts.threads, total));
+  opts.onProgress?.(0, total);
 
   if (threads <= 1) {
     for (let i = 0; i < total; i++) {
