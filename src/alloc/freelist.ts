@@ -51,8 +51,9 @@
  * exactly the free blocks, with consistent prev links (sorted in address order); the roving
  * pointer is 0 or on the list; the observer counters match the heap.
  *
- * Overhead on a 32-bit device: 4 bytes per used block (header), 16-byte minimum block, plus
- * the control area (4 to 12 bytes) and the epilogue (4 bytes).
+ * Overhead on a 32-bit device: 4 bytes per used block (header) plus rounding of header +
+ * request to the granule (up to 7 bytes with nds's 8-byte alignment), 16-byte minimum block,
+ * plus the control area (4 to 12 bytes) and the epilogue (4 bytes).
  *
  * Complexity: alloc O(free blocks) (search), free O(1) with LIFO/FIFO and with a free
  * neighbour, O(free blocks) in address order otherwise, realloc O(1) in place.
@@ -63,7 +64,8 @@
  * costs a relink: 2 link loads and 3 or 4 stores more than a tail cut); ALU work is
  * charged with bus.work(): 4 cycles to compute `need` (add, round, compare with MIN), 2 per
  * list step (compare size with need and branch, loop branch; best-fit adds one compare),
- * 4 for the flag tests of free(), 2 per step of the address-order insertion walk.
+ * 2 for the remainder/threshold test, 4 for the flag tests of free(), 2 per step of the
+ * address-order insertion walk, 3 for realloc's grow-in-place test.
  *
  * Observers (freeBytes, metadataBytes) read counters a C allocator would not keep: they are
  * instrumentation, cost no cycles and occupy no simulated memory. freeBytes counts the payload
