@@ -117,7 +117,7 @@ test('report in headless chromium: scrubber, compaction view, toggles; offline, 
     await page.goto(url);
     await page.waitForSelector('body[data-ready="1"]');
 
-    const data = JSON.parse(await page.locator('#hmdata-0').textContent() ?? '{}') as {
+    const data = JSON.parse((await page.locator('#hmdata-0').textContent()) ?? '{}') as {
       allocs: Record<string, { ops: number; frames: { op: number }[]; compactions: { op: number }[] }>;
     };
     const ff = data.allocs['first-fit']!;
@@ -138,6 +138,7 @@ test('report in headless chromium: scrubber, compaction view, toggles; offline, 
 
     // move the scrubber to frame k
     await scrub.locator('input.op').fill(String(k));
+    await page.waitForSelector(`.scrubber[data-shown="first-fit:${k}"]`);
     assert.is(await label.textContent(), `after op ${opK.toLocaleString('en-US')} of ${ops}`);
     assert.is(await blocks('now'), ffWalk.at.get(opK));
     assert.is(await scrub.locator('svg.now').getAttribute('data-blocks'), String(ffWalk.at.get(opK)));
@@ -146,6 +147,7 @@ test('report in headless chromium: scrubber, compaction view, toggles; offline, 
 
     // rmalloc: its compactions, before and after
     await scrub.locator('select.alloc').selectOption('rmalloc');
+    await page.waitForSelector('.scrubber[data-compaction="rmalloc:0"]'); // its frames are inflated on first use
     const rm = data.allocs.rmalloc!;
     assert.ok(rm.compactions.length > 0, 'rmalloc should compact on this trace');
     const rmWalk = walkCounts(text, 'rmalloc', 'compact', []);

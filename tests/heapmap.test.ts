@@ -337,10 +337,21 @@ test('heapmap command: SVG on stdout equals the library picture; frames, animati
     assert.match(fs.readFileSync(path.join(fr, 'frame-000003.svg'), 'utf8'), /after op 8 of 9/);
     assert.is(fs.readFileSync(path.join(fr, 'frame-000001.svg'), 'utf8'), renderHeapMap(snapshotAt(SMALL, 'first-fit', 3), { ...INFO, caption: 'after op 3 of 9' }));
     assert.is((fs.readFileSync(path.join(dir, 'anim.svg'), 'utf8').match(/<g class="frame"/g) ?? []).length, 4);
-    const c = cli(['heapmap', '-d', 'nds', '-a', 'first-fit', '-t', tf, '--at', '9']);
-    assert.is(c.code, 2);
-    assert.is(c.stderr.trim().split('\n').length, 1);
-    assert.match(c.stderr, /--at: op 9 is past the end of the trace \(9 ops: 0 to 8\)/);
+    // bad input: one line on stderr, exit status 2 (in-process through the command's handler)
+    const werr = process.stderr.write;
+    let err = '';
+    process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+    try {
+      await (heapmapCommand.handler as unknown as (a: object) => Promise<void>)({
+        device: 'nds', allocator: 'first-fit', trace: tf, oom: 'fail', locks: 'none', seed: 1, at: '9',
+      });
+    } finally {
+      process.stderr.write = werr;
+    }
+    assert.is(process.exitCode, 2);
+    process.exitCode = 0;
+    assert.is(err.trim().split('\n').length, 1);
+    assert.match(err, /--at: op 9 is past the end of the trace \(9 ops: 0 to 8\)/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
  * allocators (rmalloc, rmalloc-gen) run with `--oom compact` so their compactions show, the
  * others with --oom (default fail). Frames come from one more replay per trace × allocator in
  * this thread, sampled every k ops where k is chosen so that all frames together stay within
- * --frame-budget (default 12 MiB of encoded frames in the whole file, split evenly).
+ * --frame-budget (default 3 MiB of gzip-compressed frames in the whole file, split evenly; 4 MiB once base64-encoded).
  * The file is written whole or not at all.
  */
 import * as fs from 'node:fs';
@@ -52,7 +52,7 @@ interface Args {
 }
 
 /** Default bytes of encoded heap-map frames in one report. */
-export const DEFAULT_FRAME_BUDGET = 12 * 1024 * 1024;
+export const DEFAULT_FRAME_BUDGET = 3 * 1024 * 1024;
 
 export interface ReportOptions {
   device: string;
@@ -180,7 +180,7 @@ function builder<T>(y: Argv<T>) {
   return jobsOption(replayOptions(heapOption(tracesOption(allocatorsOption(deviceOption(y))))))
     .option('output', { alias: 'o', type: 'string', describe: 'the HTML file to write (required)' })
     .option('goal', { type: 'string', default: 'balanced', describe: 'what the ranking optimises: balanced | space | speed | realtime' })
-    .option('frame-budget', { type: 'string', describe: 'bytes of heap-map frames in the whole file (default 12MiB)' })
+    .option('frame-budget', { type: 'string', describe: 'compressed bytes of heap-map frames in the whole file (default 3MiB)' })
     .option('max-frames', { type: 'number', describe: 'at most this many scrubber frames per trace × allocator (default 240)' });
 }
 

@@ -3,18 +3,22 @@
  * before and after each compaction, the compact frame encoding the HTML report stores, and the
  * frame-sequence / animated-SVG export of `rmalloc-sim heapmap --frames DIR --every N`.
  *
- * Frame encoding (per frame, base64 of unsigned LEB128 varints), blocks in heap then address
+ * Frame encoding (per frame, unsigned LEB128 varints), blocks in heap then address
  * order, addresses implied by the running sum from each heap's base:
  *   free, meta, gap:   kind, size
- *   used, locked:      kind, size, lead (header bytes before the payload), usable, requested, id + 1
- * About 6-8 bytes a block; `decodeFrame` is self-contained (its source runs in the report page).
+ *   used, locked:      kind, size, lead (header bytes before the payload), trail (size − lead −
+ *                      usable: padding after the payload), slack (usable − requested), id + 1
+ * (the small differences rather than the sizes themselves: one byte each as a rule). About 7
+ * bytes a used block, 3 a free one. The report stores all frames of an allocator as one
+ * gzip-compressed base64 blob; `decodeFrame` is self-contained (its source runs in the page).
  */
+import * as zlib from 'node:zlib';
 import type { CompactResult } from '../alloc/types';
 import type { ReplayObserver, RunView } from '../sim/types';
 import { HM_DEFS, HM_LOCKED, HM_USED, MapBlock, MapHeap, HeapSnapshot, renderHeapMap, HeapMapInfo, snapshotHeap } from './heapmap';
 
 /** Encodes a snapshot's blocks compactly (see the file comment). */
-export function encodeFrame(blocks: readonly MapBlock[]): string {
+export function encodeFrame(blocks: readonly MapBlock[]): Uint8Array {
   const bytes: number[] = [];
   const v = (n: number): void => {
     let x = Math.max(0, Math.floor(n));
@@ -29,26 +33,25 @@ export function encodeFrame(blocks: readonly MapBlock[]): string {
     v(b.size);
     if (b.kind === HM_USED || b.kind === HM_LOCKED) {
       v(b.lead);
-      v(b.usable);
-      v(b.requested);
+      v(b.size - b.lead - b.usable);
+      v(b.usable - b.requested);
       v(b.id + 1);
     }
   }
-  return Buffer.from(bytes).toString('base64');
+  return Uint8Array.from(bytes);
 }
 
 /**
- * Decodes a frame back into blocks (self-contained: no imports or outer variables; the HTML
- * report embeds its source). `heaps` in address order, as at encoding.
+ * Decodes the frame in bytes[start, end) back into blocks (self-contained: no imports or outer
+ * variables; the HTML report embeds its source). `heaps` in address order, as at encoding.
  */
-export function decodeFrame(data: string, heaps: MapHeap[]): MapBlock[] {
-  const s = atob(data);
-  let p = 0;
+export function decodeFrame(bytes: Uint8Array, heaps: MapHeap[], start = 0, end = bytes.length): MapBlock[] {
+  let p = start;
   const v = (): number => {
     let x = 0;
     let m = 1;
     for (;;) {
-      const c = s.charCodeAt(p++);
+      const c = bytes[p++]!;
       x += (c & 127) * m;
       if (c < 128) return x;
       m *= 128;
@@ -57,7 +60,7 @@ export function decodeFrame(data: string, heaps: MapHeap[]): MapBlock[] {
   const out: MapBlock[] = [];
   let hi = 0;
   let addr = heaps.length ? heaps[0]!.base : 0;
-  while (p < s.length) {
+  while (p < end) {
     while (hi < heaps.length - 1 && addr >= heaps[hi]!.base + heaps[hi]!.size) {
       hi++;
       addr = heaps[hi]!.base;
@@ -67,8 +70,8 @@ export function decodeFrame(data: string, heaps: MapHeap[]): MapBlock[] {
     const b: MapBlock = { heap: hi, addr, size, kind, lead: 0, usable: 0, requested: 0, id: -1 };
     if (kind === 2 || kind === 3) {
       b.lead = v();
-      b.usable = v();
-      b.requested = v();
+      b.usable = size - b.lead - v();
+      b.requested = b.usable - v();
       b.id = v() - 1;
     }
     out.push(b);
@@ -212,14 +215,18 @@ export interface AllocFrames {
   ops: number;
   /** Ops between sampled frames (after thinning). */
   every: number;
-  frames: { op: number; d: string }[];
-  compactions: { op: number; moved: number; before: string; after: string }[];
+  /** Op frames: op index and [offset, end) of the frame in the inflated blob. */
+  frames: { op: number; at: [number, number] }[];
+  /** Kept compactions: op, bytes moved, where the before and after frames are in the blob. */
+  compactions: { op: number; moved: number; before: [number, number]; after: [number, number] }[];
   /** Compactions in the run (the kept ones are an even sample of them). */
   compactionCount: number;
+  /** Every frame's bytes one after the other, gzip-compressed, base64. */
+  z: string;
 }
 
 export interface FrameBudget {
-  /** Encoded bytes this allocator's frames may take (op frames and compaction pairs together). */
+  /** Compressed bytes this allocator's frames may take (op frames and compaction pairs together). */
   bytes: number;
   /** At most this many op frames. */
   maxFrames: number;
@@ -227,9 +234,16 @@ export interface FrameBudget {
   maxCompactions: number;
 }
 
+/** Inflates an AllocFrames blob (Node side; the page uses DecompressionStream). */
+export function inflateFrames(a: Pick<AllocFrames, 'z'>): Uint8Array {
+  return new Uint8Array(zlib.gunzipSync(Buffer.from(a.z, 'base64')));
+}
+
 /**
  * Replays with a FrameSampler that stores encoded frames, then thins them (every 2nd frame,
- * doubling k, keeping the last; then every 2nd compaction pair) until they fit the byte budget.
+ * doubling k, keeping the last; then every 2nd compaction pair) until the gzip-compressed blob
+ * fits the byte budget. Consecutive frames share most of their blocks, so gzip packs them
+ * several times smaller than the raw encoding.
  */
 export function collectFrames(
   trace: { ops: { n: number } },
@@ -240,24 +254,44 @@ export function collectFrames(
   const ops = trace.ops.n;
   let heaps: MapHeap[] = [];
   let every = Math.max(1, Math.ceil(ops / Math.max(1, budget.maxFrames - 1)));
-  const sampler = new FrameSampler<string>({ every, lastOp: ops - 1, maxCompactions: budget.maxCompactions }, (view, op) => {
+  const sampler = new FrameSampler<Uint8Array>({ every, lastOp: ops - 1, maxCompactions: budget.maxCompactions }, (view, op) => {
     const s = snapshotHeap(view, op);
     heaps = s.heaps;
     return encodeFrame(s.blocks);
   });
   run(sampler);
   let frames = sampler.frames.map((f) => ({ op: f.op, d: f.data }));
-  let compactions = sampler.compactions.map((c) => ({ op: c.op, moved: c.bytesMoved, before: c.before, after: c.after }));
-  const size = (): number =>
-    frames.reduce((a, f) => a + f.d.length + 16, 0) + compactions.reduce((a, c) => a + c.before.length + c.after.length + 32, 0);
+  let compactions = sampler.compactions;
+  const pack = (): { blob: Buffer; z: Buffer } => {
+    const parts: Uint8Array[] = [];
+    for (const f of frames) parts.push(f.d);
+    for (const c of compactions) parts.push(c.before, c.after);
+    const blob = Buffer.concat(parts);
+    return { blob, z: zlib.gzipSync(blob, { level: 9 }) };
+  };
+  let packed = pack();
   // Compactions take at most a third of the budget; frames the rest.
-  while (compactions.length > 1 && compactions.reduce((a, c) => a + c.before.length + c.after.length, 0) > budget.bytes / 3)
-    compactions = compactions.filter((_, j) => j % 2 === 0);
-  while (frames.length > 2 && size() > budget.bytes) {
+  const cBytes = (): number => compactions.reduce((a, c) => a + c.before.length + c.after.length, 0);
+  const ratio = packed.z.length / Math.max(1, packed.blob.length);
+  while (compactions.length > 1 && cBytes() * ratio > budget.bytes / 3) compactions = compactions.filter((_, j) => j % 2 === 0);
+  packed = pack();
+  while (frames.length > 2 && packed.z.length > budget.bytes) {
     const last = frames[frames.length - 1]!;
     every *= 2;
     frames = frames.filter((f) => f.op % every === 0);
     if (frames[frames.length - 1] !== last) frames.push(last);
+    packed = pack();
   }
-  return { allocator, heaps, ops, every, frames, compactions, compactionCount: sampler.compactionCount };
+  let o = 0;
+  const at = (d: Uint8Array): [number, number] => {
+    const r: [number, number] = [o, o + d.length];
+    o += d.length;
+    return r;
+  };
+  const outFrames = frames.map((f) => ({ op: f.op, at: at(f.d) }));
+  const outCompactions = compactions.map((c) => ({ op: c.op, moved: c.bytesMoved, before: at(c.before), after: at(c.after) }));
+  return {
+    allocator, heaps, ops, every, frames: outFrames, compactions: outCompactions, compactionCount: sampler.compactionCount,
+    z: packed.z.toString('base64'),
+  };
 }

@@ -12,8 +12,10 @@
  * frame in the page is the same picture `rmalloc-sim heapmap --at OP` draws. Allocator toggles
  * at the top hide an allocator's rows, charts, OOM lists and scrubber entries everywhere.
  *
- * Frame data sits in one `<script type="application/json">` per trace and is parsed when the
- * page loads; the charts are inline SVG.
+ * Frame data sits in one `<script type="application/json">` per trace: per allocator the frame
+ * offsets and one gzip-compressed base64 blob of all its frames, inflated in the page with
+ * DecompressionStream when that allocator is first shown (only the first one at load, so the
+ * page opens fast). The charts are inline SVG.
  */
 import type { RunResult } from '../sim/types';
 import { formatBytes } from '../util/units';
@@ -133,17 +135,26 @@ var G=${G};
 var DEFS=${JSON.stringify(HM_DEFS)};
 function n(x){return x.toLocaleString('en-US');}
 function bytes(x){return x<1024?x+' B':x<1048576?(x/1024).toFixed(x<10240?2:1)+' KiB':(x/1048576).toFixed(2)+' MiB';}
-function draw(svg,a,d){
-  var blocks=decodeFrame(d,a.heaps);
+function inflate(a){
+  if(!a.p){
+    var bin=atob(a.z),u=new Uint8Array(bin.length);
+    for(var i=0;i<bin.length;i++)u[i]=bin.charCodeAt(i);
+    a.p=new Response(new Blob([u]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer().then(function(ab){a.buf=new Uint8Array(ab);return a;});
+  }
+  return a.p;
+}
+function blocksOf(a,at){return decodeFrame(a.buf,a.heaps,at[0],at[1]);}
+function draw(svg,a,at){
+  var blocks=blocksOf(a,at);
   var lay=hmRenderBlocks(a.heaps,blocks,G);
   svg.innerHTML=DEFS+lay.svg;
   svg.setAttribute('data-blocks',String(lay.blockCount));
   svg.setAttribute('viewBox','0 0 960 '+(G.y0+lay.rowsUsed*G.rowPitch+4));
-  return lay;
+  return {lay:lay,blocks:blocks};
 }
-function totals(a,d){
+function totals(blocks){
   var t={live:0,slack:0,meta:0,free:0};
-  decodeFrame(d,a.heaps).forEach(function(b){
+  blocks.forEach(function(b){
     if(b.kind===0)t.free+=b.size;else if(b.kind===1)t.meta+=b.size;else if(b.kind===2||b.kind===3){t.live+=b.requested;t.slack+=b.usable-b.requested;t.meta+=b.size-b.usable;}
   });
   return 'live '+bytes(t.live)+' · slack '+bytes(t.slack)+' · metadata '+bytes(t.meta)+' · free '+bytes(t.free);
@@ -151,41 +162,45 @@ function totals(a,d){
 function setup(el){
   var data=JSON.parse(document.getElementById(el.getAttribute('data-src')).textContent);
   var sel=el.querySelector('select.alloc'),range=el.querySelector('input.op'),label=el.querySelector('.op-label');
-  var svg=el.querySelector('svg.hm'),info=el.querySelector('.hm-info');
+  var svg=el.querySelector('svg.hm.now'),info=el.querySelector('.hm-info');
   var csel=el.querySelector('select.compaction'),cbox=el.querySelector('.cpair');
   var cb=el.querySelector('svg.before'),ca=el.querySelector('svg.after'),clabel=el.querySelector('.c-label');
   function cur(){return data.allocs[sel.value];}
   function show(){
-    var a=cur();if(!a)return;
+    var a=cur();if(!a||!a.buf)return;
     var i=Math.min(Number(range.value),a.frames.length-1);
     var f=a.frames[i];
-    var lay=draw(svg,a,f.d);
+    var r=draw(svg,a,f.at);
     label.textContent='after op '+n(f.op)+' of '+n(a.ops);
-    info.textContent=totals(a,f.d)+' · one row = '+bytes(lay.bytesPerRow)+' · frame '+(i+1)+' of '+a.frames.length+' (every '+n(a.every)+' ops)';
+    info.textContent=totals(r.blocks)+' · one row = '+bytes(r.lay.bytesPerRow)+' · frame '+(i+1)+' of '+a.frames.length+' (every '+n(a.every)+' ops)';
+    el.setAttribute('data-shown',sel.value+':'+i);
   }
   function showCompaction(){
-    var a=cur();if(!a)return;
-    if(!a.compactions.length){cbox.hidden=true;csel.hidden=true;clabel.textContent=a.compactionCount?'':'no compactions';return;}
+    var a=cur();if(!a||!a.buf)return;
+    if(!a.compactions.length){cbox.hidden=true;csel.hidden=true;clabel.textContent='no compactions';el.setAttribute('data-compaction',sel.value+':none');return;}
     cbox.hidden=false;csel.hidden=false;
-    var c=a.compactions[Number(csel.value)]||a.compactions[0];
+    var j=Number(csel.value)||0,c=a.compactions[j]||a.compactions[0];
     draw(cb,a,c.before);draw(ca,a,c.after);
     clabel.textContent='compaction at op '+n(c.op)+': moved '+bytes(c.moved)+' ('+a.compactions.length+' of '+n(a.compactionCount)+' compactions kept)';
+    el.setAttribute('data-compaction',sel.value+':'+j);
   }
   function pick(){
-    var a=cur();if(!a)return;
+    var a=cur();if(!a)return Promise.resolve();
     range.max=String(a.frames.length-1);
     if(Number(range.value)>a.frames.length-1)range.value=range.max;
     csel.innerHTML='';
     a.compactions.forEach(function(c,i){var o=document.createElement('option');o.value=String(i);o.textContent='#'+(i+1)+' at op '+n(c.op)+' · moved '+bytes(c.moved);csel.appendChild(o);});
-    show();showCompaction();
+    var want=sel.value;
+    return inflate(a).then(function(){if(sel.value===want){show();showCompaction();}});
   }
   sel.addEventListener('change',pick);
   range.addEventListener('input',show);
   csel.addEventListener('change',showCompaction);
   el.rmPick=pick;
-  pick();
+  return pick();
 }
-document.querySelectorAll('.scrubber').forEach(setup);
+var ready=[];
+document.querySelectorAll('.scrubber').forEach(function(el){ready.push(setup(el));});
 document.querySelectorAll('.toggles input[type=checkbox]').forEach(function(cbx){
   cbx.addEventListener('change',function(){
     var name=cbx.value,on=cbx.checked;
@@ -197,7 +212,10 @@ document.querySelectorAll('.toggles input[type=checkbox]').forEach(function(cbx)
     });
   });
 });
-document.body.setAttribute('data-ready','1');
+Promise.all(ready).then(function(){
+  document.body.setAttribute('data-ready-ms',String(Math.round(performance.now())));
+  document.body.setAttribute('data-ready','1');
+},function(e){console.error('heap map: '+e);});
 })();
 `;
 }
@@ -214,12 +232,13 @@ function compareTableHtml(rep: CompareReport, ti: number): string {
 
 function oomHtml(runs: (RunResult | null)[], policies: Record<string, string>): string {
   const out: string[] = [];
+  const none: string[] = [];
   for (const r of runs) {
     if (!r) continue;
     const n = r.summary.ooms + r.summary.recoveredOoms;
     const pol = policies[r.allocator] ?? 'fail';
     if (n === 0) {
-      out.push(`<p data-alloc="${attr(r.allocator)}" class="muted">${esc(r.allocator)}: no OOM (policy ${esc(pol)}).</p>`);
+      none.push(`<span data-alloc="${attr(r.allocator)}">${esc(r.allocator)}${pol !== 'fail' ? ` (oom ${esc(pol)})` : ''}; </span>`);
       continue;
     }
     const rows = r.oomEvents.slice(0, OOM_ROWS).map(
@@ -239,6 +258,7 @@ function oomHtml(runs: (RunResult | null)[], policies: Record<string, string>): 
       )}</tbody></table></details>`,
     );
   }
+  if (none.length) out.push(`<p class="muted no-oom">No OOM: ${none.join('')}</p>`);
   return out.join('\n');
 }
 
