@@ -7,6 +7,15 @@ import type { Allocator, AllocatorFactory, CompactResult, Params } from '../allo
 import type { DeviceProfile, HeapSpan } from '../device';
 import type { MemoryBus } from '../bus';
 
+/**
+ * What the engine does when alloc/realloc returns 0:
+ * - `fail`: the request fails; a failed alloc's id is dead until allocated again (its later
+ *   free/realloc/lock/unlock ops are skipped and counted); a failed realloc leaves the old block
+ *   live and untouched, as C's realloc does.
+ * - `compact`: a full allocator.compact() (no budget), then one retry; then as `fail`.
+ *   Allocators without compact() behave as under `fail`.
+ * - `abort`: the run stops after this op with status 'aborted'.
+ */
 export type OomPolicy = 'fail' | 'compact' | 'abort';
 
 export interface RunConfig {
@@ -37,7 +46,7 @@ export interface RunConfig {
   compactAboveExtFrag?: number;
   /** Cycle budget per compaction call (incremental compaction); default: unlimited. */
   compactBudget?: number;
-  /** Exit status 1 when any OOM happened (the CLI reads summary.ooms; kept here for completeness). */
+  /** Exit status 1 when any OOM happened: the CLI's business (it reads summary.ooms); the engine ignores it. */
   failOnOom?: boolean;
   /**
    * Walk-based metrics (ummFrag, typFrag) at every op instead of the default adaptive stride
