@@ -1,7 +1,7 @@
 /**
  * The ranking (src/report/advice.ts) on a small synthetic case, checked against the scoring
  * rule of the README computed independently here:
- *   tier 0 (no failed OOM, no error) < tier 1 (failed OOMs) < tier 2 (error);
+ *   errors last; before that, fewer traces with failed OOMs first;
  *   space = geomean(minHeap / peakLive), speed = geomean(mean cycles),
  *   realtime = worst single op (max cycles or compaction pause),
  *   balanced = sqrt(space × geomean(mean / fastest mean on that trace)).
@@ -24,6 +24,7 @@ const SPECS: Spec[] = [
   { name: 'alpha', cells: [[120_000, 100, 300, 500, 0, 0], [600_000, 200, 400, 900, 0, 0]] },
   { name: 'bravo', cells: [[110_000, 300, 350, 400, 0, 0], [440_000, 250, 380, 450, 0, 0]] },
   { name: 'charlie', cells: [[101_000, 50, 60, 70, 0, 0], [1_500_000, 60, 70, 80, 3, 0]] },
+  { name: 'foxtrot', cells: [[150_000, 40, 45, 50, 1, 0], [900_000, 45, 50, 55, 7, 0]] },
   { name: 'delta', cells: [[105_000, 90, 100, 110, 0, 0, 'bus fault (unmapped)'], [410_000, 95, 100, 120, 0, 0]] },
   { name: 'echo', cells: [[130_000, 150, 200, 250, 0, 2], [480_000, 160, 210, 260, 0, 0]], pause: 5000 },
 ];
@@ -53,15 +54,16 @@ function expected(goal: string): { name: string; score: number }[] {
   const geo = (xs: number[]): number => xs.reduce((p, x) => p * x, 1) ** (1 / xs.length);
   const fastest = PEAK.map((_, ti) => Math.min(...SPECS.filter((s) => !s.cells[ti]![6]).map((s) => s.cells[ti]![1])));
   const rows = SPECS.map((s) => {
-    const tier = s.cells.some((c) => c[6]) ? 2 : s.cells.some((c) => c[4] > 0) ? 1 : 0;
+    const tier = s.cells.some((c) => c[6]) ? 2 : 0;
+    const oomTraces = s.cells.filter((c) => c[4] > 0).length;
     const space = geo(s.cells.map((c, ti) => c[0] / PEAK[ti]!));
     const speed = geo(s.cells.map((c) => c[1]));
     const rel = geo(s.cells.map((c, ti) => c[1] / fastest[ti]!));
     const worst = Math.max(...s.cells.map((c) => c[3]), s.pause ?? 0);
     const score = goal === 'space' ? space : goal === 'speed' ? speed : goal === 'realtime' ? worst : Math.sqrt(space * rel);
-    return { name: s.name, tier, score };
+    return { name: s.name, tier, oomTraces, score };
   });
-  rows.sort((a, b) => a.tier - b.tier || a.score - b.score);
+  rows.sort((a, b) => a.tier - b.tier || a.oomTraces - b.oomTraces || a.score - b.score);
   return rows.filter((r) => r.tier < 2).concat(rows.filter((r) => r.tier === 2));
 }
 
@@ -82,6 +84,10 @@ test('tiers and reasons: recovered OOMs count as fitting; failed OOMs and errors
   const by = new Map(got.map((e) => [e.allocator, e]));
   assert.is(by.get('echo')!.tier, 0);
   assert.is(by.get('charlie')!.tier, 1);
+  assert.is(by.get('charlie')!.oomTraces, 1);
+  assert.is(by.get('foxtrot')!.oomTraces, 2);
+  // foxtrot is the fastest and fails on both traces: after charlie, which fails on one only
+  assert.ok(got.indexOf(by.get('foxtrot')!) > got.indexOf(by.get('charlie')!));
   assert.is(by.get('delta')!.tier, 2);
   assert.is(got[got.length - 1]!.allocator, 'delta');
   assert.match(by.get('delta')!.reason, /^failed on t0: bus fault \(unmapped\)/);

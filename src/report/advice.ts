@@ -2,9 +2,10 @@
  * The ranked recommendation of `rmalloc-sim compare` and the default command.
  *
  * Scoring rule (lower score is better; the README repeats it):
- * 1. Tiers first. Tier 0: no failed OOM on any trace at the device heap (OOMs that compaction
- *    recovered do not count) and no error. Tier 1: some trace failed an allocation. Tier 2: an
- *    allocator error or integrity violation. A better tier always ranks higher.
+ * 1. Fitting first: allocators with an error or integrity violation on any trace go last; the
+ *    others are ordered by the number of traces on which an allocation failed at the device
+ *    heap (OOMs that compaction recovered do not count), fewest first. Tier 0 = fails on no
+ *    trace, tier 1 = fails on some, tier 2 = error.
  * 2. Inside a tier, by the goal's score:
  *    space    = geometric mean over traces of minHeap / peakLive;
  *    speed    = geometric mean over traces of mean cycles per op;
@@ -46,6 +47,8 @@ export interface RankEntry {
   /** Extra keys. */
   rank: number;
   tier: 0 | 1 | 2;
+  /** Traces on which an allocation failed at the device heap. */
+  oomTraces: number;
   space: number;
   speed: number;
   relSpeed: number;
@@ -79,6 +82,7 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
     let worst = 0;
     let worstP99 = 0;
     let tier = 0 as 0 | 1 | 2;
+    let oomTraces = 0;
     traces.forEach((t, ti) => {
       const c = t.results.find((r) => r.allocator === name);
       if (!c) return;
@@ -86,7 +90,10 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
         tier = 2;
         return;
       }
-      if (failedOoms(c) > 0 && tier < 1) tier = 1;
+      if (failedOoms(c) > 0) {
+        oomTraces++;
+        if (tier < 1) tier = 1;
+      }
       if (searched && t.peakLive > 0) ratios.push(c.minHeap && Number.isFinite(c.minHeap.ratio) ? c.minHeap.ratio : Infinity);
       const mean = Math.max(c.cycles.ops.mean, 1e-9);
       means.push(mean);
@@ -103,6 +110,7 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
       reason: '',
       rank: 0,
       tier,
+      oomTraces,
       space,
       speed,
       relSpeed,
@@ -115,7 +123,8 @@ export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): Ra
 
   const order: GoalName[] = [goal, ...(['balanced', 'space', 'speed', 'realtime'] as GoalName[]).filter((g) => g !== goal)];
   entries.sort((a, b) => {
-    if (a.tier !== b.tier) return a.tier - b.tier;
+    if (a.tier !== b.tier && (a.tier === 2 || b.tier === 2)) return a.tier - b.tier;
+    if (a.oomTraces !== b.oomTraces) return a.oomTraces - b.oomTraces;
     for (const g of order) {
       const d = cmp(goalScore(a, g), goalScore(b, g));
       if (d !== 0) return d;

@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SimError, SimErrorCode } from '../errors';
+import { log } from '../log';
 import type { PackedTrace } from '../trace/types';
 import { minHeap } from './minheap';
 import { replay } from './engine';
@@ -88,6 +89,12 @@ export function fromWire(w: WireError): Error {
   return e;
 }
 
+/** Debug log line per finished job (LOG_LEVEL=debug shows where the time goes). */
+function logJob(traces: readonly PackedTrace[], job: Job, index: number, ms: number, ok: boolean): void {
+  if (!log.isLevelEnabled('debug')) return;
+  log.debug({ job: index, kind: job.kind, trace: traces[job.trace]?.info.name, allocator: job.cfg.allocator, ms: Math.round(ms), ok }, 'job done');
+}
+
 /** Rough relative cost of a job, for longest-first dispatch. */
 function cost(traces: readonly PackedTrace[], j: Job): number {
   return (traces[j.trace]?.ops.n ?? 0) * (j.kind === 'minHeap' ? 20 : 1) + 1;
@@ -133,11 +140,13 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
 
   if (threads <= 1) {
     for (let i = 0; i < total; i++) {
+      const t0 = performance.now();
       try {
         results[i] = runJob(traces, jobs[i]!);
       } catch (e) {
         results[i] = { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
       }
+      logJob(traces, jobs[i]!, i, performance.now() - t0, results[i]!.ok);
       opts.onProgress?.(++done, total);
       // Let a progress timer or signal handler run between jobs.
       await new Promise<void>((r) => setImmediate(r));
@@ -155,7 +164,8 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
       const index = queue.shift();
       if (index === undefined) return false;
       const msg: ToWorker = { type: 'job', index, job: jobs[index]! };
-      (w as Worker & { current?: number }).current = index;
+      (w as Worker & { current?: number; since?: number }).current = index;
+      (w as Worker & { current?: number; since?: number }).since = performance.now();
       w.postMessage(msg);
       return true;
     };
@@ -163,12 +173,13 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
       if (done === total) resolve();
     };
     const spawn = (): void => {
-      const w = startWorker(shared) as Worker & { current?: number };
+      const w = startWorker(shared) as Worker & { current?: number; since?: number };
       workers.push(w);
       w.on('message', (m: FromWorker) => {
         if (failed) return;
         results[m.index] =
           m.type === 'failed' ? { ok: false, error: fromWire(m.error) } : m.kind === 'replay' ? { ok: true, kind: 'replay', value: m.value } : { ok: true, kind: 'minHeap', value: m.value };
+        logJob(traces, jobs[m.index]!, m.index, performance.now() - (w.since ?? 0), m.type === 'done');
         w.current = undefined;
         opts.onProgress?.(++done, total);
         if (!feed(w)) finish();
