@@ -468,4 +468,36 @@ Engine('engine --check with budgeted compaction and every lock model: no violati
     }
 });
 
+Engine('the access lock model drives real locks: blocks in use are not moved', () => {
+  const device = loadDevice('nds');
+  const ops: OpTuple[] = [];
+  const rng = new Prng(9);
+  const live: number[] = [];
+  let next = 0;
+  for (let i = 0; i < 4000; i++) {
+    const r = rng.next();
+    if (live.length < 5 || r < 0.1) { ops.push(['a', next, rng.int(8, 400)]); live.push(next++); }
+    else if (r < 0.18) { const k = rng.int(0, live.length - 1); ops.push(['f', live[k]!]); live.splice(k, 1); }
+    else ops.push(['x', live[Math.floor(live.length * rng.next() ** 2)]!, 0]);
+  }
+  const trace = packOps('access', ops);
+  const pinned = new Map<number, number>();
+  let checked = 0;
+  const observer = {
+    beforeCompact: (_i: number, v: { allocator: { walk(f: (b: BlockInfo) => void): void } }) => {
+      pinned.clear();
+      v.allocator.walk((b) => { if (b.state === 'used' && b.locked) pinned.set(b.handle, b.payload); });
+    },
+    afterCompact: (_i: number, v: { allocator: { addressOf(h: number): number } }) => {
+      for (const [hd, p] of pinned) { assert.is(v.allocator.addressOf(hd), p, 'a locked block moved'); checked++; }
+    },
+  };
+  const r = replay(trace, { device, allocator: 'rmalloc', heapSize: 32 * 1024, oom: 'compact', locks: 'access', series: false, check: true, compactEvery: 5, compactBudget: 2000 }, observer);
+  assert.ok(checked > 100, `${checked} locked blocks checked`);
+  assert.is(r.status, 'ok', r.violation?.message);
+  assert.is(r.errors.length, 0);
+  assert.ok(r.cycles.byKind.lock.count > 100 && r.cycles.byKind.unlock.count > 100);
+  assert.ok(r.compaction.bytesMoved > 0);
+});
+
 Engine.run();
