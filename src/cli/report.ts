@@ -7,7 +7,7 @@
  * allocators (rmalloc, rmalloc-gen) run with `--oom compact` so their compactions show, the
  * others with --oom (default fail). Frames come from one more replay per trace × allocator in
  * this thread, sampled every k ops where k is chosen so that all frames together stay within
- * --frame-budget (default 3 MiB of gzip-compressed frames in the whole file, split evenly; 4 MiB once base64-encoded).
+ * --frame-budget (default 2 MiB of gzip-compressed frames in the whole file, split evenly; 2.7 MiB once base64-encoded).
  * The file is written whole or not at all.
  */
 import * as fs from 'node:fs';
@@ -52,7 +52,7 @@ interface Args {
 }
 
 /** Default bytes of encoded heap-map frames in one report. */
-export const DEFAULT_FRAME_BUDGET = 3 * 1024 * 1024;
+export const DEFAULT_FRAME_BUDGET = 2 * 1024 * 1024;
 
 export interface ReportOptions {
   device: string;
@@ -150,7 +150,7 @@ async function reportHandler(args: Args): Promise<number> {
   // fail before the (long) work when the file cannot be written
   const outDir = path.dirname(path.resolve(args.output));
   if (!fs.existsSync(outDir)) throw new SimError('IO', `cannot write ${args.output}: folder ${outDir} does not exist`);
-  const maxFrames = args['max-frames'] ?? 240;
+  const maxFrames = args['max-frames'] ?? 120;
   if (!Number.isInteger(maxFrames) || maxFrames < 2) throw new SimError('USAGE', `--max-frames: "${String(maxFrames)}" is not an integer >= 2`);
   const o: ReportOptions = {
     device: args.device,
@@ -180,8 +180,8 @@ function builder<T>(y: Argv<T>) {
   return jobsOption(replayOptions(heapOption(tracesOption(allocatorsOption(deviceOption(y))))))
     .option('output', { alias: 'o', type: 'string', describe: 'the HTML file to write (required)' })
     .option('goal', { type: 'string', default: 'balanced', describe: 'what the ranking optimises: balanced | space | speed | realtime' })
-    .option('frame-budget', { type: 'string', describe: 'compressed bytes of heap-map frames in the whole file (default 3MiB)' })
-    .option('max-frames', { type: 'number', describe: 'at most this many scrubber frames per trace × allocator (default 240)' });
+    .option('frame-budget', { type: 'string', describe: 'compressed bytes of heap-map frames in the whole file (default 2MiB)' })
+    .option('max-frames', { type: 'number', describe: 'at most this many scrubber frames per trace × allocator (default 120)' });
 }
 
 export const reportCommand: CommandModule<object, Args> = {

@@ -262,7 +262,7 @@ function oomHtml(runs: (RunResult | null)[], policies: Record<string, string>): 
   return out.join('\n');
 }
 
-function scrubberHtml(tr: HtmlTrace, traceName: string): string {
+function scrubberHtml(tr: HtmlTrace, traceName: string, dataScripts: string[]): string {
   if (tr.frames.length === 0) return '<p class="muted">No heap-map frames.</p>';
   const data = {
     trace: traceName,
@@ -274,8 +274,8 @@ function scrubberHtml(tr: HtmlTrace, traceName: string): string {
   const legend = HM_LEGEND.map(([c, l]) => `<span><i style="background:${c}"></i>${esc(l)}</span>`).join('');
   const svg = (cls: string): string =>
     `<svg class="hm ${cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 ${PAGE_MAP_H}" font-family="sans-serif" font-size="12"></svg>`;
+  dataScripts.push(`<script type="application/json" id="hmdata-${tr.index}">${scriptJson(data)}</script>`);
   return [
-    `<script type="application/json" id="hmdata-${tr.index}">${scriptJson(data)}</script>`,
     `<div class="scrubber" data-src="hmdata-${tr.index}">`,
     `<div class="controls"><label>allocator <select class="alloc">${opts}</select></label>`,
     `<input class="op" type="range" min="0" max="0" step="1" value="0" aria-label="frame"><span class="op-label"></span></div>`,
@@ -295,6 +295,8 @@ export function renderHtmlReport(inp: HtmlReportInput): string {
   for (const t of rep.traces) for (const c of t.results) if (!allocs.includes(c.allocator)) allocs.push(c.allocator);
   const title = `rmalloc-sim report: ${rep.device}`;
   const body: string[] = [];
+  // the frame data goes last, so the tables and charts above it render while it is parsed
+  const dataScripts: string[] = [];
   body.push(
     `<h1>${esc(title)}</h1>`,
     `<p class="muted">Device ${esc(rep.device)} · heap ${esc(formatBytes(rep.heap.size))} at 0x${rep.heap.base.toString(16)} · clock ${(rep.clockHz / 1e6).toFixed(2)} MHz · ${rep.traces.length} trace(s) · ${allocs.length} allocator(s) · goal ${esc(rep.goal)}${
@@ -320,7 +322,7 @@ export function renderHtmlReport(inp: HtmlReportInput): string {
       `<h3>Out-of-memory events</h3>`,
       oomHtml(tr.runs, inp.policies),
       `<h3>Heap map</h3>`,
-      scrubberHtml(tr, t.trace),
+      scrubberHtml(tr, t.trace, dataScripts),
       `<h3>Memory and cycles over time</h3>`,
       `<div class="charts">`,
     );
@@ -338,6 +340,7 @@ export function renderHtmlReport(inp: HtmlReportInput): string {
     `<title>${esc(title)}</title>`,
     `<style>${CSS}</style></head><body>`,
     ...body,
+    ...dataScripts,
     `<script>${pageScript()}</script>`,
     '</body></html>',
     '',
