@@ -25,7 +25,8 @@ import { replay } from '../src/sim';
 import type { OomPolicy } from '../src/sim';
 import { traceFromText } from '../src/trace';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; RMALLOC_CHROMIUM overrides the path (e.g. to check the missing-browser failure). */
+const CHROMIUM = process.env.RMALLOC_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'out');
 const HEAP = 4608;
