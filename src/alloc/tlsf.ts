@@ -137,6 +137,9 @@ export class Tlsf implements Allocator {
   // Observer-side tallies (not used by the algorithm: no cycles, no simulated bytes).
   private freeSum = 0;
   private usedSum = 0;
+  /** Observer memo of largestAllocatable(): the highest non-empty list it was computed for (-1: none). */
+  private largestTop = -1;
+  private largestOfTop = 0;
 
   constructor(ctx: AllocatorContext) {
     const bus = ctx.bus;
@@ -526,7 +529,17 @@ export class Tlsf implements Allocator {
     const fl = fls32(flMap);
     const sl = fls32(bus.peek32(this.slBitmap + 4 * fl));
     const top = fl * this.slCount + sl;
-    // Largest request whose search index is ≤ the highest non-empty list (monotone: bisect).
+    // The answer depends only on the highest non-empty list, which rarely changes: memoised in
+    // two scalars (what a C port would keep in globals); check() recomputes it.
+    if (top === this.largestTop) return this.largestOfTop;
+    const l = this.largestForTop(top);
+    this.largestTop = top;
+    this.largestOfTop = l;
+    return l;
+  }
+
+  /** Largest request whose search index is ≤ list `top` (monotone in the request: bisect). */
+  private largestForTop(top: number): number {
     let lo = 0;
     let hi = Math.min(this.maxBlockSize, this.poolBytes + 1);
     while (lo < hi) {
@@ -645,6 +658,8 @@ export class Tlsf implements Allocator {
       }
     }
     if (listed !== freeCount) v.push(`${listed} blocks on lists, ${freeCount} free blocks in the heap`);
+    if (this.largestTop >= 0 && this.largestForTop(this.largestTop) !== this.largestOfTop)
+      v.push(`largestAllocatable memo ${this.largestOfTop} for list ${this.largestTop} != recomputed ${this.largestForTop(this.largestTop)}`);
     return v;
   }
 }
