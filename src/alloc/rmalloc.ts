@@ -177,6 +177,13 @@ export class Rmalloc implements Allocator {
   private hFree = 0;
   /** Bit c set when free list c is non-empty. */
   private bitmap = 0;
+  /**
+   * Observer memo (not used by the algorithm, charges nothing): the largest free block on the
+   * list of class `lcClass` is `lcMax` bytes (-1: no memo). Kept exact by listInsert/listRemove;
+   * a C port would keep it in two globals. check() recomputes it.
+   */
+  private lcClass = -1;
+  private lcMax = 0;
   private freeTotal: number;
   /** Statistics counters for the observers. */
   private usedCount = 0;
@@ -530,16 +537,25 @@ export class Rmalloc implements Allocator {
     // The largest listed free block (in the highest non-empty class).
     if (this.bitmap !== 0) {
       const c = 31 - Math.clz32(this.bitmap);
-      let n = this.bus.peekPtr(this.base + c * this.P);
-      let max = 0;
-      while (n !== 0) {
-        const s = this.sizeOfFree(this.bus.peekPtr(n));
-        if (s > max) max = s;
-        n = this.bus.peekPtr(n + this.P);
+      if (c !== this.lcClass) {
+        this.lcMax = this.classMax(c);
+        this.lcClass = c;
       }
-      best = Math.max(best, this.capacity(max, idx, false));
+      best = Math.max(best, this.capacity(this.lcMax, idx, false));
     }
     return Math.max(0, best);
+  }
+
+  /** The largest free block on class c's list, by a walk of the list (uncounted). */
+  private classMax(c: number): number {
+    let n = this.bus.peekPtr(this.base + c * this.P);
+    let max = 0;
+    while (n !== 0) {
+      const s = this.sizeOfFree(this.bus.peekPtr(n));
+      if (s > max) max = s;
+      n = this.bus.peekPtr(n + this.P);
+    }
+    return max;
   }
 
   metadataBytes(): number {
@@ -662,6 +678,8 @@ export class Rmalloc implements Allocator {
       }
     }
     if (listed !== listedExpect) v.push(`${listed} listed free blocks, ${listedExpect} free blocks large enough to be listed`);
+    if (this.lcClass >= 0 && this.classMax(this.lcClass) !== this.lcMax)
+      v.push(`largest-block memo ${this.lcMax} for class ${this.lcClass} != list maximum ${this.classMax(this.lcClass)}`);
     // Handle table.
     if (this.tableEnd - this.tableLow !== this.tableCount * P) v.push(`table bytes ${this.tableEnd - this.tableLow} != ${this.tableCount} entries`);
     let freeEntries = 0;
@@ -825,10 +843,12 @@ export class Rmalloc implements Allocator {
     bus.writePtr(hAddr, b);
     this.bitmap = (this.bitmap | (1 << c)) >>> 0;
     bus.work(1);
+    if (c === this.lcClass && size > this.lcMax) this.lcMax = size;
   }
 
   private listRemove(b: number, size: number): void {
     if (size < this.minListed) return;
+    if (size >= this.lcMax && this.classOf(size / this.U) === this.lcClass) this.lcClass = -1;
     const bus = this.bus;
     const P = this.P;
     const next = bus.readPtr(b + P);
