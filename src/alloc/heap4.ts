@@ -79,6 +79,14 @@ export class FreeRtosHeap implements Allocator {
 
   // Observer tallies (not used by the algorithm).
   private freeSum = 0;
+  /**
+   * Observer memo (charges nothing, not used by the algorithm): the largest size word on the
+   * free list, valid while maxFreeValid (a C port would keep both in globals). A removed or
+   * split block at least that large invalidates it; an inserted block raises it. check()
+   * recomputes it.
+   */
+  private maxFree = 0;
+  private maxFreeValid = false;
   private freeCount = 0;
   private usedSum = 0;
   private usedCount = 0;
@@ -201,10 +209,13 @@ export class FreeRtosHeap implements Allocator {
         this.wr(b, this.rd(itNext));
         if (nSize !== 0) this.freeCount--;
         bus.work(2);
+        if (bSize + nSize > this.maxFree) this.maxFree = bSize + nSize;
       } else this.wr(b, pxEnd);
     } else this.wr(b, itNext);
     bus.work(1);
     if (it !== b) this.wr(it, b);
+    // Merged neighbours are no larger than the merged block: the maximum only grows here.
+    if (bSize > this.maxFree) this.maxFree = bSize;
   }
 
   // ---- public operations ------------------------------------------------------------------
@@ -236,6 +247,7 @@ export class FreeRtosHeap implements Allocator {
     bus.work(2);
     if (blk === pxEnd) return 0;
     this.wr(prev, next);
+    if (bSize >= this.maxFree) this.maxFreeValid = false;
     this.freeSum -= bSize;
     this.freeCount--;
     bus.work(3);
@@ -314,10 +326,20 @@ export class FreeRtosHeap implements Allocator {
   }
 
   largestAllocatable(): number {
+    if (!this.maxFreeValid) {
+      this.maxFree = this.listMax();
+      this.maxFreeValid = true;
+    }
+    const max = this.maxFree;
+    return max > this.headerBytes ? max - this.headerBytes : 0;
+  }
+
+  /** The largest size word on the free list, by a walk (uncounted). */
+  private listMax(): number {
     const bus = this.bus;
     let max = 0;
     for (let b = bus.peekPtr(this.xStart), g = 0; b !== 0 && g < 1e7; b = bus.peekPtr(b), g++) max = Math.max(max, bus.peekPtr(b + this.P));
-    return max > this.headerBytes ? max - this.headerBytes : 0;
+    return max;
   }
 
   metadataBytes(): number {
@@ -405,6 +427,7 @@ export class FreeRtosHeap implements Allocator {
     if (prev !== this.pxEnd) v.push(`free list does not end at pxEnd (ends at ${hx(prev)})`);
     if (n !== freeBlocks.size) v.push(`${n} blocks on the free list, ${freeBlocks.size} free blocks`);
     if (fs !== this.freeSum || freeBlocks.size !== this.freeCount) v.push(`free tally ${this.freeSum}/${this.freeCount} != ${fs}/${freeBlocks.size}`);
+    if (this.maxFreeValid && this.listMax() !== this.maxFree) v.push(`largest free block memo ${this.maxFree} != list maximum ${this.listMax()}`);
     if (bus.peekPtr(this.freeRemainingVar) !== fs) v.push(`xFreeBytesRemaining ${bus.peekPtr(this.freeRemainingVar)} != ${fs}`);
     if (us !== this.usedSum || uc !== this.usedCount) v.push(`used tally ${this.usedSum}/${this.usedCount} != ${us}/${uc}`);
     return v;

@@ -67,6 +67,14 @@ export class UclibcMalloc implements Allocator {
 
   private freeSum = 0;
   private freeCount = 0;
+  /**
+   * Observer memo (charges nothing, not used by the algorithm): the largest free area's size,
+   * valid while maxFreeValid (a C port would keep both in globals). Shrinking or unlinking an
+   * area at least that large invalidates it; a freed or grown area raises it. check()
+   * recomputes it.
+   */
+  private maxFree = 0;
+  private maxFreeValid = false;
   private usedSum = 0;
   private usedCount = 0;
 
@@ -161,6 +169,7 @@ export class UclibcMalloc implements Allocator {
   /** __heap_free_area_alloc: take `size` from the front of fa; returns the size taken. */
   private takeFrom(fa: number, faSize: number, size: number): number {
     this.bus.work(3);
+    if (faSize >= this.maxFree) this.maxFreeValid = false;
     if (faSize < size + this.minFreeArea) {
       this.unlink(fa);
       this.freeCount--;
@@ -217,10 +226,13 @@ export class UclibcMalloc implements Allocator {
       }
       this.wr(fa, total);
       this.freeCount--;
+      // The areas merged in are no larger than the result: the maximum only grows here.
+      if (total > this.maxFree) this.maxFree = total;
     } else {
       const nfa = end - F;
       this.wr(nfa, size);
       this.link(nfa, prev, fa);
+      if (size > this.maxFree) this.maxFree = size;
     }
   }
 
@@ -329,10 +341,20 @@ export class UclibcMalloc implements Allocator {
   }
 
   largestAllocatable(): number {
+    if (!this.maxFreeValid) {
+      this.maxFree = this.listMax();
+      this.maxFreeValid = true;
+    }
+    const max = this.maxFree;
+    return max >= this.minBlock ? max - this.headerBytes : 0;
+  }
+
+  /** The largest free area on the list, by a walk (uncounted). */
+  private listMax(): number {
     let max = 0;
     for (let fa = this.bus.peekPtr(this.headVar), g = 0; fa && g < 1e7; fa = this.bus.peekPtr(fa + this.P), g++)
       max = Math.max(max, this.bus.peekPtr(fa));
-    return max >= this.minBlock ? max - this.headerBytes : 0;
+    return max;
   }
 
   metadataBytes(): number {
@@ -405,6 +427,7 @@ export class UclibcMalloc implements Allocator {
       }
     }
     if (fs !== this.freeSum || n !== this.freeCount) v.push(`free tally ${this.freeSum}/${this.freeCount} != ${fs}/${n}`);
+    if (this.maxFreeValid && this.listMax() !== this.maxFree) v.push(`largest free area memo ${this.maxFree} != list maximum ${this.listMax()}`);
     const free = this.freeAreas();
     let a = this.arenaStart;
     let us = 0, uc = 0;

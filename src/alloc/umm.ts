@@ -69,6 +69,15 @@ export class Umm implements Allocator {
   private freeCount = 0;
   private usedBlocks = 0;
   private usedCount = 0;
+  /**
+   * Observer memo (charges nothing, not used by the algorithm): the largest free block in
+   * blocks, valid while maxFreeValid (a C port would keep both in globals). Every change of a
+   * block's extent or free bit goes through setNb, which keeps it: a free block at least that
+   * large shrinking or leaving the free list invalidates it, a larger free block raises it.
+   * check() recomputes it from the free list.
+   */
+  private maxFree = 0;
+  private maxFreeValid = false;
 
   constructor(ctx: AllocatorContext) {
     this.bus = ctx.bus;
@@ -123,7 +132,11 @@ export class Umm implements Allocator {
     return this.bus.read16(this.addr(c));
   }
   private setNb(c: number, v: number): void {
-    this.bus.write16(this.addr(c), v);
+    const a = this.addr(c);
+    const old = this.bus.peek16(a); // observer bookkeeping, uncounted
+    if ((old & FREE) !== 0 && (old & MASK) - c >= this.maxFree && ((v & FREE) === 0 || (v & MASK) < (old & MASK))) this.maxFreeValid = false;
+    if ((v & FREE) !== 0 && (v & MASK) - c > this.maxFree) this.maxFree = (v & MASK) - c;
+    this.bus.write16(a, v);
   }
   private pb(c: number): number {
     return this.bus.read16(this.addr(c) + 2);
@@ -354,10 +367,20 @@ export class Umm implements Allocator {
   }
 
   largestAllocatable(): number {
+    if (!this.maxFreeValid) {
+      this.maxFree = this.listMax();
+      this.maxFreeValid = true;
+    }
+    const best = this.maxFree;
+    return best === 0 ? 0 : best * this.blockSize - 4;
+  }
+
+  /** The largest free block in blocks, by a walk of the free list (uncounted). */
+  private listMax(): number {
     let best = 0;
     for (let c = this.bus.peek16(this.addr(0) + 4), g = 0; c !== 0 && g <= this.numBlocks; c = this.bus.peek16(this.addr(c) + 4), g++)
       best = Math.max(best, (this.peekNb(c) & MASK) - c);
-    return best === 0 ? 0 : best * this.blockSize - 4;
+    return best;
   }
 
   /** umm_info's fragmentation metric (0 = one free block, → 100 = many small ones), in blocks. */
@@ -455,6 +478,7 @@ export class Umm implements Allocator {
     if (listed !== free.size) v.push(`${listed} blocks on the free list, ${free.size} free blocks`);
     if (fb !== this.freeBlocks || free.size !== this.freeCount) v.push(`free tally ${this.freeBlocks}/${this.freeCount} != ${fb}/${free.size}`);
     if (ub !== this.usedBlocks || uc !== this.usedCount) v.push(`used tally ${this.usedBlocks}/${this.usedCount} != ${ub}/${uc}`);
+    if (this.maxFreeValid && this.listMax() !== this.maxFree) v.push(`largest free block memo ${this.maxFree} != free-list maximum ${this.listMax()}`);
     return v;
   }
 }
