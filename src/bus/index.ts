@@ -53,6 +53,8 @@ const READ = 0, WRITE = 1;
 /** Index into a cost table: dir * 6 + widthIndex * 2 + seq. */
 const at = (dir: number, wi: number, seq: number): number => dir * 6 + wi * 2 + seq;
 const widthIndex = (bytes: number): number => (bytes === 1 ? W8 : bytes === 2 ? W16 : W32);
+/** Is the host little-endian (typed-array word views then read a little-endian device's words)? */
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A backed heap span with the cost table of its region. */
 class Span {
@@ -60,6 +62,9 @@ class Span {
   readonly end: number;
   readonly u8: Uint8Array;
   readonly dv: DataView;
+  /** Word views of the same memory (for aligned accesses when device and host byte order agree). */
+  readonly u16: Uint16Array;
+  readonly u32: Uint32Array;
   readonly region: string;
   readonly regionIndex: number;
   /** costs[dir * 6 + widthIndex * 2 + seq] in CPU cycles. */
@@ -73,8 +78,11 @@ class Span {
   constructor(h: HeapSpan, reg: RegionSpec, regionIndex: number) {
     this.base = h.base;
     this.end = h.base + h.size;
-    this.u8 = new Uint8Array(h.size);
-    this.dv = new DataView(this.u8.buffer);
+    const buf = new ArrayBuffer(Math.ceil(h.size / 4) * 4);
+    this.u8 = new Uint8Array(buf, 0, h.size);
+    this.dv = new DataView(buf, 0, h.size);
+    this.u16 = new Uint16Array(buf);
+    this.u32 = new Uint32Array(buf);
     this.region = reg.name;
     this.regionIndex = regionIndex;
     this.costs = costTable(reg);
@@ -143,6 +151,8 @@ export class MemoryBus {
   private lastEnd = -1;
   private lastDir = READ;
   private readonly splitUnaligned: boolean;
+  /** Device byte order equals the host's: aligned words may use the typed-array views. */
+  private readonly nativeOrder: boolean;
   /** Alignment masks for 16- and 32-bit accesses (from cpu.accessAlignment). */
   private readonly mask16: number;
   private readonly mask32: number;
@@ -161,6 +171,7 @@ export class MemoryBus {
     this.pointerBytes = device.cpu.pointerBytes;
     this.wordBytes = device.cpu.wordBytes;
     this.splitUnaligned = device.cpu.unaligned === 'split';
+    this.nativeOrder = this.littleEndian === HOST_LE;
     const aa = device.cpu.accessAlignment ?? 4;
     this.mask16 = Math.min(2, aa) - 1;
     this.mask32 = Math.min(4, aa) - 1;
@@ -176,24 +187,53 @@ export class MemoryBus {
 
   // ---- counted accesses (allocator side) -------------------------------------------------
 
+  // The counted accesses inline span() and charge() on their fast path (same arithmetic: see
+  // charge() for the cycle model); this is the simulator's innermost loop.
+
   read8(a: number): number {
-    const s = this.span(a, 1);
-    this.charge(s, READ, W8, a, 1);
+    let s = this.cur;
+    if (a < s.base || a + 1 > s.end) s = this.span(a, 1);
+    const c = s.costs[W8 * 2 + (a === this.lastEnd && this.lastDir === READ ? 1 : 0)]!;
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    this.reads++;
+    this.lastEnd = a + 1;
+    this.lastDir = READ;
     return s.u8[a - s.base]!;
   }
 
   read16(a: number): number {
-    const s = this.span(a, 2);
+    let s = this.cur;
+    if (a < s.base || a + 2 > s.end) s = this.span(a, 2);
     if ((a & this.mask16) !== 0) return this.unalignedRead(s, a, 2);
-    this.charge(s, READ, W16, a, 2);
-    return s.dv.getUint16(a - s.base, this.littleEndian);
+    const c = s.costs[W16 * 2 + (a === this.lastEnd && this.lastDir === READ ? 1 : 0)]!;
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    this.reads++;
+    this.lastEnd = a + 2;
+    this.lastDir = READ;
+    const o = a - s.base;
+    return this.nativeOrder && (o & 1) === 0 ? s.u16[o >>> 1]! : s.dv.getUint16(o, this.littleEndian);
   }
 
   read32(a: number): number {
-    const s = this.span(a, 4);
+    let s = this.cur;
+    if (a < s.base || a + 4 > s.end) s = this.span(a, 4);
     if ((a & this.mask32) !== 0) return this.unalignedRead(s, a, 4);
-    this.charge(s, READ, W32, a, 4);
-    return s.dv.getUint32(a - s.base, this.littleEndian);
+    const c = s.costs[W32 * 2 + (a === this.lastEnd && this.lastDir === READ ? 1 : 0)]!;
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    this.reads++;
+    this.lastEnd = a + 4;
+    this.lastDir = READ;
+    const o = a - s.base;
+    return this.nativeOrder && (o & 3) === 0 ? s.u32[o >>> 2]! : s.dv.getUint32(o, this.littleEndian);
   }
 
   write8(a: number, v: number): void {
@@ -204,15 +244,26 @@ export class MemoryBus {
   }
 
   write16(a: number, v: number): void {
-    const s = this.span(a, 2);
+    let s = this.cur;
+    if (a < s.base || a + 2 > s.end) s = this.span(a, 2);
     if ((a & this.mask16) !== 0) return this.unalignedWrite(s, a, 2, v);
     if ((s.writeMask & 2) === 0) throw new BusFault('write-width', a, 2, s.region, 'region does not accept 16-bit writes');
-    this.charge(s, WRITE, W16, a, 2);
-    s.dv.setUint16(a - s.base, v, this.littleEndian);
+    const c = s.costs[6 + W16 * 2 + (a === this.lastEnd && this.lastDir === WRITE ? 1 : 0)]!;
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    this.writes++;
+    this.lastEnd = a + 2;
+    this.lastDir = WRITE;
+    const o = a - s.base;
+    if (this.nativeOrder && (o & 1) === 0) s.u16[o >>> 1] = v;
+    else s.dv.setUint16(o, v, this.littleEndian);
   }
 
   write32(a: number, v: number): void {
-    const s = this.span(a, 4);
+    let s = this.cur;
+    if (a < s.base || a + 4 > s.end) s = this.span(a, 4);
     if ((a & this.mask32) !== 0) return this.unalignedWrite(s, a, 4, v);
     if ((s.writeMask & 4) === 0) {
       // The bus carries a 32-bit store to a 16-bit-only region as two halfword stores (N then S).
@@ -221,8 +272,17 @@ export class MemoryBus {
       this.write16(a + 2, this.littleEndian ? v >>> 16 : v & 0xffff);
       return;
     }
-    this.charge(s, WRITE, W32, a, 4);
-    s.dv.setUint32(a - s.base, v >>> 0, this.littleEndian);
+    const c = s.costs[6 + W32 * 2 + (a === this.lastEnd && this.lastDir === WRITE ? 1 : 0)]!;
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    this.writes++;
+    this.lastEnd = a + 4;
+    this.lastDir = WRITE;
+    const o = a - s.base;
+    if (this.nativeOrder && (o & 3) === 0) s.u32[o >>> 2] = v;
+    else s.dv.setUint32(o, v >>> 0, this.littleEndian);
   }
 
   /** A pointer-sized load (16-bit on AVR, 32-bit elsewhere). */
@@ -321,13 +381,17 @@ export class MemoryBus {
   }
 
   peek16(a: number): number {
-    const s = this.span(a, 2);
-    return s.dv.getUint16(a - s.base, this.littleEndian);
+    let s = this.cur;
+    if (a < s.base || a + 2 > s.end) s = this.span(a, 2);
+    const o = a - s.base;
+    return this.nativeOrder && (o & 1) === 0 ? s.u16[o >>> 1]! : s.dv.getUint16(o, this.littleEndian);
   }
 
   peek32(a: number): number {
-    const s = this.span(a, 4);
-    return s.dv.getUint32(a - s.base, this.littleEndian);
+    let s = this.cur;
+    if (a < s.base || a + 4 > s.end) s = this.span(a, 4);
+    const o = a - s.base;
+    return this.nativeOrder && (o & 3) === 0 ? s.u32[o >>> 2]! : s.dv.getUint32(o, this.littleEndian);
   }
 
   peekPtr(a: number): number {
