@@ -181,6 +181,16 @@ export class FreeRtosHeap implements Allocator {
     let it = this.xStart;
     let itNext = this.rd(it);
     bus.work(2);
+    // Simulator speed-up, same charges: peek the plain steps and charge them together (one
+    // read + 3 ALU each); a step that would fault or split goes through rd() below.
+    let steps = 0;
+    const P0 = this.P;
+    while (itNext < b && bus.plainAccess(itNext, P0)) {
+      it = itNext;
+      itNext = bus.peekPtr(it);
+      steps++;
+    }
+    bus.chargeReadLoop(it, P0, 1, 3, steps);
     while (itNext < b) {
       it = itNext;
       itNext = this.rd(it);
@@ -236,6 +246,17 @@ export class FreeRtosHeap implements Allocator {
     let bSize = this.rd(blk + P);
     let next = this.rd(blk);
     bus.work(3);
+    // Simulator speed-up, same charges: peek the plain steps and charge them together (two
+    // non-sequential reads + 4 ALU each); a step that would fault or split goes through rd().
+    let steps = 0;
+    while (bSize < want && next !== 0 && bus.plainAccess(next, 2 * P)) {
+      prev = blk;
+      blk = next;
+      bSize = bus.peekPtr(blk + P);
+      next = bus.peekPtr(blk);
+      steps++;
+    }
+    bus.chargeReadLoop(blk, P, 2, 4, steps);
     while (bSize < want && next !== 0) {
       prev = blk;
       blk = next;

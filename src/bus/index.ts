@@ -295,6 +295,54 @@ export class MemoryBus {
     else this.write16(a, v);
   }
 
+  /**
+   * Whether [a, a+w) lies in the span of the last access and is aligned for a w-byte access:
+   * then read16/read32 there would neither fault nor split, and charge that span. Lets a list
+   * walk peek its nodes and charge them with chargeReadLoop, falling back to counted reads
+   * where this is false.
+   */
+  plainAccess(a: number, w: number): boolean {
+    const c = this.cur;
+    return a >= c.base && a + w <= c.end && (a & (w === 2 ? this.mask16 : this.mask32)) === 0;
+  }
+
+  /**
+   * Charges n iterations of a loop body that makes `reads` non-sequential w-byte reads in the
+   * heap span holding `a` and then `alu` cycles of work(): every counter ends exactly as if
+   * the body had run through read16/read32 and work() n times (multiplied out when the costs and
+   * the running totals are integers, which is exact; otherwise each addition in the original order). The caller
+   * reads the values with peeks and guarantees the reads were plain (plainAccess) and that no
+   * read continues the previous access (the body ends with work(), and no read follows the
+   * one before at the next address).
+   */
+  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number): void {
+    if (n <= 0) return;
+    const s = this.span(a, w);
+    const c = s.costs[(w === 2 ? W16 : W32) * 2]!;
+    // Integers added to integer totals are exact in any order (far below 2^53).
+    if (Number.isInteger(c) && Number.isInteger(alu) && Number.isInteger(this.cycles) && Number.isInteger(this.metaCycles) && Number.isInteger(this.aluCycles) && Number.isInteger(s.cycles)) {
+      const m = c * reads * n;
+      const k = alu * n;
+      this.cycles += m + k;
+      this.metaCycles += m;
+      this.aluCycles += k;
+      s.cycles += m;
+    } else {
+      for (let i = 0; i < n; i++) {
+        for (let r = 0; r < reads; r++) {
+          this.cycles += c;
+          this.metaCycles += c;
+          s.cycles += c;
+        }
+        this.cycles += alu;
+        this.aluCycles += alu;
+      }
+    }
+    s.accesses += reads * n;
+    this.reads += reads * n;
+    this.lastEnd = -1;
+  }
+
   /** n cycles of ALU work (compares, shifts, bit scans, loop overhead). Breaks a burst. */
   work(n: number): void {
     this.cycles += n;
