@@ -308,14 +308,15 @@ export class MemoryBus {
 
   /**
    * Charges n iterations of a loop body that makes `reads` non-sequential w-byte reads in the
-   * heap span holding `a` and then `alu` cycles of work(): every counter ends exactly as if
-   * the body had run through read16/read32 and work() n times (multiplied out when the costs and
+   * heap span holding `a`, with `alu` cycles of work() after the first `aluAfter` of them
+   * (default: after all): every counter ends exactly as if the body had run through
+   * read16/read32 and work() n times (multiplied out when the costs and
    * the running totals are integers, which is exact; otherwise each addition in the original order). The caller
    * reads the values with peeks and guarantees the reads were plain (plainAccess) and that no
-   * read continues the previous access (the body ends with work(), and no read follows the
-   * one before at the next address).
+   * read continues the previous access. Afterwards the next access is non-sequential, as
+   * after work(); a caller whose body ends with a read calls work() next anyway.
    */
-  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number): void {
+  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter = reads): void {
     if (n <= 0) return;
     const s = this.span(a, w);
     const c = s.costs[(w === 2 ? W16 : W32) * 2]!;
@@ -329,13 +330,16 @@ export class MemoryBus {
       s.cycles += m;
     } else {
       for (let i = 0; i < n; i++) {
-        for (let r = 0; r < reads; r++) {
+        for (let r = 0; r <= reads; r++) {
+          if (r === aluAfter) {
+            this.cycles += alu;
+            this.aluCycles += alu;
+          }
+          if (r === reads) break;
           this.cycles += c;
           this.metaCycles += c;
           s.cycles += c;
         }
-        this.cycles += alu;
-        this.aluCycles += alu;
       }
     }
     s.accesses += reads * n;
