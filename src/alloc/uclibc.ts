@@ -190,6 +190,15 @@ export class UclibcMalloc implements Allocator {
     let prev = 0;
     let fa = this.rd(this.headVar);
     bus.work(2);
+    // Simulator speed-up, same charges: plain steps (3 ALU, then a read of the next link) are
+    // peeked and charged in one call; the counted loop below finishes the walk.
+    let steps = 0;
+    while (fa && fa + F < mem && bus.plainAccess(fa + P, P)) {
+      prev = fa;
+      steps++;
+      fa = bus.peekPtr(prev + P);
+    }
+    bus.chargeReadLoop(prev, P, 1, 3, steps, 0, prev + 2 * P);
     while (fa) {
       bus.work(3);
       if (fa + F >= mem) break;
@@ -245,6 +254,19 @@ export class UclibcMalloc implements Allocator {
     if (size < this.minBlock) size = this.minBlock;
     bus.work(5);
     let fa = this.rd(this.headVar);
+    // Simulator speed-up, same charges: the plain steps that do not fit (read size, 3 ALU, read
+    // next link) are peeked and charged in one call; a read that would continue the previous
+    // one (sequential), fault or split, and the fitting area, go through the counted loop.
+    let steps = 0;
+    let last = 0;
+    let prevEnd = this.headVar + P;
+    while (fa && fa !== prevEnd && bus.plainAccess(fa, 2 * P) && bus.peekPtr(fa) < size) {
+      last = fa;
+      steps++;
+      prevEnd = fa + 2 * P;
+      fa = bus.peekPtr(fa + P);
+    }
+    bus.chargeReadLoop(last, P, 2, 3, steps, 1, prevEnd);
     while (fa) {
       const faSize = this.rd(fa);
       bus.work(3);

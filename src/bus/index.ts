@@ -314,9 +314,10 @@ export class MemoryBus {
    * the running totals are integers, which is exact; otherwise each addition in the original order). The caller
    * reads the values with peeks and guarantees the reads were plain (plainAccess) and that no
    * read continues the previous access. Afterwards the next access is non-sequential, as
-   * after work(); a caller whose body ends with a read calls work() next anyway.
+   * after work(), unless `endsAt` gives the end address of the body's last read (a body that
+   * ends with a read): then an access there continues it, as it would have.
    */
-  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter = reads): void {
+  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter = reads, endsAt = -1): void {
     if (n <= 0) return;
     const s = this.span(a, w);
     const c = s.costs[(w === 2 ? W16 : W32) * 2]!;
@@ -344,7 +345,8 @@ export class MemoryBus {
     }
     s.accesses += reads * n;
     this.reads += reads * n;
-    this.lastEnd = -1;
+    this.lastEnd = endsAt;
+    this.lastDir = READ;
   }
 
   /** n cycles of ALU work (compares, shifts, bit scans, loop overhead). Breaks a burst. */
