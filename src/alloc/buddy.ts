@@ -344,22 +344,30 @@ export class Buddy implements Allocator {
 
   walk(visit: (b: BlockInfo) => void): void {
     const bus = this.bus;
-    const meta = (addr: number, size: number) => {
-      if (size > 0) visit({ addr, size, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false });
+    // One record, refilled per block (visitors copy what they keep), so a walk allocates once.
+    const info: BlockInfo = { addr: 0, size: 0, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false };
+    const emit = (addr: number, size: number, state: BlockInfo['state'], payload: number, usable: number) => {
+      info.addr = addr;
+      info.size = size;
+      info.state = state;
+      info.handle = payload;
+      info.payload = payload;
+      info.usable = usable;
+      info.locked = false;
+      visit(info);
     };
-    meta(this.base, this.origin - this.base);
+    if (this.origin > this.base) emit(this.base, this.origin - this.base, 'meta', 0, 0);
     let b = this.origin;
     while (b < this.carvedEnd) {
       const h = bus.peekPtr(b);
       const k = h & ORDER_MASK;
       const s = 2 ** k;
       if (k < this.minOrder || k > this.maxOrder || b + s > this.carvedEnd) break;
-      if ((h & TAG_MASK) === TAG_USED)
-        visit({ addr: b, size: s, state: 'used', handle: b + this.Hb, payload: b + this.Hb, usable: s - this.Hb, locked: false });
-      else visit({ addr: b, size: s, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
+      if ((h & TAG_MASK) === TAG_USED) emit(b, s, 'used', b + this.Hb, s - this.Hb);
+      else emit(b, s, 'free', 0, 0);
       b += s;
     }
-    meta(this.carvedEnd, this.end - this.carvedEnd);
+    if (this.end > this.carvedEnd) emit(this.carvedEnd, this.end - this.carvedEnd, 'meta', 0, 0);
   }
 
   check(): string[] {
