@@ -4,9 +4,9 @@
  * once per fixture through the real CLI: one stderr line, exit 2); the devices command's list,
  * memory map and JSON agree with the profiles and the bus's cost table.
  */
+import { cli as spawnCli } from './cli-spawn';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { costTable } from '../src/bus';
 import { DEVICES_DIR, DeviceProfile, heapSpans, listDeviceNames, loadDevice, parseDevice } from '../src/device';
@@ -289,18 +289,8 @@ const Cli = suite('devices via the CLI');
 interface Ran { code: number | null; stdout: string; stderr: string }
 
 function runCli(args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['-r', 'ts-node/register', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b) => (stdout += b));
-    p.stderr.on('data', (b) => (stderr += b));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // The shared spawn helper: a once-transpiled copy of the CLI (a ts-node spawn costs seconds).
+  return Promise.resolve(spawnCli(args, { cwd: ROOT, env: { LOG_LEVEL: 'warn' } }));
 }
 
 /** Runs the jobs two at a time (a 2-core machine). */

@@ -11,10 +11,10 @@
  *   UPDATE_GOLDEN=1 TS_NODE_TRANSPILE_ONLY=true npx uvu -r ts-node/register tests "heapmap\\.test"
  * and look at them (e.g. `rsvg-convert tests/golden/heapmap-first-fit.svg -o /tmp/x.png`).
  */
+import { cli as spawnCli } from './cli-spawn';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
@@ -301,12 +301,7 @@ test('FrameSampler: every k ops, the last op, and before/after each compaction (
 // ---- the command ----------------------------------------------------------------------------
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, 'src', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return spawnCli(args, { cwd: ROOT });
 }
 
 test('heapmap command: SVG on stdout equals the library picture; frames, animation; bad --at exits 2', async () => {

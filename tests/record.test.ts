@@ -3,7 +3,8 @@
  * calls per scenario; each trace must be exactly what the program did. Also the raw-log
  * converter on hand-written logs, the ELF check, and the CLI's output and errors.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { cli as spawnCli } from './cli-spawn';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -433,19 +434,9 @@ interface CliResult {
 }
 
 function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register'), path.join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: work,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), RMALLOC_SIM_CACHE: cacheDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  // The shared spawn helper: a once-transpiled copy of the CLI (a ts-node spawn costs seconds).
+  const r = spawnCli(args, { cwd: work, env: { RMALLOC_SIM_CACHE: cacheDir } });
+  return Promise.resolve({ status: r.code, stdout: r.stdout, stderr: r.stderr });
 }
 
 Cli('record -o DIR -z -- prog: prints the traces, op counts, peak live and the exit code', async () => {

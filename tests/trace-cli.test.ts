@@ -2,21 +2,17 @@
  * `rmalloc-sim trace stats|convert` as a user runs it: the real CLI in a child process,
  * stdout, stderr and exit code checked separately.
  */
+import { cli as spawnCli } from './cli-spawn';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
 const DIR = path.join(__dirname, 'fixtures', 'traces');
 
 function cli(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  const r = spawnCli(args, { cwd: ROOT, env: { LOG_LEVEL: 'warn' } });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const c = suite('trace CLI');
