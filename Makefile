@@ -25,7 +25,7 @@ bench: build
 
 graphs: build
 	mkdir -p out
-	node dist/cli.js compare --device nds --svg-dir out
+	node dist/cli.js compare --device nds --svg-dir out --no-min-heap
 
 clean:
 	rm -rf dist out .cache
