@@ -259,3 +259,36 @@ export function randomRun(name: string, o: RandomRunOptions): RandomRunResult {
   }
   return { allocs, ooms, maxLive, violations: [] };
 }
+
+/** The request sizes the footprint tests pack into an exact heap. */
+export const FOOTPRINT_SIZES: readonly number[] = [1, 7, 24, 100, 333, 1000, 4000, 13];
+
+/**
+ * The idealFootprint metric trusts fixedMetadataBytes() and blockFootprint(): check them by
+ * building a heap of exactly fixedMetadataBytes + Σ blockFootprint(size) (iterated to a fixed
+ * point, since the control area may depend on the heap size) and allocating `sizes` in order.
+ * Returns the violations (empty = every request fit and nothing allocatable was left; with
+ * noFreeBytesLeft also freeBytes() = 0) and the heap size.
+ */
+export function footprintFillsHeap(
+  name: string,
+  sizes: readonly number[] = FOOTPRINT_SIZES,
+  opts: { noFreeBytesLeft?: boolean } = {},
+): { heap: number; violations: string[] } {
+  const need = (a: Allocator) => a.fixedMetadataBytes() + sizes.reduce((s, n) => s + a.blockFootprint(n), 0);
+  let heap = 65536;
+  for (let i = 0; i < 6; i++) {
+    const next = need(makeHeap(name, heap).alloc);
+    if (next === heap) break;
+    heap = next;
+  }
+  const a = makeHeap(name, heap).alloc;
+  const v: string[] = [];
+  if (need(a) !== heap) return { heap, violations: [`${name}: no fixed point (needs ${need(a)} in a heap of ${heap})`] };
+  for (const n of sizes) if (a.alloc(n) === 0) v.push(`${name}: alloc(${n}) failed in a heap of ${heap}`);
+  if (a.largestAllocatable() !== 0) v.push(`${name}: largestAllocatable ${a.largestAllocatable()} after filling`);
+  if (opts.noFreeBytesLeft && a.freeBytes() !== 0) v.push(`${name}: ${a.freeBytes()} bytes left over`);
+  if (a.alloc(1) !== 0) v.push(`${name}: alloc(1) succeeded in a full heap`);
+  v.push(...a.check().map((s) => `${name}: check(): ${s}`));
+  return { heap, violations: v };
+}
