@@ -96,8 +96,8 @@ test('best fit picks the smallest hole, first fit the first one in free-list ord
   }
 });
 
-test('15-bit block numbers: a larger heap is clamped to 32767 blocks, the rest is unusable', () => {
-  const h = makeHeap('umm', 1 << 20);
+test('15-bit block numbers: with blockBody=4 a larger heap is clamped to 32767 blocks, the rest is unusable', () => {
+  const h = makeHeap('umm', 1 << 20, { blockBody: 4 });
   const a = h.alloc as Umm;
   assert.is(a.numBlocks, 32767);
   assert.is(a.freeBytes(), 32765 * 8 - 4);
@@ -106,6 +106,19 @@ test('15-bit block numbers: a larger heap is clamped to 32767 blocks, the rest i
   assert.is(last.state, 'meta');
   assert.is(last.addr + last.size, h.heaps[0]!.base + (1 << 20));
   assert.ok(last.size > (1 << 20) - 32768 * 8);
+});
+
+test('blockBody auto: 8-byte blocks while 32767 of them cover the heap, else the smallest power of two that does', () => {
+  // The rule: the smallest power of two bs >= 8 with 32767·bs >= 99 % of the heap.
+  // 64 KiB: 32767·8 = 262136 >= 64880 → 8. 300 KiB: 262136 < 304128, 524272 >= → 16.
+  // 1 MiB: 32767·32 = 1048544 >= 1038090 → 32. 2 MiB (nds): 32767·64 = 2097088 >= 2076180 → 64.
+  for (const [heap, block] of [[65536, 8], [300 * 1024, 16], [1 << 20, 32], [2 << 20, 64]] as const) {
+    const a = makeHeap('umm', heap).alloc as Umm;
+    assert.is(a.blockSize, block, `heap ${heap}`);
+    assert.ok(a.numBlocks <= 32767);
+    // At most 1 % is clamped; the rest is managed and free but for the sentinels and the pad.
+    assert.ok(a.freeBytes() >= 0.99 * heap - 4 * block, `heap ${heap}: free ${a.freeBytes()}`);
+  }
 });
 
 test('realloc: shrink in place, grow into the next block, grow down into the previous one', () => {

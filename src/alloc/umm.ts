@@ -23,10 +23,14 @@
  * and free the tail; grow into a free next block, or into a free previous block (+ next) with a
  * memmove down; else malloc + copy + free.
  *
- * Limits. 15-bit block numbers address at most 32767 blocks (256 KiB with 8-byte blocks). On a
- * larger heap this model CLAMPS: umm manages the first 32767 blocks and the rest is reported as
- * unusable metadata (the ESP8266 heap is ~50 KiB, well inside). `blockBody` models umm's
- * UMM_BLOCK_BODY_SIZE option (block = 4-byte header + body, default body 4 → 8-byte blocks).
+ * Limits. 15-bit block numbers address at most 32767 blocks (256 KiB with 8-byte blocks).
+ * `blockBody` models umm's UMM_BLOCK_BODY_SIZE option (block = 4-byte header + body, a power of
+ * two). Its default, 0 = auto, gives 8-byte blocks (body 4) unless 32767 of them cover less than
+ * 99 % of the heap, and then the smallest power-of-two block that does (16 bytes up to ~512 KiB,
+ * 64 bytes for the nds's 2 MiB, whose last block is then clamped), as a port to such a heap would configure it: coarser blocks cost
+ * internal slack, which the metrics show. A heap beyond 32767 blocks of the chosen size (an
+ * explicit small blockBody, or over 4 MiB) is CLAMPED: umm manages the first 32767 blocks and
+ * the rest is reported as unusable.
  *
  * Alignment: payloads are block start + 4. Where the device wants 8-byte payloads (nds) the
  * block array starts 4 bytes into the heap so that every payload is 8-aligned.
@@ -82,17 +86,24 @@ export class Umm implements Allocator {
   constructor(ctx: AllocatorContext) {
     this.bus = ctx.bus;
     this.firstFit = ctx.params.fit === 'first';
-    this.body = Number(ctx.params.blockBody);
-    if (!(this.body >= 4 && (this.body & (this.body - 1)) === 0 && this.body <= 60))
-      throw new SimError('ALLOCATOR_PARAM', `umm: blockBody must be a power of two from 4 to 32, got ${this.body}`);
+    const h = ctx.heaps[0]!;
+    const given = Number(ctx.params.blockBody);
+    if (given === 0) {
+      // Auto: the smallest power-of-two block (>= 8 bytes) whose 32767 blocks cover at least 99 %
+      // of the heap (the rest is clamped), which is how a port to a bigger heap sets
+      // UMM_BLOCK_BODY_SIZE. (2 MiB is 32768 blocks of 64: one too many for 15 bits; 128-byte
+      // blocks to save that last 64 would double every block's rounding.)
+      let bs = 8;
+      while (bs < 128 && MAX_BLOCKS * bs < 0.99 * h.size) bs *= 2;
+      this.body = bs - 4;
+    } else this.body = given;
     this.blockSize = 4 + this.body;
-    if ((this.blockSize & (this.blockSize - 1)) !== 0)
-      throw new SimError('ALLOCATOR_PARAM', `umm: block size 4 + ${this.body} is not a power of two`);
+    if (!(this.blockSize >= 8 && this.blockSize <= 128 && (this.blockSize & (this.blockSize - 1)) === 0))
+      throw new SimError('ALLOCATOR_PARAM', `umm: blockBody must make 4 + body a power of two from 8 to 128 (4, 12, 28, 60, 124) or be 0 (auto), got ${this.body}`);
     this.shift = Math.log2(this.blockSize);
     const A = ctx.alignment;
     if (this.blockSize % A !== 0)
       throw new SimError('ALLOCATOR_PARAM', `umm: ${this.blockSize}-byte blocks cannot give ${A}-byte aligned payloads`);
-    const h = ctx.heaps[0]!;
     this.heapBase = h.base;
     this.heapEnd = h.base + h.size;
     this.base = Math.ceil((h.base + 4) / Math.max(A, 2)) * Math.max(A, 2) - 4;
@@ -522,7 +533,7 @@ export const ummFactory: AllocatorFactory = {
   multiHeap: false,
   params: [
     { name: 'fit', description: 'free-list search: best (default) or first (UMM_FIRST_FIT)', default: 'best', choices: ['best', 'first'] },
-    { name: 'blockBody', description: 'UMM_BLOCK_BODY_SIZE: bytes of body per block (block = 4 + body)', default: 4 },
+    { name: 'blockBody', description: 'UMM_BLOCK_BODY_SIZE: bytes of body per block (block = 4 + body, a power of two); 0 = auto: 8-byte blocks, larger only when 32767 blocks of 8 cannot cover the heap', default: 0 },
   ],
   create: (ctx) => new Umm(ctx),
 };
