@@ -37,7 +37,21 @@ export class NextFit extends FreeListAllocator {
     bus.work(1); // rover == 0 ? head : rover
     if (start === 0) start = head;
     let c = start;
-    do {
+    // Simulator speed-up, same charges: every step follows ALU work, so no read continues the
+    // one before; the plain steps that do not fit (header read, link read continuing it, 3 ALU)
+    // are peeked and charged in one call, and the counted loop below finishes the search.
+    let steps = 0;
+    let last = c;
+    while (this.plainNode(c) && this.peekWord(c) < need) {
+      last = c;
+      steps++;
+      const nx = this.peekWord(c + P);
+      c = nx === 0 ? head : nx;
+      if (c === start) break;
+    }
+    bus.chargeReadLoop(last, P, 2, 3, steps, 2, -1, 1);
+    if (steps > 0 && c === start) return 0;
+    for (;;) {
       const s = bus.readPtr(c);
       const nx = bus.readPtr(c + P);
       bus.work(3); // compare size with need, branch; wrap to the head at the end of the list
@@ -47,8 +61,8 @@ export class NextFit extends FreeListAllocator {
         return c;
       }
       c = nx === 0 ? head : nx;
-    } while (c !== start);
-    return 0;
+      if (c === start) return 0;
+    }
   }
 }
 

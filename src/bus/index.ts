@@ -315,15 +315,19 @@ export class MemoryBus {
    * reads the values with peeks and guarantees the reads were plain (plainAccess) and that no
    * read continues the previous access. Afterwards the next access is non-sequential, as
    * after work(), unless `endsAt` gives the end address of the body's last read (a body that
-   * ends with a read): then an access there continues it, as it would have.
+   * ends with a read): then an access there continues it, as it would have. `seqReads`: the
+   * last seqReads reads of the body each continue the read before them (adjacent field loads
+   * with no work in between) and cost the sequential price; the first read never does.
    */
-  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter = reads, endsAt = -1): void {
+  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter = reads, endsAt = -1, seqReads = 0): void {
     if (n <= 0) return;
     const s = this.span(a, w);
     const c = s.costs[(w === 2 ? W16 : W32) * 2]!;
+    const cs = s.costs[(w === 2 ? W16 : W32) * 2 + 1]!;
+    const firstSeq = reads - seqReads;
     // Integers added to integer totals are exact in any order (far below 2^53).
-    if (Number.isInteger(c) && Number.isInteger(alu) && Number.isInteger(this.cycles) && Number.isInteger(this.metaCycles) && Number.isInteger(this.aluCycles) && Number.isInteger(s.cycles)) {
-      const m = c * reads * n;
+    if (Number.isInteger(c) && (seqReads === 0 || Number.isInteger(cs)) && Number.isInteger(alu) && Number.isInteger(this.cycles) && Number.isInteger(this.metaCycles) && Number.isInteger(this.aluCycles) && Number.isInteger(s.cycles)) {
+      const m = (c * firstSeq + cs * seqReads) * n;
       const k = alu * n;
       this.cycles += m + k;
       this.metaCycles += m;
@@ -337,9 +341,10 @@ export class MemoryBus {
             this.aluCycles += alu;
           }
           if (r === reads) break;
-          this.cycles += c;
-          this.metaCycles += c;
-          s.cycles += c;
+          const cr = r < firstSeq ? c : cs;
+          this.cycles += cr;
+          this.metaCycles += cr;
+          s.cycles += cr;
         }
       }
     }
