@@ -38,7 +38,7 @@ function traces(): RankTrace[] {
       const c: RankCell = {
         allocator: s.name,
         heap: { size: HEAP },
-        summary: { ooms: failed + rec, recoveredOoms: rec },
+        summary: { ooms: failed, recoveredOoms: rec }, // the engine's ooms exclude recovered ones
         cycles: { ops: { mean, p99, max } },
         compaction: { longestPause: s.pause ?? 0 },
         minHeap: { minHeap: mh, ratio: mh / peakLive, fitsDevice: mh <= HEAP },

@@ -74,4 +74,26 @@ test('CSV: RFC 4180 quoting, header, one row per trace × allocator', () => {
   assert.match(lines[4]!, /,broken,error,/);
 });
 
+
+test('table and CSV: recovered OOMs are shown beside the failed ones, never subtracted from them', () => {
+  const withRec = (name: string, ooms: number, rec: number) => {
+    const c = cell(name, 110_000, ooms);
+    (c.summary as unknown as { recoveredOoms: number }).recoveredOoms = rec;
+    return c;
+  };
+  const r = buildCompareReport('nds', 'balanced', { base: 0x2180000, size: HEAP }, 67e6, [
+    { trace: 'rec', ops: 10, peakLive: 100_000, results: [withRec('onlyrec', 0, 3), withRec('both', 2, 5)] },
+  ]);
+  const t = compareTable(r, { color: false });
+  const row = (name: string) => t.split('\n').find((l) => l.includes(` ${name} `)) ?? '';
+  assert.match(row('onlyrec'), /│ +0 \(\+3 rec\.\) │/);
+  assert.match(row('both'), /│ +2 \(\+5 rec\.\) │/);
+  assert.not.match(t, /-\d+ \(\+\d+ rec\.\)/);
+  const csv = compareCsv(r).split('\n');
+  const col = csv[0]!.split(',').indexOf('failed_ooms');
+  const both = csv.find((l) => l.includes(',both,'))!.split(',');
+  assert.is(both[col], '2');
+  assert.is(both[col + 1], '5');
+});
+
 test.run();

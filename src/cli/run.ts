@@ -16,7 +16,7 @@ import { findTraceFiles, loadTrace } from '../trace';
 import { SimError } from '../errors';
 import { handler } from './common';
 import {
-  allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseLocks, parseOom, parseParamFlags, parseSample,
+  allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseCompaction, parseLocks, parseOom, parseParamFlags, parseSample,
   parseSeed, replayOptions, traceOption,
 } from './options';
 
@@ -60,7 +60,10 @@ async function runHandler(args: Args): Promise<number> {
     throw new SimError('USAGE', `run takes one trace; ${args.trace} holds ${files.length} (use compare for several)`, { file: args.trace });
   const trace = await loadTrace(files[0]!);
 
-  const cfg: RunConfig = { device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: Boolean(csv || svg) };
+  const cfg: RunConfig = {
+    device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: Boolean(csv || svg),
+    ...parseCompaction(args as unknown as Record<string, unknown>),
+  };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   if (sample !== undefined) cfg.sample = sample;
   const r = replay(trace, cfg);
@@ -78,7 +81,7 @@ async function runHandler(args: Args): Promise<number> {
     process.stderr.write(`rmalloc-sim: ${v ? `op ${v.op} (line ${v.line}): ${v.message}` : 'integrity violation'} (VIOLATION)\n`);
     return 1;
   }
-  const failedOoms = r.summary.ooms - r.summary.recoveredOoms;
+  const failedOoms = r.summary.ooms; // already excludes recovered OOMs
   if (args['fail-on-oom'] === true && failedOoms > 0) {
     const e = r.oomEvents.find((x) => x.outcome !== 'recovered');
     process.stderr.write(`rmalloc-sim: ${failedOoms} allocation(s) failed${e ? `; first at op ${e.op} (line ${e.line})` : ''} (OOM)\n`);

@@ -58,7 +58,8 @@ export interface RankEntry {
 
 const geomean = (xs: number[]): number => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : NaN);
 
-export const failedOoms = (c: RankCell): number => (c.summary ? c.summary.ooms - (c.summary.recoveredOoms ?? 0) : 0);
+/** The engine's summary.ooms already excludes OOMs that compaction recovered (engine.ts counts them apart). */
+export const failedOoms = (c: RankCell): number => (c.summary ? c.summary.ooms : 0);
 
 /** Ranks the allocators that appear in `traces` for `goal`; see the file header for the rule. */
 export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): RankEntry[] {
