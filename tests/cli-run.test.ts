@@ -89,6 +89,40 @@ test('run --fail-on-oom: exit 1, summary still on stdout, one stderr line', () =
   assert.match(lines[0]!, /^rmalloc-sim: \d+ allocation\(s\) failed; first at op \d+ \(line \d+\) \(OOM\)$/);
 });
 
+test('run --oom compact on rmalloc: recovered OOMs are not subtracted from failed ones; --fail-on-oom counts failed only', () => {
+  const r = cli(['run', '--device', 'nds', '--allocator', 'rmalloc', '--trace', trace, '--heap', '8KiB', '--oom', 'compact', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.ok(j.summary.recoveredOoms > 0, 'the case must recover some OOMs');
+  assert.ok(j.summary.ooms > 0, 'and fail some');
+  const events = j.oomEvents as { outcome: string }[];
+  if (events.length < 10_000) assert.is(events.filter((e) => e.outcome === 'failed').length, j.summary.ooms);
+  const f = cli(['run', '--device', 'nds', '--allocator', 'rmalloc', '--trace', trace, '--heap', '8KiB', '--oom', 'compact', '--fail-on-oom']);
+  assert.is(f.code, 1);
+  assert.match(f.stderr, new RegExp(`^rmalloc-sim: ${j.summary.ooms} allocation\\(s\\) failed`));
+  assert.match(f.stdout, new RegExp(`OOMs +${j.summary.ooms} `));
+});
+
+test('run --compact-every / --compact-above / --compact-budget reach the engine; bad values exit 2', () => {
+  const base = ['run', '--device', 'nds', '--allocator', 'rmalloc', '--trace', trace, '--json'];
+  const none = JSON.parse(cli(base).stdout);
+  assert.is(none.compaction.runs, 0);
+  const every = JSON.parse(cli([...base, '--compact-every', '50']).stdout);
+  assert.ok(every.compaction.runs > 0, 'compaction runs with --compact-every');
+  assert.ok(every.compaction.runs <= Math.ceil(every.trace.ops / 50) + 1);
+  const above = JSON.parse(cli([...base, '--compact-above', '0']).stdout);
+  assert.ok(above.compaction.runs > 0, 'compaction runs with --compact-above 0');
+  const budget = JSON.parse(cli([...base, '--compact-every', '50', '--compact-budget', '100']).stdout);
+  assert.ok(budget.compaction.longestPause <= every.compaction.longestPause);
+  for (const bad of [['--compact-every', '0'], ['--compact-above', '2'], ['--compact-budget', 'x']]) {
+    const b = cli([...base, ...bad]);
+    assert.is(b.code, 2);
+    assert.match(b.stderr, new RegExp(`^rmalloc-sim: ${bad[0]}`));
+  }
+  assert.is(cli([...base, '--locks', 'access']).code, 0);
+  assert.match(cli(['run', '--help']).stdout, /none \| access \| pinned/);
+});
+
 test('min-heap --json follows the min-heap schema; text mode names the answer', () => {
   const r = cli(['min-heap', '--device', 'nds', '--allocator', 'first-fit', '--trace', trace, '--json']);
   assert.is(r.stderr, '');

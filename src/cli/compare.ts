@@ -30,7 +30,7 @@ import type { PackedTrace } from '../trace/types';
 import { handler } from './common';
 import {
   FIRMWARE_TRACES_DIR, Progress, allocatorsOption, compareOutputOptions, deviceOption, heapOption, jobsOption,
-  outputTarget, parseFormat, parseGoal, parseHeap, parseJobs, parseLocks, parseOom, parseParamFlags, parseSample,
+  outputTarget, parseFormat, parseGoal, parseHeap, parseCompaction, parseJobs, parseLocks, parseOom, parseParamFlags, parseSample,
   parseSeed, replayOptions, tracesOption,
 } from './options';
 
@@ -41,6 +41,8 @@ export interface CompareOptions {
   heapSize?: number;
   oom: OomPolicy;
   locks: string;
+  /** Scheduled compaction (--compact-every/-above/-budget), passed to every run and search. */
+  compaction?: { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number };
   params: Record<string, string>;
   seed: number;
   check: boolean;
@@ -98,7 +100,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
   const first = heapSpans(dev, o.heapSize, false)[0]!; // HEAP_TOO_LARGE before any work
   const traces = await loadTraces(o.traces);
 
-  const base = { device: dev, oom: o.oom, locks: o.locks, seed: o.seed, check: o.check };
+  const base = { device: dev, oom: o.oom, locks: o.locks, seed: o.seed, check: o.check, ...(o.compaction ?? {}) };
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {
     for (const a of allocs) {
@@ -222,6 +224,7 @@ async function compareHandler(args: Args): Promise<number> {
     traces: args.trace,
     oom: parseOom(args.oom),
     locks: parseLocks(args.locks),
+    compaction: parseCompaction(args as unknown as Record<string, unknown>),
     params: parseParamFlags(args.param),
     seed: parseSeed(args.seed),
     check: args.check === true,

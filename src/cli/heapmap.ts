@@ -27,7 +27,7 @@ import type { RunConfig } from '../sim';
 import { findTraceFiles, loadTrace } from '../trace';
 import { handler } from './common';
 import {
-  allocatorOption, deviceOption, heapOption, parseHeap, parseLocks, parseOom, parseParamFlags, parseSeed, replayOptions,
+  allocatorOption, deviceOption, heapOption, parseCompaction, parseHeap, parseLocks, parseOom, parseParamFlags, parseSeed, replayOptions,
   traceOption,
 } from './options';
 
@@ -87,7 +87,10 @@ async function heapmapHandler(args: Args): Promise<number> {
   const ops = trace.ops.n;
   if (ops === 0) throw new SimError('USAGE', `${args.trace} has no ops to show`, { file: args.trace });
   const at = parseAt(args.at, ops);
-  const cfg: RunConfig = { device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: false };
+  const cfg: RunConfig = {
+    device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: false,
+    ...parseCompaction(args as unknown as Record<string, unknown>),
+  };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   const info = { device: dev.name, allocator: f.name, trace: trace.info.name, regions: deviceRegions(dev) };
 

@@ -16,7 +16,7 @@ import type { Job } from '../sim/parallel';
 import { handler } from './common';
 import { loadTraces, resolveAllocators } from './compare';
 import {
-  Progress, deviceOption, jobsOption, outputTarget, parseJobs, parseLocks, parseOom, parseParamFlags, parseSample, parseSeed,
+  Progress, deviceOption, jobsOption, outputTarget, parseCompaction, parseJobs, parseLocks, parseOom, parseParamFlags, parseSample, parseSeed,
   replayOptions,
 } from './options';
 
@@ -51,7 +51,10 @@ async function minHeapHandler(args: Args): Promise<number> {
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {
     for (const a of allocs) {
-      const cfg: Job['cfg'] = { device: dev, allocator: a.name, params: a.params, oom, locks, seed, check: args.check === true, series: false };
+      const cfg: Job['cfg'] = {
+        device: dev, allocator: a.name, params: a.params, oom, locks, seed, check: args.check === true, series: false,
+        ...parseCompaction(args as unknown as Record<string, unknown>),
+      };
       if (sample !== undefined) cfg.sample = sample;
       jobs.push({ kind: 'minHeap', trace: ti, cfg });
     }

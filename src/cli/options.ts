@@ -94,8 +94,11 @@ export function replayOptions<T>(y: Argv<T>) {
     .option('locks', {
       type: 'string',
       default: 'none',
-      describe: 'lock model for traces without l/u ops: none | pinned:<p> | lifetime:<f> (0 < p, f <= 1)',
+      describe: 'lock model for traces without l/u ops: none | access | pinned:<p> | lifetime:<f> (0 < p, f <= 1)',
     })
+    .option('compact-every', { type: 'number', describe: 'call the allocator\'s compact() every N ops' })
+    .option('compact-above', { type: 'number', describe: 'compact after an op that leaves extFrag above X (0..1)' })
+    .option('compact-budget', { type: 'number', describe: 'cycle budget per compaction call (default: unlimited)' })
     .option('param', { alias: 'p', type: 'string', array: true, describe: 'allocator parameter name=value (repeatable)' })
     .option('seed', { type: 'number', default: 1, describe: 'seed of the lock model and other random choices' })
     .option('check', { type: 'boolean', default: false, describe: 'check heap integrity and payload contents after every op (slow)' })
@@ -145,12 +148,36 @@ export const parseFormat = (v: unknown): FormatName => oneOf('format', v ?? 'tab
  */
 export function parseLocks(v: unknown): string {
   const s = String(v ?? 'none');
-  if (s === 'none') return s;
+  if (s === 'none' || s === 'access') return s;
   const m = /^(pinned|lifetime):(\d*\.?\d+)$/.exec(s);
   const x = m ? Number(m[2]) : NaN;
   if (!m || !(x > 0 && x <= 1))
-    throw new SimError('USAGE', `--locks: "${s}" is not none, pinned:<p> or lifetime:<f> with 0 < p, f <= 1`);
+    throw new SimError('USAGE', `--locks: "${s}" is not none, access, pinned:<p> or lifetime:<f> with 0 < p, f <= 1`);
   return s;
+}
+
+/** The scheduled-compaction flags as RunConfig fields (absent flags are left out). */
+export function parseCompaction(args: Record<string, unknown>): { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number } {
+  const out: { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number } = {};
+  const every = args['compact-every'];
+  if (every !== undefined) {
+    const n = Number(every);
+    if (!Number.isInteger(n) || n < 1) throw new SimError('USAGE', `--compact-every: "${String(every)}" is not a positive integer`);
+    out.compactEvery = n;
+  }
+  const above = args['compact-above'];
+  if (above !== undefined) {
+    const x = Number(above);
+    if (!(x >= 0 && x <= 1)) throw new SimError('USAGE', `--compact-above: "${String(above)}" is not a fraction between 0 and 1`);
+    out.compactAboveExtFrag = x;
+  }
+  const budget = args['compact-budget'];
+  if (budget !== undefined) {
+    const n = Number(budget);
+    if (!Number.isInteger(n) || n < 1) throw new SimError('USAGE', `--compact-budget: "${String(budget)}" is not a positive integer`);
+    out.compactBudget = n;
+  }
+  return out;
 }
 
 export function parseJobs(v: unknown): number {
