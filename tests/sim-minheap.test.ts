@@ -98,4 +98,20 @@ test('a trace that OOMs at the largest heap the device can address is an error (
   }
 });
 
+for (const name of ['first-fit', 'rmalloc', 'buddy'].filter((n) => allocatorNames().includes(n))) {
+  test(`${name}: a 0.5 % tolerance ends on a verified clean size within 0.5 % of the exact answer, in fewer runs`, () => {
+    const exact = minHeap(trace, { device: dev, allocator: name, oom: 'fail' });
+    const tol = minHeap(trace, { device: dev, allocator: name, oom: 'fail' }, { tolerance: 0.005 });
+    assert.is(tol.minHeap % align, 0);
+    const at = replay(trace, { device: dev, allocator: name, heapSize: tol.minHeap, whatIf: true, oom: 'fail' });
+    assert.is(at.summary.ooms, 0, 'clean at the tolerant answer');
+    assert.is(tol.verify.atMinHeap.ooms, 0);
+    assert.ok(tol.minHeap >= exact.minHeap || !exact.verify.monotonic, `${tol.minHeap} below the exact ${exact.minHeap}`);
+    assert.ok(tol.minHeap <= exact.minHeap * 1.005 + align, `${tol.minHeap} more than 0.5 % above ${exact.minHeap}`);
+    assert.is((tol as unknown as { tolerance: number }).tolerance, 0.005);
+    assert.ok(tol.runs <= exact.runs);
+    if (tol.verify.below) assert.ok(tol.verify.below.heapSize < tol.minHeap && tol.verify.below.ooms !== 0);
+  });
+}
+
 test.run();

@@ -34,6 +34,9 @@ import {
   parseSeed, replayOptions, tracesOption,
 } from './options';
 
+/** The compare's min-heap tolerance: each answer is a verified clean size at most 0.5 % above the boundary. */
+export const MIN_HEAP_TOLERANCE = 0.005;
+
 export interface CompareOptions {
   device: string;
   allocators?: string[];
@@ -41,6 +44,8 @@ export interface CompareOptions {
   heapSize?: number;
   oom: OomPolicy;
   locks: string;
+  /** Relative min-heap tolerance (default MIN_HEAP_TOLERANCE; 0 = exact). */
+  minHeapTolerance?: number;
   /** Scheduled compaction (--compact-every/-above/-budget), passed to every run and search. */
   compaction?: { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number };
   params: Record<string, string>;
@@ -108,7 +113,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
       if (o.heapSize !== undefined) run.heapSize = o.heapSize;
       if (o.sample !== undefined) run.sample = o.sample;
       jobs.push({ kind: 'replay', trace: ti, cfg: run });
-      if (o.minHeap !== false) jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, allocator: a.name, params: a.params, series: false } });
+      if (o.minHeap !== false)
+        jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, allocator: a.name, params: a.params, series: false }, tolerance: o.minHeapTolerance ?? MIN_HEAP_TOLERANCE });
     }
   });
 
@@ -162,6 +168,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
     return { trace: t.info.name, ops: t.ops.n, peakLive: peak, results };
   });
   const report = buildCompareReport(dev.name, o.goal, { base: first.base, size: first.size }, dev.cpu.clockHz, out);
+  const tol = o.minHeapTolerance ?? MIN_HEAP_TOLERANCE;
+  if (o.minHeap !== false && tol > 0) report.minHeapTolerance = tol;
   return { report, runs, failures };
 }
 

@@ -53,6 +53,8 @@ export interface CompareReport {
   clockHz: number;
   traces: CompareTrace[];
   ranking: RankEntry[];
+  /** Relative tolerance of every min-heap figure (0.005: a verified clean size at most 0.5 % above the boundary); absent = exact. */
+  minHeapTolerance?: number;
 }
 
 /** Run JSON: the RunResult without wallMs (so two identical runs give identical bytes). */

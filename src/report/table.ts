@@ -64,13 +64,17 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
     out.push(
       `${t.trace}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}`,
     );
+    const tol = rep.minHeapTolerance ?? 0;
+    const head = tol > 0 ? COMPARE_HEAD.map((h) => (h === 'min heap' ? `min heap*` : h)) : COMPARE_HEAD;
     const tab = new Table({
-      head: COMPARE_HEAD,
+      head,
       style: plain(style),
       colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     });
     for (const c of t.results) tab.push(cellRow(c, rep.clockHz));
-    out.push(tab.toString(), '');
+    out.push(tab.toString());
+    if (tol > 0) out.push(`* min heap (within ${+(tol * 100).toFixed(2)} %): a verified OOM-free heap at most ${+(tol * 100).toFixed(2)} % above the smallest one`);
+    out.push('');
   }
   out.push(rankingText(rep.ranking, rep.device, rep.goal));
   return out.join('\n') + '\n';

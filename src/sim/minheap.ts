@@ -45,7 +45,17 @@ export const MAX_HEAP = 256 * 1024 * 1024;
 /** Extra downward searches when OOM-freedom turns out not to be monotonic. */
 const MAX_RESEARCH = 4;
 
-export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>): MinHeapResult {
+export interface MinHeapOptions {
+  /**
+   * Relative tolerance (e.g. 0.005): bisection stops once the verified-clean upper end is within
+   * this fraction of the largest size seen failing, so the answer is a clean size at most this far
+   * above the true boundary. 0 (default): exact, at the device's alignment granularity.
+   */
+  tolerance?: number;
+}
+
+export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, opts: MinHeapOptions = {}): MinHeapResult {
+  const tol = Math.max(0, opts.tolerance ?? 0);
   const dev = cfg.device;
   const align = dev.alignment;
   const locks = cfg.locks ?? 'none';
@@ -82,11 +92,21 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     return r;
   };
   const clean = (r: RunResult | null): boolean => r !== null && r.summary.ooms === 0 && r.status !== 'violation' && r.status !== 'aborted';
-  const works = (size: number): boolean => clean(attempt(size, false));
+  /** The largest size a search run saw fail (for the tolerant search's "below" record). */
+  let failedAt: { size: number; r: RunResult | null } | null = null;
+  const works = (size: number): boolean => {
+    const r = attempt(size, false);
+    const ok = clean(r);
+    if (!ok && (failedAt === null || size > failedAt.size)) failedAt = { size, r };
+    return ok;
+  };
+  /** Close enough: the gap to the largest failing size is within the tolerance of the clean end. */
+  const closeEnough = (): boolean => tol > 0 && hi - lo < Math.max(align, Math.floor(tol * hi));
 
   // Upper bound: the device heap, doubled until clean.
   let hi = Math.min(maxHeap, alignUp(first.size, align));
   let probe = attempt(hi, false);
+  if (!clean(probe)) failedAt = { size: hi, r: probe };
   while (!clean(probe)) {
     if (hi >= maxHeap) {
       const ev = probe?.oomEvents[0];
@@ -99,6 +119,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     }
     hi = Math.min(maxHeap, hi * 2);
     probe = attempt(hi, false);
+    if (!clean(probe)) failedAt = { size: hi, r: probe };
   }
   const peakLive = probe!.summary.peakLive;
   const floor = f.multiHeap ? align : Math.max(align, alignUp(peakLive, align));
@@ -109,7 +130,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const firstHeapUsed = probe!.summary.maxUsed - otherHeapsBytes;
   let guess = alignUp(Math.max(lo, Math.ceil(firstHeapUsed * 1.02)), align);
   let step = Math.max(align, alignUp(Math.ceil(guess * 0.04), align));
-  while (guess < hi) {
+  while (guess < hi && !closeEnough()) {
     if (works(guess)) {
       hi = guess;
       break;
@@ -121,7 +142,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   lo = Math.min(lo, hi);
 
   const bisect = (): void => {
-    while (lo < hi) {
+    while (lo < hi && !closeEnough()) {
       const mid = Math.max(lo, alignDown(lo + (hi - lo) / 2, align));
       if (works(mid)) hi = mid;
       else lo = mid + align;
@@ -132,7 +153,14 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   let monotonic = true;
   let note: string | undefined;
   let below: MinHeapRun | null = null;
-  for (let k = 0; ; k++) {
+  if (tol > 0) {
+    // Tolerant search: no extra full run below; "below" is the largest size seen failing (a
+    // search run that stopped at its first OOM, so its OOM count is a lower bound: at least 1).
+    const fa = failedAt as { size: number; r: RunResult | null } | null;
+    if (fa) below = { heapSize: fa.size, ooms: fa.r ? fa.r.summary.ooms : -1, status: fa.r ? fa.r.status : 'aborted' };
+    note = `tolerance ${(tol * 100).toFixed(2)} %: the answer is a verified clean size at most that far above the smallest clean size this search would find`;
+  }
+  for (let k = 0; tol === 0; k++) {
     const b = hi - align;
     if (b < align) break;
     const rb = attempt(b, true);
@@ -182,6 +210,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
       ...(note || multi ? { note: [note, multi ? `multi-heap allocator searched with the first heap (${first.name}) alone` : ''].filter(Boolean).join('; ') } : {}),
     },
     runs,
+    ...(tol > 0 ? { tolerance: tol } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ export type MinHeapConfig = Omit<RunConfig, 'heapSize' | 'whatIf'>;
 
 export type Job =
   | { kind: 'replay'; trace: number; cfg: RunConfig }
-  | { kind: 'minHeap'; trace: number; cfg: MinHeapConfig };
+  | { kind: 'minHeap'; trace: number; cfg: MinHeapConfig; tolerance?: number };
 
 export type JobOutcome =
   | { ok: true; kind: 'replay'; value: RunResult }
@@ -65,7 +65,7 @@ export function runJob(traces: readonly PackedTrace[], job: Job): JobOutcome {
   const t = traces[job.trace];
   if (!t) throw new Error(`job names trace ${job.trace}, only ${traces.length} given`);
   if (job.kind === 'replay') return { ok: true, kind: 'replay', value: replay(t, job.cfg) };
-  return { ok: true, kind: 'minHeap', value: minHeap(t, job.cfg) };
+  return { ok: true, kind: 'minHeap', value: minHeap(t, job.cfg, { tolerance: job.tolerance ?? 0 }) };
 }
 
 export function toWire(e: unknown): WireError {
