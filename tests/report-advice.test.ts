@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rankAllocators, GOALS, RankCell, RankTrace } from '../src/report/advice';
+import { rankAllocators, unfittableText, unfittableTraces, GOALS, RankCell, RankTrace } from '../src/report/advice';
 
 const HEAP = 1 << 20;
 
@@ -107,6 +107,25 @@ test('deterministic ties: equal scores fall back to the name', () => {
   const t2: RankTrace[] = traces().map((tr) => ({ ...tr, results: [...tr.results, { ...tr.results[0]!, allocator: 'aardvark' }] }));
   const got = rankAllocators(t2, 'balanced').map((e) => e.allocator);
   assert.ok(got.indexOf('aardvark') === got.indexOf('alpha') - 1);
+});
+
+test('a trace whose peak live exceeds the device heap is named and left out of the ranking', () => {
+  const base = traces();
+  const big: RankTrace = {
+    trace: 'huge',
+    peakLive: Math.round(7.2 * 1024 * 1024),
+    results: SPECS.map((sp, i) => ({
+      allocator: sp.name, heap: { size: HEAP }, summary: { ooms: 5 + i, recoveredOoms: 0 },
+      cycles: { ops: { mean: 1, p99: 1, max: 1 } }, compaction: { longestPause: 0 },
+      minHeap: { minHeap: 8 << 20, ratio: 1.1, fitsDevice: false },
+    })),
+  };
+  const withBig = rankAllocators([...base, big], 'balanced');
+  const without = rankAllocators(base, 'balanced');
+  assert.equal(withBig.map((e) => [e.allocator, e.tier, e.oomTraces, e.score]), without.map((e) => [e.allocator, e.tier, e.oomTraces, e.score]));
+  const u = unfittableTraces([...base, big]);
+  assert.equal(u.map((x) => x.trace), ['huge']);
+  assert.is(unfittableText(u[0]!, 'nds'), "huge needs 7.2 MiB live at peak: no allocator can fit it in nds's 1 MiB heap (not ranked)");
 });
 
 test.run();

@@ -14,6 +14,8 @@
  *    balanced = sqrt(space × relative speed), where relative speed is the geometric mean over
  *               traces of (mean cycles per op / the best mean cycles per op on that trace).
  * 3. Ties (to 1e-9 relative) fall back to the other goals' scores, then to the name.
+ * 0. Traces that no allocator can fit (peak live bytes above the device heap) are left out of
+ *    the ranking altogether (they stay in the tables, marked); the advice names them.
  * Traces with peakLive 0 (nothing allocated) are left out of the space mean; without min-heap
  * searches (compare --no-min-heap) space is 1 for everyone.
  */
@@ -61,10 +63,27 @@ const geomean = (xs: number[]): number => (xs.length ? Math.exp(xs.reduce((s, x)
 /** The engine's summary.ooms already excludes OOMs that compaction recovered (engine.ts counts them apart). */
 export const failedOoms = (c: RankCell): number => (c.summary ? c.summary.ooms : 0);
 
+/** The device heap a trace's runs used (0 when no cell says). */
+const traceHeap = (t: RankTrace): number => t.results.find((c) => c.heap.size > 0)?.heap.size ?? 0;
+
+/** Traces whose peak live bytes exceed the device heap: no allocator can run them without OOM. */
+export function unfittableTraces(traces: readonly RankTrace[]): { trace: string; peakLive: number; heap: number }[] {
+  return traces
+    .filter((t) => traceHeap(t) > 0 && t.peakLive > traceHeap(t))
+    .map((t) => ({ trace: t.trace, peakLive: t.peakLive, heap: traceHeap(t) }));
+}
+
+/** The advice line for an unfittable trace. */
+export function unfittableText(u: { trace: string; peakLive: number; heap: number }, device: string): string {
+  return `${u.trace} needs ${short(u.peakLive)} live at peak: no allocator can fit it in ${device}'s ${short(u.heap)} heap (not ranked)`;
+}
+
 /** Ranks the allocators that appear in `traces` for `goal`; see the file header for the rule. */
-export function rankAllocators(traces: readonly RankTrace[], goal: GoalName): RankEntry[] {
+export function rankAllocators(allTraces: readonly RankTrace[], goal: GoalName): RankEntry[] {
+  const skip = new Set(unfittableTraces(allTraces).map((u) => u.trace));
+  const traces = allTraces.filter((t) => !skip.has(t.trace));
   const names: string[] = [];
-  for (const t of traces) for (const c of t.results) if (!names.includes(c.allocator)) names.push(c.allocator);
+  for (const t of allTraces) for (const c of t.results) if (!names.includes(c.allocator)) names.push(c.allocator);
 
   // Without any min-heap answer (compare --no-min-heap) space is left out of every score.
   const searched = traces.some((t) => t.results.some((c) => c.minHeap));
@@ -171,6 +190,9 @@ function mib(n: number): string {
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 ** 2).toFixed(2)} MiB`;
 }
+
+/** Short: one decimal, trailing .0 dropped (7.2 MiB, 2 MiB). */
+const short = (n: number): string => (n >= 1024 ** 2 ? `${+(n / 1024 ** 2).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`);
 
 /** One line: why this allocator is where it is. */
 function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName, searched: boolean): string {

@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { MinHeapResult, RunResult } from '../sim';
 import { formatBytes } from '../util/units';
 import type { RankEntry } from './advice';
-import { failedOoms } from './advice';
+import { failedOoms, unfittableText, unfittableTraces } from './advice';
 import type { CompareCell, CompareReport } from './json';
 
 export interface TableStyle {
@@ -62,7 +62,8 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
   const out: string[] = [];
   for (const t of rep.traces) {
     out.push(
-      `${t.trace}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}`,
+      `${t.trace}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}${
+        t.peakLive > rep.heap.size ? ' (does not fit on any allocator: not ranked)' : ''}`,
     );
     const tol = rep.minHeapTolerance ?? 0;
     const head = tol > 0 ? COMPARE_HEAD.map((h) => (h === 'min heap' ? `min heap*` : h)) : COMPARE_HEAD;
@@ -76,6 +77,7 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
     if (tol > 0) out.push(`* min heap (within ${+(tol * 100).toFixed(2)} %): a verified OOM-free heap at most ${+(tol * 100).toFixed(2)} % above the smallest one`);
     out.push('');
   }
+  for (const u of unfittableTraces(rep.traces)) out.push(unfittableText(u, rep.device));
   out.push(rankingText(rep.ranking, rep.device, rep.goal));
   return out.join('\n') + '\n';
 }
