@@ -123,6 +123,17 @@ test('run --compact-every / --compact-above / --compact-budget reach the engine;
   assert.match(cli(['run', '--help']).stdout, /none \| access \| pinned/);
 });
 
+test('min-heap is exact by default; --tolerance 0.5 gives a verified clean answer within 0.5 % above it', () => {
+  const mh = ['min-heap', '--device', 'nds', '--allocator', 'first-fit', '--trace', trace, '--json'];
+  const exact = JSON.parse(cli(mh).stdout);
+  assert.not.ok('tolerance' in exact);
+  const tol = JSON.parse(cli([...mh, '--tolerance', '0.5']).stdout);
+  assert.is(tol.tolerance, 0.005);
+  assert.is(tol.verify.atMinHeap.ooms, 0);
+  assert.ok(tol.minHeap >= exact.minHeap && tol.minHeap <= exact.minHeap * 1.005 + exact.alignment, `${tol.minHeap} vs ${exact.minHeap}`);
+  assert.is(cli([...mh, '--tolerance', '-1']).code, 2);
+});
+
 test('min-heap --json follows the min-heap schema; text mode names the answer', () => {
   const r = cli(['min-heap', '--device', 'nds', '--allocator', 'first-fit', '--trace', trace, '--json']);
   assert.is(r.stderr, '');

@@ -7,6 +7,7 @@
  * on the worker pool, one per trace × allocator, and the JSON is { schema, results: [...] }.
  * With one of each the JSON is the min-heap object of design §9 itself.
  */
+import { SimError } from '../errors';
 import type { CommandModule } from 'yargs';
 import { heapSpans, loadDevice } from '../device';
 import { minHeapJson, minHeapText, stringify, writeFileAtomic, SCHEMA } from '../report';
@@ -42,6 +43,9 @@ async function minHeapHandler(args: Args): Promise<number> {
   const sample = parseSample(args.sample);
   const jobsN = parseJobs(args.jobs);
   const json = outputTarget(args.json);
+  const tolRaw = (args as unknown as { tolerance?: unknown }).tolerance;
+  const tolerance = tolRaw === undefined ? 0 : Number(tolRaw) / 100;
+  if (!(tolerance >= 0 && tolerance < 0.5)) throw new SimError('USAGE', `--tolerance: "${String(tolRaw)}" is not a percentage between 0 and 50`);
 
   const dev = loadDevice(args.device);
   heapSpans(dev);
@@ -56,7 +60,7 @@ async function minHeapHandler(args: Args): Promise<number> {
         ...parseCompaction(args as unknown as Record<string, unknown>),
       };
       if (sample !== undefined) cfg.sample = sample;
-      jobs.push({ kind: 'minHeap', trace: ti, cfg });
+      jobs.push({ kind: 'minHeap', trace: ti, cfg, tolerance });
     }
   });
   const progress = new Progress('min-heap');
@@ -84,6 +88,10 @@ export const minHeapCommand: CommandModule<object, Args> = {
     jobsOption(replayOptions(deviceOption(y)))
       .option('allocator', { alias: 'a', type: 'string', array: true, demandOption: true, describe: 'allocator(s) (repeatable)' })
       .option('trace', { alias: 't', type: 'string', array: true, demandOption: true, describe: 'trace file(s) or folder(s) (repeatable)' })
+      .option('tolerance', {
+        type: 'number',
+        describe: 'stop bisecting within this many percent of the answer (e.g. 0.5; the answer stays a verified clean size); default 0: exact',
+      })
       .option('json', { type: 'string', describe: 'print the min-heap JSON instead of the summary (or write it to this file)' }) as never,
   handler: handler(minHeapHandler),
 };
