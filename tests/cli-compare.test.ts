@@ -32,6 +32,8 @@ test('compare --format json --jobs 1: the compare schema, key for key', () => {
   assert.is(j.schema, 1);
   assert.is(j.device, 'nds');
   assert.is(j.goal, 'balanced');
+  assert.is(j.minHeapTolerance, 0.005, 'the compare says its min heaps are within 0.5 %');
+  for (const t of j.traces) for (const c of t.results) if (c.minHeap) assert.is(c.minHeap.verify.atMinHeap.ooms, 0);
   assert.equal(j.traces.map((t: { trace: string }) => t.trace), ['alpha', 'beta']);
   for (const t of j.traces) {
     for (const k of ['trace', 'peakLive', 'results']) assert.ok(k in t, `traces[].${k}`);
