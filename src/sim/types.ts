@@ -269,6 +269,8 @@ export interface MinHeapResult {
   idealFootprint: number;
   robsonBound: number;
   /** Extra keys. */
+  /** Present when the search stopped within a relative tolerance (e.g. 0.005) instead of at alignment granularity. */
+  tolerance?: number;
   fitsDevice: boolean;
   /** Bytes the device's region offers the first heap. */
   deviceLimit: number;
