@@ -14,7 +14,7 @@
  * and, as benign events, a failed malloc (`+ (nil)`) or realloc (`!`).
  */
 import { SimError } from '../errors';
-import { OP_ALLOC, OP_FREE, OP_REALLOC, type Importer, type OpSink } from './types';
+import { OP_ALLOC, OP_FREE, type Importer, type OpSink } from './types';
 import { AddressMap, clip, fields, normHexAddr, parseCount } from './import-util';
 
 const HEX = '(?:0x[0-9a-fA-F]+|\\(nil\\)|0)';
@@ -116,16 +116,7 @@ export const mtraceImporter: Importer = {
               sink.op(OP_FREE, id, 0, n);
               return;
             }
-            if (a !== old) {
-              const other = addrs.get(a);
-              if (other >= 0) {
-                addrs.remove(a);
-                sink.skip('allocation at a live address (missed free): earlier block freed', n);
-                sink.op(OP_FREE, other, 0, n);
-              }
-              addrs.move(old, a, id);
-            }
-            sink.op(OP_REALLOC, id, size, n);
+            addrs.realloc(sink, id, old, a, size, n);
             return;
           }
           case '!':

@@ -3,6 +3,8 @@
  * an address → id map, and strict number parsing for text fields.
  */
 import { SimError } from '../errors';
+import { OP_FREE, OP_REALLOC } from './types';
+import type { OpSink } from './types';
 
 /** 2^53: the largest size a trace may request (exactly representable in a double). */
 export const MAX_SIZE = 2 ** 53;
@@ -81,6 +83,24 @@ export class AddressMap {
   move(from: string, to: string, id: number): void {
     this.map.delete(from);
     this.map.set(to, id);
+  }
+
+  /**
+   * A realloc of live block `id` at `from` returned `to`: when another live block sits at `to`
+   * its free was missed, so that block is freed first (skipped-and-counted, then an `f`); then
+   * the block moves and the realloc is emitted.
+   */
+  realloc(sink: OpSink, id: number, from: string, to: string, size: number, line: number): void {
+    if (to !== from) {
+      const other = this.get(to);
+      if (other >= 0) {
+        this.remove(to);
+        sink.skip('allocation at a live address (missed free): earlier block freed', line);
+        sink.op(OP_FREE, other, 0, line);
+      }
+      this.move(from, to, id);
+    }
+    sink.op(OP_REALLOC, id, size, line);
   }
 
   /** Forgets the block at `addr` and returns its id (-1 when unknown). */

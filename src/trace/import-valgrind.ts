@@ -20,7 +20,7 @@
  */
 import { SimError } from '../errors';
 import { MAX_SIZE } from './import-util';
-import { OP_ALLOC, OP_FREE, OP_REALLOC, type Importer, type OpSink } from './types';
+import { OP_ALLOC, OP_FREE, type Importer, type OpSink } from './types';
 import { AddressMap, clip, normHexAddr, parseCount } from './import-util';
 
 const PREFIX = /^--(\d+)--\s?(.*)$/;
@@ -143,16 +143,7 @@ export const valgrindImporter: Importer = {
         sink.op(OP_ALLOC, newBlock(r, line), size, line);
         return;
       }
-      if (r !== ptr) {
-        const other = addrs.get(r);
-        if (other >= 0) {
-          addrs.remove(r);
-          sink.skip('allocation at a live address (missed free): earlier block freed', line);
-          sink.op(OP_FREE, other, 0, line);
-        }
-        addrs.move(ptr, r, id);
-      }
-      sink.op(OP_REALLOC, id, size, line);
+      addrs.realloc(sink, id, ptr, r, size, line);
     };
 
     /** Applies one call whose result (if it has one) is known. */
