@@ -27,8 +27,7 @@ import type { RunConfig } from '../sim';
 import { findTraceFiles, loadTrace } from '../trace';
 import { handler } from './common';
 import {
-  allocatorOption, deviceOption, heapOption, parseCompaction, parseHeap, parseLocks, parseOom, parseParamFlags, parseSeed, replayOptions,
-  traceOption,
+  allocatorOption, deviceOption, heapOption, parseHeap, parseReplayFlags, replayOptions, traceOption,
 } from './options';
 
 interface Args {
@@ -63,10 +62,8 @@ function parseAt(v: string | undefined, ops: number): number | undefined {
 }
 
 async function heapmapHandler(args: Args): Promise<number> {
-  const oom = parseOom(args.oom);
-  const locks = parseLocks(args.locks);
-  const params = parseParamFlags(args.param);
-  const seed = parseSeed(args.seed);
+  const flags = parseReplayFlags(args);
+  const params = flags.params;
   const heapSize = parseHeap(args.heap);
   const animate = args.animate;
   const framesDir = args.frames;
@@ -88,8 +85,7 @@ async function heapmapHandler(args: Args): Promise<number> {
   if (ops === 0) throw new SimError('USAGE', `${args.trace} has no ops to show`, { file: args.trace });
   const at = parseAt(args.at, ops);
   const cfg: RunConfig = {
-    device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: false,
-    ...parseCompaction(args as unknown as Record<string, unknown>),
+    device: dev, allocator: f.name, ...flags, series: false,
   };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   const info = { device: dev.name, allocator: f.name, trace: trace.info.name, regions: deviceRegions(dev) };

@@ -17,8 +17,7 @@ import type { Job } from '../sim/parallel';
 import { handler } from './common';
 import { loadTraces, resolveAllocators } from './compare';
 import {
-  Progress, deviceOption, jobsOption, outputTarget, parseCompaction, parseJobs, parseLocks, parseOom, parseParamFlags, parseSample, parseSeed,
-  replayOptions,
+  deviceOption, jobsOption, outputTarget, parseJobs, parseReplayFlags, parseSample, Progress, replayOptions,
 } from './options';
 
 interface Args {
@@ -36,10 +35,8 @@ interface Args {
 }
 
 async function minHeapHandler(args: Args): Promise<number> {
-  const oom = parseOom(args.oom);
-  const locks = parseLocks(args.locks);
-  const params = parseParamFlags(args.param);
-  const seed = parseSeed(args.seed);
+  const flags = parseReplayFlags(args);
+  const params = flags.params;
   const sample = parseSample(args.sample);
   const jobsN = parseJobs(args.jobs);
   const json = outputTarget(args.json);
@@ -56,8 +53,7 @@ async function minHeapHandler(args: Args): Promise<number> {
   traces.forEach((_, ti) => {
     for (const a of allocs) {
       const cfg: Job['cfg'] = {
-        device: dev, allocator: a.name, params: a.params, oom, locks, seed, check: args.check === true, series: false,
-        ...parseCompaction(args as unknown as Record<string, unknown>),
+        device: dev, allocator: a.name, ...flags, params: a.params, series: false,
       };
       if (sample !== undefined) cfg.sample = sample;
       jobs.push({ kind: 'minHeap', trace: ti, cfg, tolerance });

@@ -156,6 +156,30 @@ export function parseLocks(v: unknown): string {
   return s;
 }
 
+/** The replay flags of `replayOptions`, parsed and checked once, as the RunConfig fields they set. */
+export interface ReplayFlags {
+  /** `--param name=value` flags (resolved against the device profile and defaults by the engine). */
+  params: Record<string, string>;
+  oom: OomPolicyName;
+  locks: string;
+  seed: number;
+  check: boolean;
+  compactEvery?: number;
+  compactAboveExtFrag?: number;
+  compactBudget?: number;
+}
+
+export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?: unknown; seed?: unknown; check?: unknown }): ReplayFlags {
+  return {
+    oom: parseOom(args.oom),
+    locks: parseLocks(args.locks),
+    params: parseParamFlags(args.param),
+    seed: parseSeed(args.seed),
+    check: args.check === true,
+    ...parseCompaction(args as Record<string, unknown>),
+  };
+}
+
 /** The scheduled-compaction flags as RunConfig fields (absent flags are left out). */
 export function parseCompaction(args: Record<string, unknown>): { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number } {
   const out: { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number } = {};

@@ -16,8 +16,7 @@ import { findTraceFiles, loadTrace } from '../trace';
 import { SimError } from '../errors';
 import { handler } from './common';
 import {
-  allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseCompaction, parseLocks, parseOom, parseParamFlags, parseSample,
-  parseSeed, replayOptions, traceOption,
+  allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseReplayFlags, parseSample, replayOptions, traceOption,
 } from './options';
 
 interface Args {
@@ -38,10 +37,8 @@ interface Args {
 }
 
 async function runHandler(args: Args): Promise<number> {
-  const oom = parseOom(args.oom);
-  const locks = parseLocks(args.locks);
-  const params = parseParamFlags(args.param);
-  const seed = parseSeed(args.seed);
+  const flags = parseReplayFlags(args);
+  const params = flags.params;
   const sample = parseSample(args.sample);
   const heapSize = parseHeap(args.heap);
   const json = outputTarget(args.json);
@@ -61,8 +58,7 @@ async function runHandler(args: Args): Promise<number> {
   const trace = await loadTrace(files[0]!);
 
   const cfg: RunConfig = {
-    device: dev, allocator: f.name, params, oom, locks, seed, check: args.check === true, series: Boolean(csv || svg),
-    ...parseCompaction(args as unknown as Record<string, unknown>),
+    device: dev, allocator: f.name, ...flags, series: Boolean(csv || svg),
   };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   if (sample !== undefined) cfg.sample = sample;
