@@ -123,31 +123,22 @@ export class Dlmalloc implements Allocator {
     // init: empty bins (each fake chunk's fd/bk point to itself), top = the whole arena.
     for (let i = 0; i < NBINS; i++) {
       const sb = this.smallBin(i);
-      this.pokeWord(sb + 2 * S, sb);
-      this.pokeWord(sb + 3 * S, sb);
+      this.bus.pokePtr(sb + 2 * S, sb);
+      this.bus.pokePtr(sb + 3 * S, sb);
       const lb = this.largeBin(i);
-      this.pokeWord(lb + 2 * S, lb);
-      this.pokeWord(lb + 3 * S, lb);
+      this.bus.pokePtr(lb + 2 * S, lb);
+      this.bus.pokePtr(lb + 3 * S, lb);
     }
     bus.poke32(this.smallmapVar, 0);
     bus.poke32(this.largemapVar, 0);
-    this.pokeWord(this.dvsizeVar, 0);
-    this.pokeWord(this.dvVar, 0);
-    this.pokeWord(this.topVar, this.firstChunk);
-    this.pokeWord(this.topsizeVar, span);
-    this.pokeWord(this.firstChunk + S, span | PINUSE);
+    this.bus.pokePtr(this.dvsizeVar, 0);
+    this.bus.pokePtr(this.dvVar, 0);
+    this.bus.pokePtr(this.topVar, this.firstChunk);
+    this.bus.pokePtr(this.topsizeVar, span);
+    this.bus.pokePtr(this.firstChunk + S, span | PINUSE);
   }
 
   // ---- helpers ----------------------------------------------------------------------------
-
-  private pokeWord(a: number, v: number): void {
-    if (this.S === 4) this.bus.poke32(a, v);
-    else {
-      const le = this.bus.littleEndian;
-      this.bus.poke8(a, le ? v & 0xff : (v >>> 8) & 0xff);
-      this.bus.poke8(a + 1, le ? (v >>> 8) & 0xff : v & 0xff);
-    }
-  }
 
   /** Fake chunk of small bin i (its fd/bk are the bin's two words). */
   private smallBin(i: number): number {

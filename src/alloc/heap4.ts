@@ -137,33 +137,24 @@ export class FreeRtosHeap implements Allocator {
     const last = regions[regions.length - 1]!;
     this.pxEnd = last.marker;
     // prvHeapInit / vPortDefineHeapRegions (setup: uncounted).
-    this.pokeWord(this.xStart, regions[0]!.first);
-    this.pokeWord(this.xStart + P, 0);
+    this.bus.pokePtr(this.xStart, regions[0]!.first);
+    this.bus.pokePtr(this.xStart + P, 0);
     regions.forEach((r, i) => {
-      this.pokeWord(r.first, r.marker);
-      this.pokeWord(r.first + P, r.marker - r.first);
-      this.pokeWord(r.marker, i + 1 < regions.length ? regions[i + 1]!.first : 0);
-      this.pokeWord(r.marker + P, 0);
+      this.bus.pokePtr(r.first, r.marker);
+      this.bus.pokePtr(r.first + P, r.marker - r.first);
+      this.bus.pokePtr(r.marker, i + 1 < regions.length ? regions[i + 1]!.first : 0);
+      this.bus.pokePtr(r.marker + P, 0);
     });
-    this.pokeWord(this.pxEndVar, this.pxEnd);
-    this.pokeWord(this.freeRemainingVar, total);
-    this.pokeWord(this.minEverVar, total);
-    this.pokeWord(this.nAllocVar, 0);
-    this.pokeWord(this.nFreeVar, 0);
+    this.bus.pokePtr(this.pxEndVar, this.pxEnd);
+    this.bus.pokePtr(this.freeRemainingVar, total);
+    this.bus.pokePtr(this.minEverVar, total);
+    this.bus.pokePtr(this.nAllocVar, 0);
+    this.bus.pokePtr(this.nFreeVar, 0);
     this.freeSum = total;
     this.freeCount = regions.length;
   }
 
   // ---- memory helpers ---------------------------------------------------------------------
-
-  private pokeWord(a: number, v: number): void {
-    if (this.P === 4) this.bus.poke32(a, v);
-    else {
-      const le = this.bus.littleEndian;
-      this.bus.poke8(a, le ? v & 0xff : (v >>> 8) & 0xff);
-      this.bus.poke8(a + 1, le ? (v >>> 8) & 0xff : v & 0xff);
-    }
-  }
 
   private rd(a: number): number {
     return this.bus.readPtr(a);

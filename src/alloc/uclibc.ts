@@ -101,10 +101,10 @@ export class UclibcMalloc implements Allocator {
       throw new SimError('HEAP_TOO_SMALL', `uclibc malloc needs at least ${this.arenaStart - h.base + this.minFreeArea} bytes of heap; it has ${h.size}`);
     // The arena handed to __heap_free: one free area with its descriptor at the end.
     const fa = this.arenaEnd - this.faBytes;
-    this.pokeWord(fa, size);
-    this.pokeWord(fa + P, 0);
-    this.pokeWord(fa + 2 * P, 0);
-    this.pokeWord(this.headVar, fa);
+    this.bus.pokePtr(fa, size);
+    this.bus.pokePtr(fa + P, 0);
+    this.bus.pokePtr(fa + 2 * P, 0);
+    this.bus.pokePtr(this.headVar, fa);
     this.freeSum = size;
     this.freeCount = 1;
   }
@@ -115,15 +115,6 @@ export class UclibcMalloc implements Allocator {
 
   private adjustAddr(a: number): number {
     return Math.ceil(a / this.granule) * this.granule;
-  }
-
-  private pokeWord(a: number, v: number): void {
-    if (this.P === 4) this.bus.poke32(a, v);
-    else {
-      const le = this.bus.littleEndian;
-      this.bus.poke8(a, le ? v & 0xff : (v >>> 8) & 0xff);
-      this.bus.poke8(a + 1, le ? (v >>> 8) & 0xff : v & 0xff);
-    }
   }
 
   private rd(a: number): number {
