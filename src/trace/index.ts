@@ -20,3 +20,5 @@ export { IMPORTERS, getImporter, detectImporter } from './importers';
 export { traceStats, StatsAccumulator, log2Bucket } from './stats';
 export type { TraceStats, HistogramBucket } from './stats';
 export { IdPool, AddressMap } from './import-util';
+export { mixTraces, loadMix } from './mix';
+export type { MixInfo, MixPart, MixOptions } from './mix';
