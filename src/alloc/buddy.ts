@@ -441,6 +441,7 @@ export const buddyFactory: AllocatorFactory = {
       name: 'min-order',
       description: 'smallest block is 2^min-order bytes (0 = auto: the smallest that holds a free block, 16 B on 32-bit)',
       default: 0,
+      space: { kind: 'choice', values: [0, 5, 6, 7, 8] },
     },
   ],
   create: (ctx) => new Buddy(ctx),

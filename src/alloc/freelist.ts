@@ -93,17 +93,20 @@ export function listParams(defaultOrder: ListOrder): ParamSpec[] {
       description: 'free-list order: address (sorted, K&R), lifo (freed blocks first) or fifo (freed blocks last)',
       default: defaultOrder,
       choices: ['address', 'lifo', 'fifo'],
+      space: { kind: 'choice', values: ['address', 'lifo', 'fifo'] },
     },
     {
       name: 'cut',
       description: 'which end of a free block a request takes: front (remainder replaces the block in the list) or tail (K&R: only sizes change)',
       default: 'front',
       choices: ['front', 'tail'],
+      space: { kind: 'choice', values: ['front', 'tail'] },
     },
     {
       name: 'split',
       description: 'split threshold in bytes: a remainder smaller than this stays with the allocated block (0 = the minimum block, 16 B on 32-bit)',
       default: 0,
+      space: { kind: 'choice', values: [0, 24, 32, 48, 64] },
     },
   ];
 }

@@ -4,7 +4,7 @@
 import { SimError } from '../errors';
 import type { MemoryBus } from '../bus';
 import type { HeapSpan } from '../device';
-import type { Allocator, AllocatorFactory, Params, ParamValue } from './types';
+import type { Allocator, AllocatorFactory, ParamSpace, Params, ParamValue } from './types';
 
 export * from './types';
 
@@ -88,4 +88,19 @@ export function createAllocator(
 ): Allocator {
   const f = getFactory(name);
   return f.create({ bus, heaps: f.multiHeap ? heaps : heaps.slice(0, 1), alignment, params });
+}
+
+/** A parameter's tune space in one short phrase ("-" when it is not tuned). */
+export function describeSpace(s: ParamSpace | undefined): string {
+  if (!s) return '-';
+  switch (s.kind) {
+    case 'choice':
+      return s.values.map(String).join('|');
+    case 'int':
+      return `${s.min}..${s.max}${s.step && s.step !== 1 ? ` step ${s.step}` : ''}`;
+    case 'pow2':
+      return `${s.min}..${s.max} (powers of 2)`;
+    case 'sizeList':
+      return `1-${s.maxCount} sizes in ${s.min}..${s.max}`;
+  }
 }

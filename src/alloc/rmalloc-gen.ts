@@ -28,12 +28,12 @@
  * a slide, since blocks are handles with lock counts rather than traced objects.
  */
 import type { AllocatorContext, AllocatorFactory, ParamSpec } from './types';
-import { Rmalloc, RMALLOC_PARAMS } from './rmalloc';
+import { Rmalloc, RMALLOC_PARAMS, RMALLOC_RUN_KNOBS } from './rmalloc';
 
 export const RMALLOC_GEN_PARAMS: readonly ParamSpec[] = [
   ...RMALLOC_PARAMS,
-  { name: 'promoteAfter', description: 'minor compaction passes a block survives before it is promoted to the old area', default: 2 },
-  { name: 'majorEvery', description: 'every Nth incremental pass is a major (whole-heap) pass', default: 8 },
+  { name: 'promoteAfter', description: 'minor compaction passes a block survives before it is promoted to the old area', default: 2, space: { kind: 'int', min: 1, max: 4 } },
+  { name: 'majorEvery', description: 'every Nth incremental pass is a major (whole-heap) pass', default: 8, space: { kind: 'pow2', min: 2, max: 16 } },
 ];
 
 export const rmallocGenFactory: AllocatorFactory = {
@@ -42,5 +42,6 @@ export const rmallocGenFactory: AllocatorFactory = {
   moving: true,
   multiHeap: false,
   params: RMALLOC_GEN_PARAMS,
+  runKnobs: RMALLOC_RUN_KNOBS,
   create: (ctx: AllocatorContext) => new Rmalloc(ctx, 'rmalloc-gen', { generational: true }),
 };

@@ -108,6 +108,7 @@ import {
   type Allocator,
   type AllocatorContext,
   type AllocatorFactory,
+  type RunKnob,
   type BlockInfo,
   type CompactResult,
   type ParamSpec,
@@ -1298,9 +1299,15 @@ export class Rmalloc implements Allocator {
 }
 
 export const RMALLOC_PARAMS: readonly ParamSpec[] = [
-  { name: 'chunk', description: 'master pointers added per handle-table growth (MoreMasters)', default: 32 },
-  { name: 'fillScan', description: 'blocks searched ahead for one that fills a hole next to a locked block (0 = off)', default: 64 },
-  { name: 'idle', description: 'compact incrementally during idle ops', default: true },
+  { name: 'chunk', description: 'master pointers added per handle-table growth (MoreMasters)', default: 32, space: { kind: 'pow2', min: 8, max: 128 } },
+  { name: 'fillScan', description: 'blocks searched ahead for one that fills a hole next to a locked block (0 = off)', default: 64, space: { kind: 'choice', values: [0, 16, 64, 256] } },
+  { name: 'idle', description: 'compact incrementally during idle ops', default: true, space: { kind: 'choice', values: [true, false] } },
+];
+
+/** The compaction triggers tune searches for rmalloc and rmalloc-gen (engine run settings). */
+export const RMALLOC_RUN_KNOBS: readonly RunKnob[] = [
+  { flag: 'compact-above', description: 'compact after an op that leaves extFrag above X', values: ['off', 0.25, 0.5] },
+  { flag: 'compact-budget', description: 'cycle budget per scheduled compaction call', values: ['off', 2000] },
 ];
 
 export const rmallocFactory: AllocatorFactory = {
@@ -1309,5 +1316,6 @@ export const rmallocFactory: AllocatorFactory = {
   moving: true,
   multiHeap: false,
   params: RMALLOC_PARAMS,
+  runKnobs: RMALLOC_RUN_KNOBS,
   create: (ctx: AllocatorContext) => new Rmalloc(ctx, 'rmalloc', { generational: false }),
 };

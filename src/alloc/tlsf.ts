@@ -670,7 +670,7 @@ export const tlsfFactory: AllocatorFactory = {
   moving: false,
   multiHeap: false,
   params: [
-    { name: 'slLog2', description: 'log2 of the second-level list count (SL_INDEX_COUNT_LOG2)', default: 5 },
+    { name: 'slLog2', description: 'log2 of the second-level list count (SL_INDEX_COUNT_LOG2)', default: 5, space: { kind: 'int', min: 1, max: 5 } },
     { name: 'flIndexMax', description: 'log2 of the largest block (FL_INDEX_MAX); 0 = 30 on 32-bit, 13 on 16-bit', default: 0 },
   ],
   create: (ctx) => new Tlsf(ctx),

@@ -100,12 +100,42 @@ export interface Allocator {
   check(): string[];
 }
 
+/**
+ * Where `rmalloc-sim tune` may search a parameter (declared beside the parameter, so a new
+ * allocator gets tuning by declaring its knobs). A parameter without a space is never tuned.
+ * - `choice`: exactly these values (numbers, strings or booleans), in the order tried.
+ * - `int`: every integer min..max in steps of `step` (default 1); `pow2`: the powers of two
+ *   min..max (both powers of two).
+ * - `sizeList`: a comma-separated ascending list of 1..maxCount distinct sizes in min..max bytes
+ *   (slab's classes): too many combinations for a grid, so tune searches it locally.
+ * Values in the space may still be refused by the allocator on some device (a SimError at
+ * creation): tune counts such a setting as infeasible and goes on.
+ */
+export type ParamSpace =
+  | { kind: 'choice'; values: readonly ParamValue[] }
+  | { kind: 'int'; min: number; max: number; step?: number }
+  | { kind: 'pow2'; min: number; max: number }
+  | { kind: 'sizeList'; min: number; max: number; maxCount: number };
+
 export interface ParamSpec {
   name: string;
   description: string;
   default: ParamValue;
   /** Allowed values for string params. */
   choices?: readonly string[];
+  /** The values `rmalloc-sim tune` searches (absent: not tuned). */
+  space?: ParamSpace;
+}
+
+/**
+ * A run setting (not an allocator parameter) that tune may search for this allocator, with the
+ * command-line flag that sets it: the compaction triggers of moving allocators. `off` = flag
+ * absent.
+ */
+export interface RunKnob {
+  flag: 'compact-every' | 'compact-above' | 'compact-budget';
+  description: string;
+  values: readonly (number | 'off')[];
 }
 
 export interface AllocatorFactory {
@@ -116,6 +146,8 @@ export interface AllocatorFactory {
   /** Manages every heap of the device (heap_5 style); otherwise it uses the first heap only. */
   multiHeap: boolean;
   params: readonly ParamSpec[];
+  /** Run settings tune may search besides the parameters (compaction triggers of moving allocators). */
+  runKnobs?: readonly RunKnob[];
   /** Throws SimError('HEAP_TOO_SMALL') when the heap cannot hold its own metadata. */
   create(ctx: AllocatorContext): Allocator;
 }

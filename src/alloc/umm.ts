@@ -532,8 +532,8 @@ export const ummFactory: AllocatorFactory = {
   moving: false,
   multiHeap: false,
   params: [
-    { name: 'fit', description: 'free-list search: best (default) or first (UMM_FIRST_FIT)', default: 'best', choices: ['best', 'first'] },
-    { name: 'blockBody', description: 'UMM_BLOCK_BODY_SIZE: bytes of body per block (block = 4 + body, a power of two); 0 = auto: 8-byte blocks, larger only when 32767 blocks of 8 cannot cover the heap', default: 0 },
+    { name: 'fit', description: 'free-list search: best (default) or first (UMM_FIRST_FIT)', default: 'best', choices: ['best', 'first'], space: { kind: 'choice', values: ['best', 'first'] } },
+    { name: 'blockBody', description: 'UMM_BLOCK_BODY_SIZE: bytes of body per block (block = 4 + body, a power of two); 0 = auto: 8-byte blocks, larger only when 32767 blocks of 8 cannot cover the heap', default: 0, space: { kind: 'choice', values: [0, 4, 12, 28, 60, 124] } },
   ],
   create: (ctx) => new Umm(ctx),
 };

@@ -8,7 +8,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { MemoryBus } from '../bus';
 import { heapSpans, loadDevice } from '../device';
-import { allocatorNames, createAllocator, getFactory, resolveParams } from '../alloc';
+import { allocatorNames, createAllocator, describeSpace, getFactory, resolveParams } from '../alloc';
 import type { AllocatorFactory, Params } from '../alloc';
 import { SimError } from '../errors';
 import { handler, parseParamFlags } from './common';
@@ -80,10 +80,15 @@ export function formatAllocator(f: AllocatorFactory, layout?: Layout): string {
   if (f.params.length === 0) out.push('Parameters: none');
   else {
     out.push(layout ? `Parameters (value on ${layout.device} after flag > device > default):` : 'Parameters:');
-    const rows = [['NAME', 'DEFAULT', ...(layout ? ['VALUE'] : []), 'CHOICES', 'DESCRIPTION']];
+    const rows = [['NAME', 'DEFAULT', ...(layout ? ['VALUE'] : []), 'CHOICES', 'TUNE SPACE', 'DESCRIPTION']];
     for (const p of f.params)
-      rows.push([p.name, String(p.default), ...(layout ? [String(layout.params[p.name])] : []), p.choices ? p.choices.join('|') : '-', p.description]);
+      rows.push([p.name, String(p.default), ...(layout ? [String(layout.params[p.name])] : []), p.choices ? p.choices.join('|') : '-', describeSpace(p.space), p.description]);
     out.push(...columns(rows).map((l) => `  ${l}`));
+  }
+  if (f.runKnobs?.length) {
+    out.push('');
+    out.push('Run settings tune also searches:');
+    out.push(...columns([['FLAG', 'TUNE SPACE', 'DESCRIPTION'], ...f.runKnobs.map((k) => [`--${k.flag}`, k.values.map(String).join('|'), k.description])]).map((l) => `  ${l}`));
   }
   if (layout?.error !== undefined) {
     out.push('');
