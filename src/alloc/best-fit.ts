@@ -19,51 +19,23 @@ import { FreeListAllocator, listParams } from './freelist';
 
 export class BestFit extends FreeListAllocator {
   constructor(ctx: AllocatorContext) {
-    super(ctx, 'best-fit', false);
+    super(ctx, 'best-fit', false, 3); // a step: compare with need, compare with best, branch
   }
 
   protected findFit(need: number): number {
-    const bus = this.bus, P = this.P;
-    let c = bus.readPtr(this.headAddr);
+    const w = this.fitWalk;
     let best = 0;
     let bestSize = Infinity;
-    let fast = false;
-    let exact = false;
-    while (c !== 0) {
-      if (fast) {
-        // Simulator speed-up, same charges: after a counted step (which ends with ALU work, so
-        // no read continues the one before), plain steps (header read, link read continuing
-        // it, 3 ALU) are peeked and charged in one call, an exact fit included.
-        let steps = 0;
-        let last = c;
-        while (c !== 0 && this.plainNode(c)) {
-          const s = this.peekWord(c);
-          last = c;
-          steps++;
-          if (s >= need && s < bestSize) {
-            best = c;
-            bestSize = s;
-            if (s === need) {
-              exact = true;
-              break;
-            }
-          }
-          c = this.peekWord(c + P);
-        }
-        bus.chargeReadLoop(last, P, 2, 3, steps, 2, -1, 1);
-        if (exact || c === 0) break;
-      }
-      const s = bus.readPtr(c);
-      const nx = bus.readPtr(c + P);
-      bus.work(3); // compare with need, compare with best, branch
+    for (let c = this.bus.readPtr(this.headAddr); c !== 0; c = w.w1) {
+      w.visit(c);
+      const s = w.w0;
       if (s >= need && s < bestSize) {
         best = c;
         bestSize = s;
         if (s === need) break;
       }
-      c = nx;
-      fast = true;
     }
+    w.flush();
     this.fitSize = bestSize;
     return best;
   }

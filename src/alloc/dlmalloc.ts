@@ -18,7 +18,7 @@
  * Free chunks: 32 exact small bins 8 bytes apart (sizes < 256), each a doubly linked LIFO list;
  * 32 large bins, two per power of two from 256 up (dlmalloc's tree-bin index), each kept SORTED
  * by size so the first fit in a bin is the best fit. A 32-bit smallmap and largemap say which
- * bins are non-empty (searched with ffs, charged per device as in tlsf.ts). Two special chunks
+ * bins are non-empty (searched with ffs, charged at the core's cost: bus.ffs()). Two special chunks
  * stand outside the bins: the designated victim (dv), the remainder of the last split of a
  * small request, which serves the next small requests for locality; and the top chunk, the
  * untouched end of the arena, split last.
@@ -40,7 +40,6 @@
  */
 import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';
-import { bitScanCost } from './tlsf';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 
 const PINUSE = 1;
@@ -62,8 +61,6 @@ export class Dlmalloc implements Allocator {
   readonly minLarge: number;
   private readonly largeShift: number;
   private readonly sizeMask: number;
-  private readonly flsCost: number;
-  private readonly ffsCost: number;
 
   private readonly heapBase: number;
   private readonly heapEnd: number;
@@ -97,9 +94,6 @@ export class Dlmalloc implements Allocator {
     this.minLarge = NBINS << this.smallShift;
     this.largeShift = this.smallShift + 5;
     this.sizeMask = S === 4 ? ~3 : 0xfffc;
-    const bsc = bitScanCost(bus.device);
-    this.flsCost = bsc.fls;
-    this.ffsCost = bsc.ffs;
     const h = ctx.heaps[0]!;
     this.heapBase = h.base;
     this.heapEnd = h.base + h.size;
@@ -189,7 +183,8 @@ export class Dlmalloc implements Allocator {
   }
 
   private chargeLargeIndex(): void {
-    this.bus.work(this.flsCost + 5);
+    this.bus.fls();
+    this.bus.work(5);
   }
 
   /** set_size_and_pinuse_of_free_chunk: head = s | PINUSE, footer in the next chunk. */
@@ -322,7 +317,8 @@ export class Dlmalloc implements Allocator {
       if (nb > dvs) {
         if (smallbits !== 0) {
           const i = ffs32((smallmap & (~0 << idx)) >>> 0);
-          bus.work(this.ffsCost + 2);
+          bus.ffs();
+          bus.work(2);
           const p = this.fd(this.smallBin(i));
           const ps = i << this.smallShift;
           this.unlinkChunk(p, ps);
@@ -333,7 +329,7 @@ export class Dlmalloc implements Allocator {
         if (largemap !== 0) {
           // tmalloc_small: the smallest chunk of the smallest non-empty large bin
           const i = ffs32(largemap);
-          bus.work(this.ffsCost);
+          bus.ffs();
           const v = this.fd(this.largeBin(i));
           const vs = this.head(v) & this.sizeMask;
           this.unlinkChunk(v, vs);
@@ -366,7 +362,7 @@ export class Dlmalloc implements Allocator {
           bus.work(3);
           if (left !== 0) {
             const i = ffs32(left);
-            bus.work(this.ffsCost);
+            bus.ffs();
             v = this.fd(this.largeBin(i));
             vs = this.head(v) & this.sizeMask;
           }

@@ -23,38 +23,20 @@ import { FreeListAllocator, listParams } from './freelist';
 
 export class FirstFit extends FreeListAllocator {
   constructor(ctx: AllocatorContext) {
-    super(ctx, 'first-fit', false);
+    super(ctx, 'first-fit', false, 2); // a step: compare size with need, branch
   }
 
   protected findFit(need: number): number {
-    const bus = this.bus, P = this.P;
-    let c = bus.readPtr(this.headAddr);
-    let fast = false;
-    while (c !== 0) {
-      if (fast) {
-        // Simulator speed-up, same charges: after a counted step (which ends with ALU work, so
-        // no read continues the one before), the plain steps that do not fit (header read, link
-        // read continuing it, 2 ALU) are peeked and charged in one call.
-        let steps = 0;
-        let last = c;
-        while (c !== 0 && this.plainNode(c) && this.peekWord(c) < need) {
-          last = c;
-          c = this.peekWord(c + P);
-          steps++;
-        }
-        bus.chargeReadLoop(last, P, 2, 2, steps, 2, -1, 1);
-        if (c === 0) break;
-      }
-      const s = bus.readPtr(c);
-      const nx = bus.readPtr(c + P);
-      bus.work(2); // compare size with need, branch
-      if (s >= need) {
-        this.fitSize = s;
+    const w = this.fitWalk;
+    for (let c = this.bus.readPtr(this.headAddr); c !== 0; c = w.w1) {
+      w.visit(c);
+      if (w.w0 >= need) {
+        w.flush();
+        this.fitSize = w.w0;
         return c;
       }
-      c = nx;
-      fast = true;
     }
+    w.flush();
     return 0;
   }
 }

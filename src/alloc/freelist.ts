@@ -66,9 +66,8 @@
  * list step (compare size with need and branch, loop branch; best-fit adds one compare),
  * 2 for the remainder/threshold test, 4 for the flag tests of free(), 2 per step of the
  * address-order insertion walk, 3 for realloc's grow-in-place test. The list walks (fit
- * searches, address-order insertion) peek their plain steps through an uncounted view of the
- * heap (bus.appBytes) and charge them in one bus.chargeReadLoop call: a simulator speed-up that leaves every cycle and counter as the
- * per-access charging would (a step that could fault or split goes through counted reads).
+ * searches, address-order insertion) go through bus ListWalks: every cycle and counter as the
+ * per-access charging, computed in one call for the plain steps (a simulator speed-up).
  *
  * Observers (freeBytes, metadataBytes) read counters a C allocator would not keep: they are
  * instrumentation, cost no cycles and occupy no simulated memory. freeBytes counts the payload
@@ -76,7 +75,7 @@
  * used block's payload (headers, control area, epilogue, slack at the end of the heap).
  */
 import { SimError } from '../errors';
-import type { MemoryBus } from '../bus';
+import { ListWalk, type MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, BlockInfo, ParamSpec, ParamValue } from './types';
 
 export const USED = 1;
@@ -162,17 +161,12 @@ export abstract class FreeListAllocator implements Allocator {
    */
   protected maxFree = 0;
   protected maxOk = true;
-  /**
-   * Uncounted view of the heap (bus.appBytes, live) for the list walks' peeks, which are
-   * charged afterwards with bus.chargeReadLoop; nodeLo..nodeHi bound the nodes whose header
-   * and link lie inside the heap (a node outside, or misaligned, goes through counted reads).
-   */
-  private readonly mem: DataView;
-  private readonly le: boolean;
-  private readonly nodeLo: number;
-  private readonly nodeHi: number;
+  /** The fit search's step: read the size word and the next link, `fitAlu` cycles of tests. */
+  protected readonly fitWalk: ListWalk;
+  /** The address-order insert's step: compare addresses and branch (2), read the next link. */
+  private readonly insertWalk: ListWalk;
 
-  constructor(ctx: AllocatorContext, name: string, withRover: boolean) {
+  constructor(ctx: AllocatorContext, name: string, withRover: boolean, fitAlu: number) {
     this.name = name;
     const bus = ctx.bus;
     const heap = ctx.heaps[0]!;
@@ -215,26 +209,8 @@ export abstract class FreeListAllocator implements Allocator {
     this.freeBlockBytes = size;
     this.nFree = 1;
     this.maxFree = size;
-    const u8 = bus.appBytes(heap.base, heap.size);
-    this.mem = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-    this.le = bus.littleEndian;
-    this.nodeLo = heap.base;
-    this.nodeHi = this.end - 2 * P;
-  }
-
-  /**
-   * Whether a walk may peek node c's header and next link (pointer-sized words at c and c + P)
-   * and charge them with bus.chargeReadLoop: both inside the heap and P-aligned, so the counted
-   * reads would neither fault nor split.
-   */
-  protected plainNode(c: number): boolean {
-    return c >= this.nodeLo && c <= this.nodeHi && (c & (this.P - 1)) === 0;
-  }
-
-  /** Uncounted pointer-sized load at a plain node's address a (header or link). */
-  protected peekWord(a: number): number {
-    const o = a - this.nodeLo;
-    return this.P === 4 ? this.mem.getUint32(o, this.le) : this.mem.getUint16(o, this.le);
+    this.fitWalk = new ListWalk(bus, 0, P, fitAlu);
+    this.insertWalk = new ListWalk(bus, P, -1, 2, 0);
   }
 
   /** Finds a free block of at least `need` bytes; sets fitSize; 0 if none. */
@@ -296,24 +272,15 @@ export abstract class FreeListAllocator implements Allocator {
       this.linkBetween(bus.readPtr(this.tailAddr), n, 0);
     } else {
       // Address order: walk to the first block above n.
-      const P = this.P;
+      const w = this.insertWalk;
       let pv = 0;
       let c = bus.readPtr(this.headAddr);
-      // Simulator speed-up, same charges: the plain steps (2 ALU, then a non-sequential read of
-      // the next link) are peeked and charged in one call; the counted loop below finishes the
-      // walk where a read would fault or split.
-      let steps = 0;
-      while (c !== 0 && c < n && this.plainNode(c)) {
-        pv = c;
-        c = this.peekWord(c + P);
-        steps++;
-      }
-      bus.chargeReadLoop(pv, P, 1, 2, steps, 0, pv + 2 * P);
       while (c !== 0 && c < n) {
-        bus.work(2); // compare addresses, branch
+        w.visit(c); // compare addresses, branch; read the next link
         pv = c;
-        c = bus.readPtr(c + this.P);
+        c = w.w0;
       }
+      w.flush();
       bus.work(2);
       this.linkBetween(pv, n, c);
     }

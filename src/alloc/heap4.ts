@@ -37,7 +37,7 @@
  * malloc(1) (FreeRTOS returns NULL for 0). Task suspension around the heap calls is not charged.
  * heap4 manages the device's first heap only; heap5 manages all of them.
  */
-import type { MemoryBus } from '../bus';
+import { ListWalk, type MemoryBus } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
@@ -90,6 +90,9 @@ export class FreeRtosHeap implements Allocator {
   private freeCount = 0;
   private usedSum = 0;
   private usedCount = 0;
+  /** The free-list walks (charged exactly; see bus ListWalk): insert (read link, 3 ALU), fit (read size and link, 4 ALU). */
+  private readonly insertWalk: ListWalk;
+  private readonly fitWalk: ListWalk;
 
   constructor(ctx: AllocatorContext, name: string) {
     this.name = name;
@@ -97,6 +100,8 @@ export class FreeRtosHeap implements Allocator {
     this.bus = bus;
     const P = bus.pointerBytes;
     this.P = P;
+    this.insertWalk = new ListWalk(bus, 0, -1, 3);
+    this.fitWalk = new ListWalk(bus, P, 0, 4);
     this.align = Math.max(1, ctx.alignment);
     const A = this.align;
     const up = (x: number) => Math.ceil(x / A) * A;
@@ -172,21 +177,13 @@ export class FreeRtosHeap implements Allocator {
     let it = this.xStart;
     let itNext = this.rd(it);
     bus.work(2);
-    // Simulator speed-up, same charges: peek the plain steps and charge them together (one
-    // read + 3 ALU each); a step that would fault or split goes through rd() below.
-    let steps = 0;
-    const P0 = this.P;
-    while (itNext < b && bus.plainAccess(itNext, P0)) {
-      it = itNext;
-      itNext = bus.peekPtr(it);
-      steps++;
-    }
-    bus.chargeReadLoop(it, P0, 1, 3, steps);
+    const w = this.insertWalk;
     while (itNext < b) {
+      w.visit(itNext); // read the next link, compare with b, branch
       it = itNext;
-      itNext = this.rd(it);
-      bus.work(3);
+      itNext = w.w0;
     }
+    w.flush();
     this.freeSum += bSize;
     this.freeCount++;
     // Merge with the block before?
@@ -237,24 +234,15 @@ export class FreeRtosHeap implements Allocator {
     let bSize = this.rd(blk + P);
     let next = this.rd(blk);
     bus.work(3);
-    // Simulator speed-up, same charges: peek the plain steps and charge them together (two
-    // non-sequential reads + 4 ALU each); a step that would fault or split goes through rd().
-    let steps = 0;
-    while (bSize < want && next !== 0 && bus.plainAccess(next, 2 * P)) {
-      prev = blk;
-      blk = next;
-      bSize = bus.peekPtr(blk + P);
-      next = bus.peekPtr(blk);
-      steps++;
-    }
-    bus.chargeReadLoop(blk, P, 2, 4, steps);
+    const w = this.fitWalk;
     while (bSize < want && next !== 0) {
       prev = blk;
       blk = next;
-      bSize = this.rd(blk + P);
-      next = this.rd(blk);
-      bus.work(4);
+      w.visit(blk); // read the size and the next link, compare, branch
+      bSize = w.w0;
+      next = w.w1;
     }
+    w.flush();
     const pxEnd = this.rd(this.pxEndVar);
     bus.work(2);
     if (blk === pxEnd) return 0;

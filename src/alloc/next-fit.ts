@@ -26,43 +26,30 @@ import { FreeListAllocator, listParams } from './freelist';
 
 export class NextFit extends FreeListAllocator {
   constructor(ctx: AllocatorContext) {
-    super(ctx, 'next-fit', true);
+    super(ctx, 'next-fit', true, 3); // a step: compare size with need, branch; wrap at the end
   }
 
   protected findFit(need: number): number {
-    const bus = this.bus, P = this.P;
+    const bus = this.bus;
     const head = bus.readPtr(this.headAddr);
     if (head === 0) return 0;
     let start = bus.readPtr(this.roverAddr);
     bus.work(1); // rover == 0 ? head : rover
     if (start === 0) start = head;
+    const w = this.fitWalk;
     let c = start;
-    // Simulator speed-up, same charges: every step follows ALU work, so no read continues the
-    // one before; the plain steps that do not fit (header read, link read continuing it, 3 ALU)
-    // are peeked and charged in one call, and the counted loop below finishes the search.
-    let steps = 0;
-    let last = c;
-    while (this.plainNode(c) && this.peekWord(c) < need) {
-      last = c;
-      steps++;
-      const nx = this.peekWord(c + P);
-      c = nx === 0 ? head : nx;
-      if (c === start) break;
-    }
-    bus.chargeReadLoop(last, P, 2, 3, steps, 2, -1, 1);
-    if (steps > 0 && c === start) return 0;
-    for (;;) {
-      const s = bus.readPtr(c);
-      const nx = bus.readPtr(c + P);
-      bus.work(3); // compare size with need, branch; wrap to the head at the end of the list
-      if (s >= need) {
-        this.fitSize = s;
+    do {
+      w.visit(c);
+      if (w.w0 >= need) {
+        w.flush();
+        this.fitSize = w.w0;
         bus.writePtr(this.roverAddr, c);
         return c;
       }
-      c = nx === 0 ? head : nx;
-      if (c === start) return 0;
-    }
+      c = w.w1 === 0 ? head : w.w1;
+    } while (c !== start);
+    w.flush();
+    return 0;
   }
 }
 

@@ -101,8 +101,7 @@
  * optionally every N ops; holes next to locked blocks are filled with later blocks.
  */
 import { SimError } from '../errors';
-import { costTable } from '../bus';
-import type { MemoryBus } from '../bus';
+import type { MemoryBus, MemPort } from '../bus';
 import {
   AllocatorUsageError,
   type Allocator,
@@ -124,6 +123,9 @@ const E_EXT = 2;
 const E_LOCK_SHIFT = 2;
 const E_LOCK_MAX = 15;
 const E_OFF_SHIFT = 6;
+
+/** The lock count of an entry word. */
+const locks = (e: number): number => (e >>> E_LOCK_SHIFT) & E_LOCK_MAX;
 
 /** A step of the compaction walk. */
 const STEP_DONE = 0;
@@ -163,12 +165,8 @@ export class Rmalloc implements Allocator {
   private readonly generational: boolean;
   private readonly promoteAfter: number;
   private readonly majorEvery: number;
-  /** Upper bounds of one metadata access and of the copy model, for step estimates. */
+  /** Upper bound of one metadata access, for step estimates. */
   private readonly maxAccess: number;
-  private readonly copyBurst: number;
-  private readonly copyWord: number;
-  private readonly copyBurstCost: number;
-  private readonly copyByteCost: number;
 
   // ---- globals of the C allocator (JS scalars; their bytes are reserved in the control block)
   private top: number;
@@ -266,16 +264,7 @@ export class Rmalloc implements Allocator {
     this.freeTotal = this.tableLow - this.top;
     // The list heads start zeroed (fresh simulated RAM is zero-filled).
 
-    const reg = bus.device.regions.find((r) => r.name === heap.region)!;
-    const t = costTable(reg);
-    this.maxAccess = Math.max(...t);
-    this.copyBurst = bus.device.cpu.copyBurstBytes ?? 16;
-    this.copyWord = bus.wordBytes >= 4 ? 4 : 2;
-    const k = this.copyBurst / this.copyWord;
-    const wi = this.copyWord === 4 ? 2 : 1;
-    const loop = bus.device.cpu.copyLoopCycles ?? 2;
-    this.copyBurstCost = t[wi * 2]! + (k - 1) * t[wi * 2 + 1]! + t[6 + wi * 2]! + (k - 1) * t[6 + wi * 2 + 1]! + loop;
-    this.copyByteCost = t[0]! + t[6]! + loop;
+    this.maxAccess = bus.maxAccessCycles(heap.base);
   }
 
   // =========================================================================================
@@ -333,8 +322,7 @@ export class Rmalloc implements Allocator {
 
   free(h: number): void {
     const e = this.validate(h);
-    if (((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0)
-      throw new AllocatorUsageError(`free of locked handle 0x${h.toString(16)} (lock count ${(e >>> E_LOCK_SHIFT) & E_LOCK_MAX})`);
+    if (locks(e) !== 0) throw new AllocatorUsageError(`free of locked handle 0x${h.toString(16)} (lock count ${locks(e)})`);
     const ext = (e & E_EXT) !== 0;
     const hs = ext ? this.hsExt : this.hsSmall;
     const b = this.payloadOf(e) - hs;
@@ -352,7 +340,7 @@ export class Rmalloc implements Allocator {
   realloc(h: number, size: number): number {
     const e = this.validate(h);
     const req = Math.max(0, size);
-    const locked = ((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0;
+    const locked = locks(e) !== 0;
     const ext = (e & E_EXT) !== 0;
     const hs = ext ? this.hsExt : this.hsSmall;
     const payload = this.payloadOf(e);
@@ -439,7 +427,7 @@ export class Rmalloc implements Allocator {
 
   lock(h: number): number {
     const e = this.validate(h);
-    const n = (e >>> E_LOCK_SHIFT) & E_LOCK_MAX;
+    const n = locks(e);
     if (n === E_LOCK_MAX) throw new AllocatorUsageError(`lock count of handle 0x${h.toString(16)} would exceed ${E_LOCK_MAX}`);
     this.bus.writePtr(h, e + (1 << E_LOCK_SHIFT));
     return this.payloadOf(e);
@@ -447,7 +435,7 @@ export class Rmalloc implements Allocator {
 
   unlock(h: number): void {
     const e = this.validate(h);
-    if (((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) === 0) throw new AllocatorUsageError(`unlock of unlocked handle 0x${h.toString(16)}`);
+    if (locks(e) === 0) throw new AllocatorUsageError(`unlock of unlocked handle 0x${h.toString(16)}`);
     this.bus.writePtr(h, e - (1 << E_LOCK_SHIFT));
   }
 
@@ -508,20 +496,21 @@ export class Rmalloc implements Allocator {
   // =========================================================================================
 
   usableSize(h: number): number {
-    const e = this.peekEntry(h);
+    const e = this.validate(h, this.bus.observer);
     const ext = (e & E_EXT) !== 0;
     const hs = ext ? this.hsExt : this.hsSmall;
     const b = this.payloadOf(e) - hs;
-    return this.peekUsedSize(b) - hs;
+    const o = this.bus.observer;
+    return this.usedSize(b, o.readPtr(b), o) - hs;
   }
 
   addressOf(h: number): number {
-    return this.payloadOf(this.peekEntry(h));
+    return this.payloadOf(this.validate(h, this.bus.observer));
   }
 
   /** Lock count of a live handle (observer). */
   lockCount(h: number): number {
-    return (this.peekEntry(h) >>> E_LOCK_SHIFT) & E_LOCK_MAX;
+    return locks(this.validate(h, this.bus.observer));
   }
 
   freeBytes(): number {
@@ -585,14 +574,14 @@ export class Rmalloc implements Allocator {
         b += s || this.U;
       } else {
         const ext = (t & F_EXT) !== 0;
-        const s = this.peekUsedSize(b);
-        const idx = ext ? bus.peekPtr(b + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
+        const s = this.usedSize(b, t, bus.observer);
+        const idx = this.handleIndex(b, t, bus.observer);
         const h = this.entryAddr(idx);
         const hs = ext ? this.hsExt : this.hsSmall;
         const e = h >= this.tableLow && h < this.tableEnd ? bus.peekPtr(h) : 0;
         visit({
           addr: b, size: s, state: 'used', handle: h, payload: b + hs, usable: s - hs,
-          locked: ((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0,
+          locked: locks(e) !== 0,
         });
         b += s || this.U;
       }
@@ -634,9 +623,9 @@ export class Rmalloc implements Allocator {
         b += s;
       } else {
         const ext = (t & F_EXT) !== 0;
-        const s = this.peekUsedSize(b);
+        const s = this.usedSize(b, t, bus.observer);
         if (s < this.minBlock || s % U !== 0) { v.push(`used block ${hx(b)}: bad size ${s}`); break; }
-        const idx = ext ? bus.peekPtr(b + 2 * P) : t >>> (TAG_SHIFT + this.sizeBits);
+        const idx = this.handleIndex(b, t, bus.observer);
         if (idx >= this.tableCount) v.push(`used block ${hx(b)}: handle index ${idx} outside the table (${this.tableCount})`);
         else {
           const e = bus.peekPtr(this.entryAddr(idx));
@@ -783,15 +772,19 @@ export class Rmalloc implements Allocator {
     return (t >>> TAG_SHIFT) * this.U;
   }
 
-  /** Size of a used block from its header word (reads the ext size word when needed). */
-  private usedSize(b: number, t: number): number {
-    if ((t & F_EXT) !== 0) return this.bus.readPtr(b + this.P) * this.U;
-    return ((t >>> TAG_SHIFT) & this.sizeMask) * this.U;
+  /** Handle index of a used block from its header word t (the ext index word read through m). */
+  private handleIndex(b: number, t: number, m: MemPort): number {
+    return (t & F_EXT) !== 0 ? m.readPtr(b + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
   }
 
-  private peekUsedSize(b: number): number {
-    const t = this.bus.peekPtr(b);
-    if ((t & F_EXT) !== 0) return this.bus.peekPtr(b + this.P) * this.U;
+  /** Whether the used block at b (header word t) is locked: its index, then its entry, through m. */
+  private blockLocked(b: number, t: number, m: MemPort): boolean {
+    return locks(m.readPtr(this.entryAddr(this.handleIndex(b, t, m)))) !== 0;
+  }
+
+  /** Size of a used block from its header word t (reads the ext size word through m when needed). */
+  private usedSize(b: number, t: number, m: MemPort = this.bus): number {
+    if ((t & F_EXT) !== 0) return m.readPtr(b + this.P) * this.U;
     return ((t >>> TAG_SHIFT) & this.sizeMask) * this.U;
   }
 
@@ -936,19 +929,11 @@ export class Rmalloc implements Allocator {
     return this.base + (e >>> E_OFF_SHIFT) * this.U;
   }
 
-  /** Counted read of a live handle's entry; throws on anything that is not one. */
-  private validate(h: number): number {
+  /** The entry of a live handle, read through m; throws on anything that is not one. */
+  private validate(h: number, m: MemPort = this.bus): number {
     if (!(h >= this.tableLow && h < this.tableEnd) || (this.tableEnd - h) % this.P !== 0)
       throw new AllocatorUsageError(`0x${Number(h).toString(16)} is not a handle of this heap`);
-    const e = this.bus.readPtr(h);
-    if ((e & E_FREE) !== 0) throw new AllocatorUsageError(`use of freed handle 0x${h.toString(16)}`);
-    return e;
-  }
-
-  private peekEntry(h: number): number {
-    if (!(h >= this.tableLow && h < this.tableEnd) || (this.tableEnd - h) % this.P !== 0)
-      throw new AllocatorUsageError(`0x${Number(h).toString(16)} is not a handle of this heap`);
-    const e = this.bus.peekPtr(h);
+    const e = m.readPtr(h);
     if ((e & E_FREE) !== 0) throw new AllocatorUsageError(`use of freed handle 0x${h.toString(16)}`);
     return e;
   }
@@ -1012,7 +997,7 @@ export class Rmalloc implements Allocator {
     if (!(h >= this.tableLow && h < this.tableEnd) || (this.tableEnd - h) % this.P !== 0) return;
     const bus = this.bus;
     const e = bus.readPtr(h);
-    if ((e & E_FREE) !== 0 || ((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0) return;
+    if ((e & E_FREE) !== 0 || locks(e) !== 0) return;
     const U = this.U;
     const ext = (e & E_EXT) !== 0;
     const b = this.payloadOf(e) - (ext ? this.hsExt : this.hsSmall);
@@ -1025,8 +1010,7 @@ export class Rmalloc implements Allocator {
     while (p < this.top) {
       const t = bus.readPtr(p);
       if ((t & F_FREE) !== 0) return;
-      const idx = (t & F_EXT) !== 0 ? bus.readPtr(p + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
-      if (((bus.readPtr(this.entryAddr(idx)) >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0) return;
+      if (this.blockLocked(p, t, bus)) return;
       p += this.usedSize(p, t);
     }
     const L = this.top - b - F;
@@ -1037,8 +1021,7 @@ export class Rmalloc implements Allocator {
     const end = b + L;
     while (p < end) {
       const t = bus.readPtr(p);
-      const idx = (t & F_EXT) !== 0 ? bus.readPtr(p + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
-      const a = this.entryAddr(idx);
+      const a = this.entryAddr(this.handleIndex(p, t, bus));
       bus.writePtr(a, bus.readPtr(a) - (F / U) * 2 ** E_OFF_SHIFT);
       if (p === b) bus.writePtr(p, ((t & ~F_PREV_FREE) | (tx & F_PREV_FREE)) >>> 0);
       p += this.usedSize(p, t);
@@ -1147,13 +1130,14 @@ export class Rmalloc implements Allocator {
     if ((t & F_FREE) === 0) { est.cost = 4 * this.maxAccess + 4; est.move = false; return est; }
     const F = this.sizeOfFree(t);
     const n = cur + F;
-    const ns = this.peekUsedSize(n);
-    const locked = this.peekLocked(n);
-    if (!locked) {
-      est.cost = 24 * this.maxAccess + 16 + this.copyBound(ns);
+    const o = bus.observer;
+    const nt = o.readPtr(n);
+    const ns = this.usedSize(n, nt, o);
+    if (!this.blockLocked(n, nt, o)) {
+      est.cost = 24 * this.maxAccess + 16 + bus.copyBound(this.base, ns);
     } else {
       // The search reads at most fillScan headers and the entries of those that fit.
-      est.cost = (24 + 2 * this.fillScan) * this.maxAccess + 16 + this.fillScan + this.copyBound(F);
+      est.cost = (24 + 2 * this.fillScan) * this.maxAccess + 16 + this.fillScan + bus.copyBound(this.base, F);
     }
     est.move = true;
     return est;
@@ -1161,18 +1145,6 @@ export class Rmalloc implements Allocator {
 
   private readonly est = { cost: 0, move: false };
 
-  private peekLocked(n: number): boolean {
-    const t = this.bus.peekPtr(n);
-    const idx = (t & F_EXT) !== 0 ? this.bus.peekPtr(n + 2 * this.P) : t >>> (TAG_SHIFT + this.sizeBits);
-    return ((this.bus.peekPtr(this.entryAddr(idx)) >>> E_LOCK_SHIFT) & E_LOCK_MAX) !== 0;
-  }
-
-  /** Upper bound of bus.copy(n) between equally aligned buffers. */
-  private copyBound(n: number): number {
-    const w = this.copyWord;
-    const bursts = Math.ceil(n / this.copyBurst);
-    return bursts * this.copyBurstCost + (2 * w + (n % w)) * this.copyByteCost;
-  }
 
   /** One step of the walk. */
   private step(): number {
@@ -1193,11 +1165,10 @@ export class Rmalloc implements Allocator {
     const n = cur + F;
     const nt = bus.readPtr(n);
     const NF = this.usedSize(n, nt);
-    const idx = (nt & F_EXT) !== 0 ? bus.readPtr(n + 2 * this.P) : nt >>> (TAG_SHIFT + this.sizeBits);
-    const ea = this.entryAddr(idx);
+    const ea = this.entryAddr(this.handleIndex(n, nt, bus));
     const e = bus.readPtr(ea);
     bus.work(2);
-    if (((e >>> E_LOCK_SHIFT) & E_LOCK_MAX) === 0) {
+    if (locks(e) === 0) {
       // Slide the block at n down into the hole at cur.
       const c0 = bus.cycles;
       this.listRemove(cur, F);
@@ -1228,10 +1199,9 @@ export class Rmalloc implements Allocator {
       if ((tt & F_FREE) !== 0) { m += this.sizeOfFree(tt); continue; }
       const s = this.usedSize(m, tt);
       if (s === F || (s < F && F - s >= this.minBlock)) {
-        const ix = (tt & F_EXT) !== 0 ? bus.readPtr(m + 2 * this.P) : tt >>> (TAG_SHIFT + this.sizeBits);
-        const a = this.entryAddr(ix);
+        const a = this.entryAddr(this.handleIndex(m, tt, bus));
         const ee = bus.readPtr(a);
-        if (((ee >>> E_LOCK_SHIFT) & E_LOCK_MAX) === 0) { found = m; mt = tt; ms = s; me = ee; mea = a; break; }
+        if (locks(ee) === 0) { found = m; mt = tt; ms = s; me = ee; mea = a; break; }
       }
       m += s;
     }

@@ -45,51 +45,18 @@
  * 16 + 4 + 24·4 + 24·32·4 = 3188 bytes. Then one pool: its first block's size word, the blocks,
  * and a zero-size used sentinel block (pool overhead 2P). Everything is reached through the bus.
  *
- * Costs. fls/ffs are charged as the device computes them (see bitScanCost): one CLZ/NSAU
- * instruction plus a subtract where the CPU has it, Conte's generic binary-search fallback
- * (~20 cycles on a 32-bit core, ~4× that on an 8-bit one) where it does not. malloc(0) is served
+ * Costs. fls/ffs are charged at the core's cost (bus.fls/ffs, from the CPU cost table in
+ * src/bus/cpu.ts): one CLZ/NSAU instruction plus a subtract where the core has it, Conte's
+ * generic binary-search fallback (~20 cycles on a 32-bit core, ~4× that on an 8-bit one)
+ * where it does not. malloc(0) is served
  * as malloc(1) (Conte returns NULL; the engine treats 0 as "no block"). realloc follows
  * tlsf_realloc: shrink or grow in place into a free next block, else malloc + copy + free.
  * One pool: on a device with several heaps tlsf manages the first (tlsf_add_pool per region
  * would work but is not modelled; use heap5 for multi-region devices).
  */
-import type { MemoryBus } from '../bus';
-import type { DeviceProfile } from '../device';
+import type { MemoryBus, MemPort } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
-
-// ---- bit scans as the device computes them ---------------------------------------------------
-
-export interface BitScanCost {
-  /** Cycles for fls (index of the highest set bit). */
-  fls: number;
-  /** Cycles for ffs (index of the lowest set bit). */
-  ffs: number;
-  /** How: "clz" (hardware count-leading-zeros), "nsau" (Xtensa), or "software". */
-  how: string;
-}
-
-/**
- * Bit-scan costs per CPU, from the profile's cpu.name (estimates; sources in the comments):
- * - ARMv5TE and later (ARM946E-S of the nds, ARM9E, ARM11, Cortex-M3/M4/M7, Cortex-A) have CLZ,
- *   1 cycle: fls = CLZ + RSB (2), ffs = RSB + AND + CLZ + RSB (4).
- * - Xtensa LX106 (ESP8266: XCHAL_HAVE_NSA = 1 in its core-isa.h) and LX6/LX7 (ESP32) have NSAU:
- *   same counts as CLZ.
- * - ARMv4T (ARM7TDMI of the gba), Cortex-M0/M0+ (ARMv6-M), the 68000 and AVR have no bit-scan
- *   instruction: Conte's generic fls is a 5-step binary search (compare, branch, shift, add:
- *   ~4 cycles a step) = 20 + 2 cycles, ffs = fls(x & −x) + 3. On 8-bit AVR every 32-bit step is
- *   four byte operations: ×4. On the 68000, shifts cost 6 + 2n cycles: ~2.5× a RISC step.
- * Unknown CPUs are assumed to have no bit-scan instruction (the conservative choice).
- */
-export function bitScanCost(dev: DeviceProfile): BitScanCost {
-  const n = (dev.cpu.name ?? '').toLowerCase();
-  if (/cortex-m0|armv6-m|armv4|arm7/.test(n)) return { fls: 22, ffs: 25, how: 'software' };
-  if (/arm9|arm946|arm926|arm11|armv[5-8]|cortex-m[3-7]|cortex-m33|cortex-a|cortex-r/.test(n)) return { fls: 2, ffs: 4, how: 'clz' };
-  if (/xtensa|lx106|lx6|lx7|esp/.test(n)) return { fls: 2, ffs: 4, how: 'nsau' };
-  if (/avr|atmega|attiny/.test(n) || dev.cpu.wordBytes === 1) return { fls: 88, ffs: 100, how: 'software (8-bit)' };
-  if (/68000|68k|m68|dragonball|68328/.test(n)) return { fls: 55, ffs: 63, how: 'software (68000)' };
-  return { fls: 22, ffs: 25, how: 'software' };
-}
 
 // ---- the allocator ---------------------------------------------------------------------------
 
@@ -114,12 +81,10 @@ export class Tlsf implements Allocator {
   readonly smallBlockSize: number;
   readonly minBlockSize: number;
   readonly maxBlockSize: number;
-  private readonly flsCost: number;
   /** Flag bits of the size word and the mask of the size proper. */
   private readonly fb: number;
   private readonly pfb: number;
   private readonly sizeMask: number;
-  private readonly ffsCost: number;
 
   // Addresses of the control structure fields (in the heap).
   private readonly heapBase: number;
@@ -172,10 +137,6 @@ export class Tlsf implements Allocator {
     this.smallBlockSize = 1 << this.flShift;
     this.maxBlockSize = 2 ** this.flIndexMax;
     this.minBlockSize = this.roundSize(3 * P);
-    const dev = bus.device;
-    const bsc = bitScanCost(dev);
-    this.flsCost = bsc.fls;
-    this.ffsCost = bsc.ffs;
 
     const h = ctx.heaps[0]!;
     this.heapBase = h.base;
@@ -203,17 +164,18 @@ export class Tlsf implements Allocator {
 
     // tlsf_create: every list head and the sentinel's links point at block_null; bitmaps clear.
     // Initialisation is not charged (the engine measures operations, not setup).
+    const o = bus.observer;
     const nb = this.control;
-    this.pokePtr(nb + 2 * P, nb);
-    this.pokePtr(nb + 3 * P, nb);
-    for (let i = 0; i < this.flCount; i++) bus.poke32(this.slBitmap + 4 * i, 0);
-    bus.poke32(this.flBitmap, 0);
-    for (let i = 0; i < this.flCount * this.slCount; i++) this.pokePtr(this.heads + i * P, nb);
+    o.writePtr(nb + 2 * P, nb);
+    o.writePtr(nb + 3 * P, nb);
+    for (let i = 0; i < this.flCount; i++) o.write32(this.slBitmap + 4 * i, 0);
+    o.write32(this.flBitmap, 0);
+    for (let i = 0; i < this.flCount * this.slCount; i++) o.writePtr(this.heads + i * P, nb);
     // tlsf_add_pool: one free block over the pool, then the zero-size used sentinel.
-    this.pokePtr(this.firstBlock + P, pool | this.fb);
-    this.pokePtr(this.sentinel, this.firstBlock);
-    this.pokePtr(this.sentinel + P, 0 | this.pfb);
-    this.insertFree(this.firstBlock, pool, true);
+    o.writePtr(this.firstBlock + P, pool | this.fb);
+    o.writePtr(this.sentinel, this.firstBlock);
+    o.writePtr(this.sentinel + P, 0 | this.pfb);
+    this.insertFree(o, this.firstBlock, pool);
   }
 
   // ---- size arithmetic --------------------------------------------------------------------
@@ -250,52 +212,38 @@ export class Tlsf implements Allocator {
 
   // ---- memory helpers ---------------------------------------------------------------------
 
-  private pokePtr(a: number, v: number): void {
-    if (this.P === 4) this.bus.poke32(a, v);
-    else {
-      this.bus.poke8(a, v & 0xff); // init only (never on a 16-bit-write region: P = 2 is AVR)
-      this.bus.poke8(a + 1, (v >>> 8) & 0xff);
-    }
-  }
-
   private sizeOf(b: number): number {
     return this.bus.readPtr(b + this.P) & this.sizeMask;
   }
 
   // ---- free lists (all charged) -----------------------------------------------------------
 
-  private chargeMapping(size: number): number {
-    if (size < this.smallBlockSize) this.bus.work(2);
-    else this.bus.work(this.flsCost + 3);
+  /** mapping_insert, charged on m: fls and the shifts where the size is above the small range. */
+  private mapping(m: MemPort, size: number): number {
+    if (size < this.smallBlockSize) m.work(2);
+    else {
+      m.fls();
+      m.work(3);
+    }
     return this.listIndex(size);
   }
 
-  /** insert_free_block. */
-  private insertFree(b: number, size: number, uncharged = false): void {
-    const bus = this.bus;
+  /** insert_free_block (through m: the bus, or the observer while the pool is set up). */
+  private insertFree(m: MemPort, b: number, size: number): void {
     const P = this.P;
-    const idx = uncharged ? this.listIndex(size) : this.chargeMapping(size);
+    const idx = this.mapping(m, size);
     const fl = (idx / this.slCount) | 0;
     const sl = idx - fl * this.slCount;
     const headAddr = this.heads + idx * P;
-    if (uncharged) {
-      this.pokePtr(b + 2 * P, this.control);
-      this.pokePtr(b + 3 * P, this.control);
-      this.pokePtr(headAddr, b);
-      this.bus.poke32(this.flBitmap, (this.bus.peek32(this.flBitmap) | (1 << fl)) >>> 0);
-      this.bus.poke32(this.slBitmap + 4 * fl, (this.bus.peek32(this.slBitmap + 4 * fl) | (1 << sl)) >>> 0);
-      this.freeSum += size;
-      return;
-    }
-    const cur = bus.readPtr(headAddr);
-    bus.writePtr(b + 2 * P, cur);
-    bus.writePtr(b + 3 * P, this.control);
-    bus.writePtr(cur + 3 * P, b);
-    bus.writePtr(headAddr, b);
-    bus.write32(this.flBitmap, (bus.read32(this.flBitmap) | (1 << fl)) >>> 0);
+    const cur = m.readPtr(headAddr);
+    m.writePtr(b + 2 * P, cur);
+    m.writePtr(b + 3 * P, this.control);
+    m.writePtr(cur + 3 * P, b);
+    m.writePtr(headAddr, b);
+    m.write32(this.flBitmap, (m.read32(this.flBitmap) | (1 << fl)) >>> 0);
     const sa = this.slBitmap + 4 * fl;
-    bus.write32(sa, (bus.read32(sa) | (1 << sl)) >>> 0);
-    bus.work(4);
+    m.write32(sa, (m.read32(sa) | (1 << sl)) >>> 0);
+    m.work(4);
     this.freeSum += size;
   }
 
@@ -327,7 +275,7 @@ export class Tlsf implements Allocator {
 
   /** block_remove: remove a free block found by address (its list from its size). */
   private unlinkBlock(b: number, size: number): void {
-    this.removeFree(b, size, this.chargeMapping(size));
+    this.removeFree(b, size, this.mapping(this.bus, size));
   }
 
   /** search_suitable_block: list index of the first non-empty list ≥ idx, or -1. */
@@ -346,10 +294,11 @@ export class Tlsf implements Allocator {
       bus.work(3);
       if (flMap === 0) return -1;
       fl = ffs32(flMap);
-      bus.work(this.ffsCost);
+      bus.ffs();
       slMap = bus.read32(this.slBitmap + 4 * fl);
     }
-    bus.work(this.ffsCost + 2);
+    bus.ffs();
+    bus.work(2);
     return fl * this.slCount + ffs32(slMap);
   }
 
@@ -402,7 +351,7 @@ export class Tlsf implements Allocator {
     bus.writePtr(n, rem);
     bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
     bus.work(4);
-    this.insertFree(rem, remSize);
+    this.insertFree(bus, rem, remSize);
     return size;
   }
 
@@ -414,7 +363,10 @@ export class Tlsf implements Allocator {
     bus.work(4);
     const size = this.adjust(req);
     if (size === 0) return 0;
-    if (size >= this.smallBlockSize) bus.work(this.flsCost + 3);
+    if (size >= this.smallBlockSize) {
+      bus.fls();
+      bus.work(3);
+    }
     const idx = this.findList(this.searchIndex(size));
     bus.work(2);
     if (idx < 0) return 0;
@@ -462,7 +414,7 @@ export class Tlsf implements Allocator {
     bus.writePtr(n, b);
     bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
     bus.work(3);
-    this.insertFree(b, size);
+    this.insertFree(bus, b, size);
   }
 
   realloc(h: number, req: number): number {

@@ -38,7 +38,7 @@
  * (uClibc's __MALLOC_GLIBC_COMPAT__ behaviour). Locking is not charged. One arena: on a device
  * with several heaps it uses the first.
  */
-import type { MemoryBus } from '../bus';
+import { ListWalk, type MemoryBus } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 
@@ -78,7 +78,11 @@ export class UclibcMalloc implements Allocator {
   private usedSum = 0;
   private usedCount = 0;
 
+  /** heapFree's walk (3 ALU, then read the next link; charged exactly: see bus ListWalk). */
+  private readonly freeWalk: ListWalk;
+
   constructor(ctx: AllocatorContext) {
+    this.freeWalk = new ListWalk(ctx.bus, ctx.bus.pointerBytes, -1, 3, 0);
     const bus = ctx.bus;
     this.bus = bus;
     const P = bus.pointerBytes;
@@ -181,21 +185,14 @@ export class UclibcMalloc implements Allocator {
     let prev = 0;
     let fa = this.rd(this.headVar);
     bus.work(2);
-    // Simulator speed-up, same charges: plain steps (3 ALU, then a read of the next link) are
-    // peeked and charged in one call; the counted loop below finishes the walk.
-    let steps = 0;
-    while (fa && fa + F < mem && bus.plainAccess(fa + P, P)) {
+    const w = this.freeWalk;
+    while (fa && fa + F < mem) {
+      w.visit(fa); // compare with mem, branch; read the next link
       prev = fa;
-      steps++;
-      fa = bus.peekPtr(prev + P);
+      fa = w.w0;
     }
-    bus.chargeReadLoop(prev, P, 1, 3, steps, 0, prev + 2 * P);
-    while (fa) {
-      bus.work(3);
-      if (fa + F >= mem) break;
-      prev = fa;
-      fa = this.rd(fa + P);
-    }
+    w.flush();
+    if (fa) bus.work(3); // the comparison that ends the walk
     this.freeSum += size;
     this.freeCount++;
     const faSize = fa ? this.rd(fa) : 0;

@@ -18,7 +18,10 @@
  * region, plus `copyLoopCycles` of loop overhead; the unaligned head and tail, and buffers that
  * are misaligned to each other, go one element at a time (N read + N write + loop overhead per
  * element; an element is a byte, or a halfword into a region that takes no byte writes).
- * `work(n)` charges n cycles of ALU work (compare, shift, find-first-set, ...).
+ * `work(n)` charges n cycles of simple ALU work (add, shift, logic: one cycle each); the
+ * operations whose cost depends on the core are named and charged from the CPU cost table
+ * (cpu.ts): `fls()`, `ffs()` (bit scans: one CLZ where the core has it, a software loop where
+ * not) and `alu(kind)` (multiply, compare-and-branch).
  *
  * Only the heap spans are backed by memory: an allocator access outside its heaps is a
  * BusFault ('outside-heap' inside a region, 'unmapped' elsewhere), as is an access crossing
@@ -28,9 +31,21 @@
  *
  * The application side (the replay engine writing and checking payload patterns) uses the
  * uncounted `appBytes` view; observers (walk, check, metrics) use the uncounted `peek*`.
+ *
+ * Memory port. Allocators write each helper once against `MemPort` (port.ts): the bus itself
+ * is the counted port, `bus.observer` the uncounted one (peeks and pokes, no cycles), so one
+ * `sizeOf(m, b)` serves alloc (counted) and check() (uncounted) alike. List walks charge
+ * through `ListWalk` (walk.ts), which peeks the plain steps and charges them in one
+ * chargeReadLoop call: the same cycles and counters as a counted walk, written once.
  */
 import type { DeviceProfile, HeapSpan, RegionSpec } from '../device';
 import { hex } from '../util/units';
+import { cpuCosts, type AluKind, type CpuCosts } from './cpu';
+import { ObserverPort, type MemPort } from './port';
+
+export { CPU_COSTS, cpuCosts, type AluKind, type CpuCosts } from './cpu';
+export { ObserverPort, type MemPort } from './port';
+export { ListWalk } from './walk';
 
 export type BusFaultKind = 'unmapped' | 'outside-heap' | 'out-of-region' | 'misaligned' | 'write-width';
 
@@ -131,8 +146,13 @@ export interface BusCounters {
   byRegion: Record<string, { cycles: number; accesses: number }>;
 }
 
-export class MemoryBus {
+export class MemoryBus implements MemPort {
   readonly device: DeviceProfile;
+  /** The core's ALU costs (bit scans, multiply, ...). */
+  readonly cpu: CpuCosts;
+  /** The uncounted view of the same memory (peeks and pokes; ALU calls charge nothing). */
+  readonly observer: MemPort;
+  readonly counted = true;
   readonly heaps: readonly HeapSpan[];
   readonly littleEndian: boolean;
   readonly pointerBytes: 2 | 4;
@@ -163,9 +183,15 @@ export class MemoryBus {
   private cWrite = 0;
   private cLoop = 0;
   private cAccesses = 0;
+  /** Bit-scan costs of the core (copied from cpu for the hot path). */
+  private readonly flsCycles: number;
+  private readonly ffsCycles: number;
 
   constructor(device: DeviceProfile, heaps: readonly HeapSpan[]) {
     this.device = device;
+    this.cpu = cpuCosts(device);
+    this.flsCycles = this.cpu.fls;
+    this.ffsCycles = this.cpu.ffs;
     this.heaps = heaps;
     this.littleEndian = device.cpu.endianness === 'little';
     this.pointerBytes = device.cpu.pointerBytes;
@@ -183,6 +209,7 @@ export class MemoryBus {
       return new Span(h, device.regions[ri]!, ri);
     });
     this.cur = this.spans[0]!;
+    this.observer = new ObserverPort(this);
   }
 
   // ---- counted accesses (allocator side) -------------------------------------------------
@@ -354,11 +381,52 @@ export class MemoryBus {
     this.lastDir = READ;
   }
 
-  /** n cycles of ALU work (compares, shifts, bit scans, loop overhead). Breaks a burst. */
+  /** n cycles of simple ALU work (one-cycle adds, shifts, logic, moves). Breaks a burst. */
   work(n: number): void {
     this.cycles += n;
     this.aluCycles += n;
     this.lastEnd = -1;
+  }
+
+  /** fls: index of the highest set bit, as the core computes it (CLZ, or a software loop). */
+  fls(): void {
+    this.work(this.flsCycles);
+  }
+
+  /** ffs: index of the lowest set bit, as the core computes it. */
+  ffs(): void {
+    this.work(this.ffsCycles);
+  }
+
+  /** A named ALU operation from the core's cost table. */
+  alu(kind: AluKind): void {
+    this.work(this.cpu[kind]);
+  }
+
+  /** Whether a read at `a` now would continue the previous access (charged sequential). */
+  continuesRead(a: number): boolean {
+    return a === this.lastEnd && this.lastDir === READ;
+  }
+
+  /**
+   * An upper bound of copy(dst, src, n) between equally aligned buffers in the region of the
+   * heap span holding `a`: ceil(n / burst) full bursts plus 2 words and the odd bytes moved one
+   * byte at a time (for a compactor's step budget, before it moves anything).
+   */
+  copyBound(a: number, n: number): number {
+    const s = this.span(a, 1);
+    const t = s.costs;
+    const w = this.wordBytes >= 4 ? 4 : 2;
+    const k = this.burstBytes / w;
+    const wi = w === 4 ? W32 : W16;
+    const burst = t[at(READ, wi, 0)]! + (k - 1) * t[at(READ, wi, 1)]! + t[at(WRITE, wi, 0)]! + (k - 1) * t[at(WRITE, wi, 1)]! + this.loopCycles;
+    const byte = t[at(READ, W8, 0)]! + t[at(WRITE, W8, 0)]! + this.loopCycles;
+    return Math.ceil(n / this.burstBytes) * burst + (2 * w + (n % w)) * byte;
+  }
+
+  /** The most expensive single access in the region of the heap span holding `a`. */
+  maxAccessCycles(a: number): number {
+    return Math.max(...this.span(a, 1).costs);
   }
 
   /**

@@ -12,7 +12,8 @@ import { hex, isPowerOfTwo } from '../util/units';
 import { deviceSchema, DeviceProfile } from './schema';
 import { formatPath, jsonLines, lineOf } from './jsonpos';
 
-export type { DeviceProfile, RegionSpec, HeapSpec } from './schema';
+export type { DeviceProfile, RegionSpec, HeapSpec, CpuCore } from './schema';
+export { CPU_CORES } from './schema';
 
 /** The shipped profiles folder (works from src/ under ts-node and from dist/). */
 export const DEVICES_DIR = path.resolve(__dirname, '..', '..', 'devices');

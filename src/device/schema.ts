@@ -12,6 +12,13 @@ const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 
 const cycles = z.number().int().nonnegative();
+
+/**
+ * Processor cores the CPU cost table (src/bus/cpu.ts) knows: what a bit scan, a multiply, ...
+ * cost there. A profile without `cpu.core` is costed as `generic` (no bit-scan instruction).
+ */
+export const CPU_CORES = ['armv5te', 'armv7e-m', 'armv4t', 'armv6-m', 'xtensa-lx106', 'xtensa-lx6', 'avr', 'm68000', 'generic'] as const;
+export type CpuCore = (typeof CPU_CORES)[number];
 const width = z.literal([8, 16, 32]);
 
 /**
@@ -70,6 +77,8 @@ export const deviceSchema = z
     cpu: z
       .object({
         name: z.string().min(1),
+        /** The core, for the CPU cost table (ALU work: bit scans, multiply); default generic. */
+        core: z.enum(CPU_CORES).optional(),
         clockHz: z.number().positive(),
         busClockHz: z.number().positive().optional(),
         /** Register width in bytes: the unit a word-at-a-time memmove moves. */
