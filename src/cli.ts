@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
 
 // commands: one import per command file (keep this comment; add lines below it)
+import { squeezeCommand } from './cli/squeeze';
 import { heapmapCommand } from './cli/heapmap';
 import { reportCommand } from './cli/report';
 import { allocatorsCommand } from './cli/allocators';
@@ -21,6 +22,7 @@ import { recordCommand } from './cli/record';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   // command list (keep this comment; add lines below it)
+  squeezeCommand,
   heapmapCommand,
   reportCommand,
   allocatorsCommand,
