@@ -75,11 +75,11 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 class Span {
   readonly base: number;
   readonly end: number;
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
+  u8: Uint8Array;
+  dv: DataView;
   /** Word views of the same memory (for aligned accesses when device and host byte order agree). */
-  readonly u16: Uint16Array;
-  readonly u32: Uint32Array;
+  u16: Uint16Array;
+  u32: Uint32Array;
   readonly region: string;
   readonly regionIndex: number;
   /** costs[dir * 6 + widthIndex * 2 + seq] in CPU cycles. */
@@ -103,6 +103,18 @@ class Span {
     this.costs = costTable(reg);
     this.writeMask = reg.writeWidths ? reg.writeWidths.reduce((m, w) => m | (w === 8 ? 1 : w === 16 ? 2 : 4), 0) : 7;
     this.minWrite = (this.writeMask & 1) !== 0 ? 1 : (this.writeMask & 2) !== 0 ? 2 : 4;
+  }
+
+  /** Moves the span onto `mem` (its current bytes copied there); mem must start 4-byte aligned in its buffer. */
+  rebind(mem: Uint8Array): void {
+    const n = this.u8.length;
+    mem.set(this.u8);
+    const buf = mem.buffer as ArrayBuffer;
+    const off = mem.byteOffset;
+    this.u8 = new Uint8Array(buf, off, n);
+    this.dv = new DataView(buf, off, n);
+    this.u16 = new Uint16Array(buf, off, Math.floor(Math.min(buf.byteLength - off, Math.ceil(n / 4) * 4) / 2));
+    this.u32 = new Uint32Array(buf, off, Math.floor(Math.min(buf.byteLength - off, Math.ceil(n / 4) * 4) / 4));
   }
 }
 
@@ -130,7 +142,7 @@ export function costTable(reg: RegionSpec): Float64Array {
 }
 
 export interface BusCounters {
-  /** All cycles charged to the allocator: metaCycles + copyCycles + aluCycles. */
+  /** All cycles charged to the allocator: metaCycles + copyCycles + aluCycles + statics.cycles. */
   cycles: number;
   /** Cycles of counted single reads and writes (headers, links, bitmaps). */
   metaCycles: number;
@@ -138,10 +150,22 @@ export interface BusCounters {
   copyCycles: number;
   /** Cycles of work() (ALU). */
   aluCycles: number;
+  /** True when aluCycles are estimated from executed instructions (C allocators), not a model's charges. */
+  aluEstimated: boolean;
   /** Counted single reads / writes (copy() accesses are not included: see copyBytes). */
   reads: number;
   writes: number;
   copyBytes: number;
+  /** Bytes moved by the counted single reads / writes (metadata). */
+  bytesRead: number;
+  bytesWritten: number;
+  /** Element or word accesses copy() made (each is one read and one write). */
+  copyAccesses: number;
+  /**
+   * Accesses outside the heaps charged through chargeStatics (a C allocator's static data and C
+   * stack): count, bytes and cycles, apart from the heap's metadata traffic.
+   */
+  statics: { reads: number; writes: number; bytesRead: number; bytesWritten: number; cycles: number };
   /** Memory cycles and bus accesses per region (reads, writes and copy traffic; no ALU). */
   byRegion: Record<string, { cycles: number; accesses: number }>;
 }
@@ -165,6 +189,16 @@ export class MemoryBus implements MemPort {
   reads = 0;
   writes = 0;
   copyBytes = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  copyAccesses = 0;
+  staticReads = 0;
+  staticWrites = 0;
+  staticBytesRead = 0;
+  staticBytesWritten = 0;
+  staticCycles = 0;
+  /** Set by allocators whose ALU work is an estimate from executed instructions (src/wasm). */
+  aluEstimated = false;
 
   private readonly spans: Span[];
   private cur: Span;
@@ -226,6 +260,7 @@ export class MemoryBus implements MemPort {
     s.cycles += c;
     s.accesses++;
     this.reads++;
+    this.bytesRead++;
     this.lastEnd = a + 1;
     this.lastDir = READ;
     return s.u8[a - s.base]!;
@@ -241,6 +276,7 @@ export class MemoryBus implements MemPort {
     s.cycles += c;
     s.accesses++;
     this.reads++;
+    this.bytesRead += 2;
     this.lastEnd = a + 2;
     this.lastDir = READ;
     const o = a - s.base;
@@ -257,6 +293,7 @@ export class MemoryBus implements MemPort {
     s.cycles += c;
     s.accesses++;
     this.reads++;
+    this.bytesRead += 4;
     this.lastEnd = a + 4;
     this.lastDir = READ;
     const o = a - s.base;
@@ -281,6 +318,7 @@ export class MemoryBus implements MemPort {
     s.cycles += c;
     s.accesses++;
     this.writes++;
+    this.bytesWritten += 2;
     this.lastEnd = a + 2;
     this.lastDir = WRITE;
     const o = a - s.base;
@@ -305,6 +343,7 @@ export class MemoryBus implements MemPort {
     s.cycles += c;
     s.accesses++;
     this.writes++;
+    this.bytesWritten += 4;
     this.lastEnd = a + 4;
     this.lastDir = WRITE;
     const o = a - s.base;
@@ -377,8 +416,39 @@ export class MemoryBus implements MemPort {
     }
     s.accesses += reads * n;
     this.reads += reads * n;
+    this.bytesRead += reads * n * w;
     this.lastEnd = endsAt;
     this.lastDir = READ;
+  }
+
+  /**
+   * Charges an access the caller priced itself outside the heaps: a C allocator's static data
+   * and C stack (src/wasm), which live in device RAM the bus does not back. Counted apart from
+   * the heap's metadata traffic; breaks a burst on the heap.
+   */
+  chargeStatics(cycles: number, write: boolean, bytes: number): void {
+    this.cycles += cycles;
+    this.staticCycles += cycles;
+    if (write) {
+      this.staticWrites++;
+      this.staticBytesWritten += bytes;
+    } else {
+      this.staticReads++;
+      this.staticBytesRead += bytes;
+    }
+    this.lastEnd = -1;
+  }
+
+  /**
+   * Moves the heap span starting at `base` onto external memory (a C allocator's wasm linear
+   * memory, so the allocator and the application share one copy of the heap). The span's bytes
+   * are copied there; `mem` must hold the span and start 4-byte aligned in its buffer.
+   */
+  adoptHeapMemory(base: number, mem: Uint8Array): void {
+    const s = this.spans.find((x) => x.base === base);
+    if (!s) throw new Error(`no heap span starts at ${hex(base)}`);
+    if (mem.length < s.u8.length || (mem.byteOffset & 3) !== 0) throw new Error('adoptHeapMemory: memory too small or misaligned');
+    s.rebind(mem);
   }
 
   /** n cycles of simple ALU work (one-cycle adds, shifts, logic, moves). Breaks a burst. */
@@ -468,6 +538,7 @@ export class MemoryBus implements MemPort {
     this.cycles += c;
     this.copyCycles += c;
     this.copyBytes += n;
+    this.copyAccesses += this.cAccesses;
     // Loop overhead is memory-bound copy time; book it with the writes' region.
     ss.cycles += readC;
     ss.accesses += this.cAccesses;
@@ -568,7 +639,13 @@ export class MemoryBus implements MemPort {
     }
     return {
       cycles: this.cycles, metaCycles: this.metaCycles, copyCycles: this.copyCycles, aluCycles: this.aluCycles,
-      reads: this.reads, writes: this.writes, copyBytes: this.copyBytes, byRegion,
+      aluEstimated: this.aluEstimated, reads: this.reads, writes: this.writes, copyBytes: this.copyBytes,
+      bytesRead: this.bytesRead, bytesWritten: this.bytesWritten, copyAccesses: this.copyAccesses,
+      statics: {
+        reads: this.staticReads, writes: this.staticWrites, bytesRead: this.staticBytesRead,
+        bytesWritten: this.staticBytesWritten, cycles: this.staticCycles,
+      },
+      byRegion,
     };
   }
 
@@ -595,8 +672,13 @@ export class MemoryBus implements MemPort {
     this.metaCycles += c;
     s.cycles += c;
     s.accesses++;
-    if (dir === READ) this.reads++;
-    else this.writes++;
+    if (dir === READ) {
+      this.reads++;
+      this.bytesRead += w;
+    } else {
+      this.writes++;
+      this.bytesWritten += w;
+    }
     this.lastEnd = a + w;
     this.lastDir = dir;
   }

@@ -30,6 +30,8 @@ export interface CompareCell {
   summary?: RunResult['summary'];
   cycles?: RunResult['cycles'];
   compaction?: RunResult['compaction'];
+  /** The bus's counters by kind (metadata, copy, C statics/stack, ALU). */
+  bus?: RunResult['bus'];
   minHeap: CompareMinHeap | null;
   /** Set when the allocator cannot run, crashed or violated an invariant on this trace. */
   error?: string;
@@ -84,6 +86,7 @@ export function compareCell(r: RunResult, m: MinHeapResult | null): CompareCell 
     summary: r.summary,
     cycles: r.cycles,
     compaction: r.compaction,
+    bus: r.bus,
     minHeap,
   };
   if (r.status === 'violation' && r.violation) cell.error = `op ${r.violation.op} (line ${r.violation.line}): ${r.violation.message}`;

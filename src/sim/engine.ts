@@ -24,8 +24,9 @@ import { traceFacts, TraceFacts } from './prepass';
 import { applyLocks } from './lockmodel';
 import { Checker, CheckFailure, listingAround } from './check';
 import { ID_FAILED, ID_LIVE, ID_NONE } from './ids';
+import type { BusCounters } from '../bus';
 import type {
-  CycleKind, ErrorEvent, KindStats, OomEvent, ReplayObserver, RunConfig, RunResult, RunStatus, RunView,
+  CycleKind, ErrorEvent, KindStats, OomEvent, ReplayObserver, RunBusCounters, RunConfig, RunResult, RunStatus, RunView,
   SeriesPoint, Violation,
 } from './types';
 
@@ -67,6 +68,25 @@ function remap(trace: PackedTrace): { slotOf: Int32Array; slotToId: Float64Array
   const r = { slotOf, slotToId: Float64Array.from(ids) };
   remapCache.set(trace, r);
   return r;
+}
+
+/** The bus's counters between two snapshots, by kind (RunResult.bus). */
+export function busDelta(a: BusCounters, b: BusCounters): RunBusCounters {
+  return {
+    cycles: b.cycles - a.cycles,
+    metadata: {
+      reads: b.reads - a.reads, writes: b.writes - a.writes, bytesRead: b.bytesRead - a.bytesRead,
+      bytesWritten: b.bytesWritten - a.bytesWritten, cycles: b.metaCycles - a.metaCycles,
+    },
+    copy: { bytes: b.copyBytes - a.copyBytes, accesses: b.copyAccesses - a.copyAccesses, cycles: b.copyCycles - a.copyCycles },
+    statics: {
+      reads: b.statics.reads - a.statics.reads, writes: b.statics.writes - a.statics.writes,
+      bytesRead: b.statics.bytesRead - a.statics.bytesRead, bytesWritten: b.statics.bytesWritten - a.statics.bytesWritten,
+      cycles: b.statics.cycles - a.statics.cycles,
+    },
+    aluCycles: b.aluCycles - a.aluCycles,
+    aluEstimated: b.aluEstimated,
+  };
 }
 
 export function replay(trace: PackedTrace, cfg: RunConfig, observer?: ReplayObserver): RunResult {
@@ -148,6 +168,8 @@ export class Replayer implements RunView {
   oomThisOp = false;
   /** Cycles the allocator spent initialising its heap (before op 0). */
   initCycles = 0;
+  /** The bus's counters before op 0 (after the heap's initialisation). */
+  initCounters: BusCounters | undefined = undefined;
   readonly oomEvents: OomEvent[] = [];
   readonly errors: ErrorEvent[] = [];
   status: RunStatus = 'ok';
@@ -257,6 +279,7 @@ export class Replayer implements RunView {
   run(): RunResult {
     const t0 = performance.now();
     this.initCycles = this.bus.cycles;
+    this.initCounters = this.bus.counters();
     const { kind, id, arg } = this.trace.ops;
     const n = Math.min(this.trace.ops.n, this.cfg.stopAfter ?? Infinity);
     const a = this.allocator;
@@ -721,6 +744,7 @@ export class Replayer implements RunView {
       errors: this.errors,
       cycles: { clockHz, total: this.bus.cycles - this.initCycles, init: this.initCycles, byKind, ops },
       compaction: { runs: this.compactRuns, bytesMoved: this.compactBytes, cycles: this.compactCycles, longestPause: this.longestPause },
+      bus: busDelta(this.initCounters ?? this.bus.counters(), this.bus.counters()),
       conservation: { ok: this.consOk, checkedOps: opsRun, ...(this.consFirst ? { firstViolation: this.consFirst } : {}) },
       wallMs,
     };

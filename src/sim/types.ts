@@ -240,12 +240,32 @@ export interface RunResult {
     ops: KindStats;
   };
   compaction: { runs: number; bytesMoved: number; cycles: number; longestPause: number };
+  /** The bus's counters over the replay (the heap's initialisation excluded), by kind. */
+  bus: RunBusCounters;
   /** Conservation identity at every op: live + internal + metadata + free + unusable = heap size. */
   conservation: { ok: boolean; checkedOps: number; firstViolation?: { op: number; message: string } };
   violation?: Violation;
   series?: { every: number; points: SeriesPoint[] };
   /** Wall time of the replay in ms (not deterministic; excluded from determinism tests). */
   wallMs: number;
+}
+
+/**
+ * What the allocator did on the bus during a replay, by kind, for built-in and C allocators
+ * alike (design §4): so two allocators can be compared access for access.
+ */
+export interface RunBusCounters {
+  /** Every cycle charged: metadata + copy + statics + ALU. */
+  cycles: number;
+  /** Counted single reads and writes of heap words (headers, links, bitmaps). */
+  metadata: { reads: number; writes: number; bytesRead: number; bytesWritten: number; cycles: number };
+  /** memmove traffic (realloc, compaction): bytes moved, element/word accesses, cycles. */
+  copy: { bytes: number; accesses: number; cycles: number };
+  /** A C allocator's static data and C stack (device RAM outside the heap); zero for built-ins. */
+  statics: { reads: number; writes: number; bytesRead: number; bytesWritten: number; cycles: number };
+  aluCycles: number;
+  /** True for C allocators: aluCycles estimated from executed wasm instructions. */
+  aluEstimated: boolean;
 }
 
 export interface MinHeapRun {
