@@ -9,6 +9,7 @@ export type SimErrorCode =
   | 'DEVICE_INVALID'
   | 'ALLOCATOR_UNKNOWN'
   | 'ALLOCATOR_PARAM'
+  | 'ALLOCATOR_BUILD'
   | 'HEAP_TOO_SMALL'
   | 'HEAP_TOO_LARGE'
   | 'TRACE_NOT_FOUND'

@@ -6,7 +6,7 @@
  * sources are transpiled once per test process (TypeScript's transpileModule: no type check, a
  * second or two) into a temporary folder laid out like the package:
  *   <tmp>/dist/...            compiled src/ (so the worker pool takes its dist/sim/worker.js path)
- *   <tmp>/devices, <tmp>/firmware-traces, <tmp>/node_modules, <tmp>/scripts -> symlinks to the repo
+ *   <tmp>/devices, <tmp>/firmware-traces, <tmp>/include, <tmp>/node_modules, <tmp>/scripts -> symlinks
  * and each call spawns `node <tmp>/dist/cli.js` (~0.3 s).
  */
 import * as fs from 'node:fs';
@@ -44,7 +44,7 @@ export function cliPackage(): string {
   if (built) return built;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-cli-test-'));
   transpileTree(path.join(ROOT, 'src'), path.join(dir, 'dist'));
-  for (const link of ['devices', 'firmware-traces', 'node_modules', 'scripts'])
+  for (const link of ['devices', 'firmware-traces', 'include', 'node_modules', 'scripts'])
     if (fs.existsSync(path.join(ROOT, link))) fs.symlinkSync(path.join(ROOT, link), path.join(dir, link));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   built = dir;

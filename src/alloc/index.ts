@@ -32,7 +32,8 @@ export function allocatorNames(): string[] {
 }
 
 export function getFactory(name: string): AllocatorFactory {
-  const f = registry.get(name);
+  // C allocators (src/wasm): built by the CLI before any command runs, found here by name.
+  const f = registry.get(name) ?? (require('../wasm') as typeof import('../wasm')).cAllocatorFactory(name);
   if (!f) throw new SimError('ALLOCATOR_UNKNOWN', `unknown allocator "${name}"; known: ${allocatorNames().join(', ')}`);
   return f;
 }

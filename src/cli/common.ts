@@ -1,5 +1,6 @@
 import { SimError } from '../errors';
 import { setLogLevel } from '../log';
+import { isCAllocatorSpec, prepareCAllocators } from '../wasm';
 
 /**
  * Wraps a command handler: SimErrors become one stderr line and their exit code (2 for bad
@@ -10,6 +11,10 @@ export function handler<A>(fn: (args: A) => Promise<number | void> | number | vo
     const lvl = (args as { logLevel?: string }).logLevel;
     if (lvl) setLogLevel(lvl);
     try {
+      // C allocators (--allocator my_alloc.c): built (or found in the cache) before the command.
+      const given = (args as { allocator?: unknown }).allocator;
+      const list = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(String);
+      if (list.some(isCAllocatorSpec)) await prepareCAllocators(list, (args as { cflags?: string }).cflags);
       const code = await fn(args);
       if (typeof code === 'number') process.exitCode = code;
     } catch (e) {

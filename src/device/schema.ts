@@ -98,6 +98,14 @@ export const deviceSchema = z
         copyLoopCycles: cycles.optional(),
         /** Bytes a memmove moves per burst (an LDM/STM group). Default 16. */
         copyBurstBytes: z.number().int().positive().optional(),
+        /**
+         * ESTIMATE: CPU cycles of ALU work per executed wasm instruction, for C allocators
+         * compiled to wasm32 (src/wasm). Default 0.25: stack-machine code has about two wasm
+         * instructions per native one (local.get/set mostly become register names), and about
+         * half of the native ones are loads, stores and address arithmetic folded into them,
+         * whose time the bus already charges.
+         */
+        wasmCyclesPerInstruction: z.number().positive().optional(),
       })
       .strict(),
     regions: z.array(regionSchema).nonempty(),

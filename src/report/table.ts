@@ -131,6 +131,10 @@ export function runText(r: RunResult): string {
     const x = k[n];
     l.push(`    ${n.padEnd(8)}    ${int(x.count)} × mean ${fix(x.mean, 1)}, p50 ${int(x.p50)}, p99 ${int(x.p99)}, max ${int(x.max)} cycles`);
   }
+  if (r.bus.aluEstimated) {
+    const b = r.bus;
+    l.push(`  bus           heap ${int(b.metadata.reads)} reads, ${int(b.metadata.writes)} writes; copies ${formatBytes(b.copy.bytes)}; statics/stack ${int(b.statics.reads)} reads, ${int(b.statics.writes)} writes (${int(b.statics.cycles)} cycles); ALU ${int(b.aluCycles)} cycles (ESTIMATE from executed wasm instructions)`);
+  }
   if (r.compaction.runs > 0)
     l.push(`  compaction    ${int(r.compaction.runs)} runs, ${formatBytes(r.compaction.bytesMoved)} moved, ${int(r.compaction.cycles)} cycles, longest pause ${int(r.compaction.longestPause)}`);
   const first = r.oomEvents[0];
