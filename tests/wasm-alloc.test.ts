@@ -107,7 +107,6 @@ test('first_fit.c: the same minimum heap to the byte as first-fit (bundled trace
     const a = minHeap(trace, cfg('first-fit'));
     const b = minHeap(trace, cfg('first_fit.c'));
     assert.is(b.minHeap, a.minHeap, name);
-    assert.is(b.safeFrom, a.safeFrom, name);
     assert.is(b.idealFootprint, a.idealFootprint, name);
   }
 });
