@@ -45,6 +45,7 @@ void *rsim_malloc(size_t n) {
   if (n == 1003) return base;                       /* overlaps the first block */
   if (n == 1004) { volatile int spin = 1; while (spin) {} }   /* runaway */
   if (n == 1005) return (void *)(uintptr_t)*(volatile uint32_t *)16;  /* NULL page */
+  if (n == 1007) { *(volatile uint32_t *)(base + 2) = 7; return NULL; }   /* misaligned store */
   if (n == 1006) { fprintf(stderr, "bad_alloc: giving up on %zu\\n", n); __builtin_trap(); }
   n = (n + 7) & ~(size_t)7;
   if ((size_t)(top - base) + n > cap) return NULL;
@@ -192,6 +193,16 @@ test('bad blocks are caught by the checker; runaway and traps are error events; 
   }
   assert.is(r.errors.length, 1);
   assert.match(r.errors[0]!.message, /trapped.*giving up on 1006/);
+  // A misaligned word store in the heap follows the profile: a fault on the nds (ARMv5), split
+  // into byte accesses on the stm32f4 (Cortex-M4).
+  r = run(1007, false);
+  assert.is(r.status, 'violation');
+  assert.match(r.violation!.message, /misaligned/);
+  const stm = loadDevice('stm32f4');
+  const s = replay(packOps('mis', [['a', 1, 1007]]), { device: stm, allocator: 'bad_alloc.c', oom: 'fail', series: false });
+  assert.is(s.status, 'ok', s.violation?.message);
+  assert.is(s.bus.metadata.writes, 4);
+  assert.throws(() => replay(packOps('avr', [['a', 1, 8]]), { device: loadDevice('avr-uno'), allocator: 'bad_alloc.c', oom: 'fail' }), /32-bit pointers/);
 });
 
 test('bad input: compile error with file:line, missing export named, no clang gives the install line', async () => {

@@ -146,6 +146,12 @@ export class WasmAllocator implements Allocator {
   /** Live blocks (payload wasm address → request), kept when an observer export is missing. */
   private readonly live: Map<number, number> | undefined;
   private liveUsable = 0;
+  /** Bumped by every alloc, free and realloc: observer answers are cached per version. */
+  private version = 0;
+  private freeVersion = -1;
+  private freeCache = 0;
+  private usableP = -1;
+  private usableVal = 0;
   /** Probe cache (largest allocatable without rsim_largest_free). */
   private probeValue = -1;
   private probeStale = true;
@@ -449,7 +455,6 @@ export class WasmAllocator implements Allocator {
   private observe<T>(fn: () => T): T {
     const m = this.mode;
     if (m === 0) this.mode = 1;
-    this.ic.value = 0;
     try {
       return fn();
     } catch (e) {
@@ -487,6 +492,7 @@ export class WasmAllocator implements Allocator {
   alloc(n: number): number {
     const p = this.call('rsim_malloc', () => this.fMalloc(n)) >>> 0;
     this.probeStale = true;
+    this.version++;
     if (p === 0) return 0;
     this.track(p, n);
     return this.toDev(p);
@@ -497,11 +503,13 @@ export class WasmAllocator implements Allocator {
     this.untrack(p);
     this.call('rsim_free', () => this.fFree(p));
     this.probeStale = true;
+    this.version++;
   }
 
   realloc(h: number, n: number): number {
     const p = this.toWasm(h);
     this.probeStale = true;
+    this.version++;
     if (this.fRealloc) {
       const old = this.live?.get(p);
       const before = this.usableOf(p);
@@ -523,16 +531,24 @@ export class WasmAllocator implements Allocator {
 
   private track(p: number, n: number): void {
     this.live?.set(p, n);
-    this.liveUsable += this.fUsable ? this.observe(() => this.fUsable!(p)) >>> 0 : n;
+    this.usableP = -1;
+    this.liveUsable += this.fUsable ? this.usableOf(p) : n;
   }
 
   private untrack(p: number): void {
     this.liveUsable -= this.usableOf(p);
     this.live?.delete(p);
+    this.usableP = -1;
   }
 
   private usableOf(p: number): number {
-    if (this.fUsable) return this.observe(() => this.fUsable!(p)) >>> 0;
+    if (this.fUsable) {
+      if (p === this.usableP) return this.usableVal;
+      const u = this.observe(() => this.fUsable!(p)) >>> 0;
+      this.usableP = p;
+      this.usableVal = u;
+      return u;
+    }
     return this.live?.get(p) ?? 0;
   }
 
@@ -553,8 +569,11 @@ export class WasmAllocator implements Allocator {
   }
 
   freeBytes(): number {
-    if (this.fFreeBytes) return this.observe(() => this.fFreeBytes!()) >>> 0;
-    return Math.max(0, this.size - this.liveUsable);
+    if (this.freeVersion === this.version) return this.freeCache;
+    const f = this.fFreeBytes ? this.observe(() => this.fFreeBytes!()) >>> 0 : Math.max(0, this.size - this.liveUsable);
+    this.freeVersion = this.version;
+    this.freeCache = f;
+    return f;
   }
 
   largestAllocatable(): number {
