@@ -5,7 +5,8 @@
  *   + 0xADDR 0xSIZE        malloc, calloc, memalign, realloc(NULL, n) returned ADDR
  *   - 0xADDR               free (and realloc(p, 0))
  *   < 0xOLD  then  > 0xNEW 0xSIZE    realloc that returned NEW (two consecutive lines)
- *   ! 0xADDR 0xSIZE        a realloc that failed (the old block stays)
+ *   ! 0xADDR 0xSIZE        realloc(ADDR, SIZE) failed: ADDR stays live, untouched (SIZE may be
+ *                          any size_t, e.g. 0xfffffffffffff000; it is never replayed)
  * Sizes are printed with %#lx: hexadecimal with 0x, except 0.
  *
  * Addresses map to compact ids (freed ids reused smallest-first). Skipped and counted: free
@@ -15,7 +16,7 @@
  */
 import { SimError } from '../errors';
 import { OP_ALLOC, OP_FREE, type Importer, type OpSink } from './types';
-import { AddressMap, clip, fields, normHexAddr, parseCount } from './import-util';
+import { AddressCalls, clip, fields, parseCount } from './import-util';
 
 const HEX = '(?:0x[0-9a-fA-F]+|\\(nil\\)|0)';
 const OP_RE = new RegExp(`^(?:@ .*?\\s)?(?:[+>!] ${HEX} ${HEX}|[-<] ${HEX})\\s*$`);
@@ -40,25 +41,15 @@ export const mtraceImporter: Importer = {
   },
 
   create(file: string, sink: OpSink) {
-    const addrs = new AddressMap();
+    const heap = new AddressCalls(sink, file);
+    const addrs = heap.addrs;
     let pendingOld: string | null = null;
     let pendingLine = 0;
     let started = false;
 
-    const addr = (tok: string | undefined, line: number): string => {
-      const a = tok === undefined ? null : normHexAddr(tok);
-      if (a === null) throw new SimError('TRACE_SYNTAX', tok === undefined ? 'missing address' : `address is not hexadecimal: "${clip(tok)}"`, { file, line });
-      return a;
-    };
+    const addr = (tok: string | undefined, line: number): string => heap.addr(tok, line);
     /** Registers a new block at a; a still-live block there lost its free. */
-    const newBlock = (a: string, line: number): number => {
-      const old = addrs.remove(a);
-      if (old >= 0) {
-        sink.skip('allocation at a live address (missed free): earlier block freed', line);
-        sink.op(OP_FREE, old, 0, line);
-      }
-      return addrs.add(a);
-    };
+    const newBlock = (a: string, line: number): number => heap.newBlock(a, line);
 
     return {
       line(text: string, n: number): void {
@@ -82,8 +73,12 @@ export const mtraceImporter: Importer = {
         switch (op) {
           case '+': {
             const a = addr(t[opIdx + 1], n);
+            if (a === '0') {
+              // A failed malloc: its size may be any size_t (over 2^53), never replayed.
+              parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true, max: Infinity });
+              return sink.skip('failed allocation (NULL result)', n, true);
+            }
             const size = parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true });
-            if (a === '0') return sink.skip('failed allocation (NULL result)', n, true);
             sink.op(OP_ALLOC, newBlock(a, n), size, n);
             return;
           }
@@ -120,8 +115,10 @@ export const mtraceImporter: Importer = {
             return;
           }
           case '!':
+            // realloc(p, size) returned NULL: p is untouched and stays live. The size asked for
+            // may be any size_t (glibc logs 0xfffffffffffff000 for a huge request).
             addr(t[opIdx + 1], n);
-            parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true });
+            parseCount(t[opIdx + 2], 'size', file, n, { hexOk: true, max: Infinity });
             sink.skip('failed realloc (old block kept)', n, true);
             return;
         }

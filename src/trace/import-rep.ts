@@ -3,9 +3,11 @@
  *
  * A header of four numbers (one per line in the lab's files; any spacing is accepted), in
  * either variant: `heap ids ops weight` (suggested heap size first) or `weight ids ops
- * max_alloc`. Both keep the number of ids second and the number of ops third, which is all
- * the importer uses: when they disagree with the body it logs a warning. The body is native
- * (`a id size`, `f id`, `r id size`), with three malloc-lab conventions:
+ * max_alloc`. Both keep the number of ids second and the number of ops third. Files in
+ * circulation also come with just two numbers, `ids ops` (no heap size, no weight). The ids and
+ * ops are all the importer uses: when they disagree with the body it logs a warning. The body
+ * is native (`a id size`, `f id`, `r id size`), with four malloc-lab conventions:
+ * - `a id` without a size is malloc(0): counted as a problem (an error under strict);
  * - `f -1` is free(NULL): skipped and counted (benign, never an error);
  * - `r` on an id that is not live is an allocation (the driver's realloc(NULL, size)); if the
  *   id had been allocated and freed before, that is also counted (benign) so it is visible;
@@ -19,6 +21,7 @@ import { NativeParser } from './native';
 
 const NUM = /^-?\d+(?:\.\d+)?$/;
 const FREE_NULL = /^\s*f\s+-1\s*(?:#.*)?$/;
+const ALLOC_NO_SIZE = /^a\s+(\d+)\s*(?:#.*)?$/;
 const OP_LINE = /^\s*[afr]\s/;
 
 function numericLine(l: string): boolean {
@@ -28,7 +31,7 @@ function numericLine(l: string): boolean {
 
 export const repImporter: Importer = {
   name: 'rep',
-  description: 'CS:APP malloc-lab .rep trace (4-number header, then a/f/r lines; f -1 = free(NULL))',
+  description: 'CS:APP malloc-lab .rep trace (4- or 2-number header, then a/f/r lines; f -1 = free(NULL))',
 
   detect(head: readonly string[]): boolean {
     let nums = 0;
@@ -40,8 +43,10 @@ export const repImporter: Importer = {
       nums += l.trim().split(/\s+/).length;
     }
     // Four numbers and then ops (or anything: a bare number never starts a native trace, and
-    // a malformed body line is better reported by this importer with its line number).
-    return nums === 4 && (i >= head.length || OP_LINE.test(head[i]!) || !/^\s*\d/.test(head[i]!));
+    // a malformed body line is better reported by this importer with its line number); or two
+    // numbers (ids, ops) and then an op.
+    if (nums === 4) return i >= head.length || OP_LINE.test(head[i]!) || !/^\s*\d/.test(head[i]!);
+    return nums === 2 && i < head.length && OP_LINE.test(head[i]!);
   },
 
   create(file: string, sink: OpSink) {
@@ -69,6 +74,16 @@ export const repImporter: Importer = {
       comment: (t) => sink.comment(t),
     };
     const parser = new NativeParser(wrap, file);
+    /** The header is complete: 4 numbers, or 2 (ids, ops) once the first op shows up. */
+    let headerDone = false;
+    let noSizes = 0;
+    const endHeader = (line: number): void => {
+      if (header.length !== 2 && header.length !== 4)
+        throw new SimError('TRACE_SYNTAX', `malloc-lab header needs 4 numbers (or 2: ids and ops) before the first op, found ${header.length}`, { file, line });
+      headerDone = true;
+      const [ids, ops] = header.length === 4 ? [header[1], header[2]] : [header[0], header[1]];
+      sink.comment(`malloc-lab header: ${header.join(' ')} (ids ${ids}, ops ${ops})`);
+    };
 
     return {
       line(text: string, n: number): void {
@@ -79,33 +94,42 @@ export const repImporter: Importer = {
           sink.comment(t.slice(1).trimStart());
           return;
         }
-        if (header.length < 4) {
-          if (!numericLine(t))
-            throw new SimError('TRACE_SYNTAX', `malloc-lab header needs 4 numbers before the first op, found ${header.length}`, { file, line: n });
-          for (const x of t.split(/\s+/)) {
-            if (header.length === 4) throw new SimError('TRACE_SYNTAX', `malloc-lab header has more than 4 numbers: "${t}"`, { file, line: n });
-            header.push(Number(x));
+        if (!headerDone) {
+          if (numericLine(t)) {
+            for (const x of t.split(/\s+/)) {
+              if (header.length === 4) throw new SimError('TRACE_SYNTAX', `malloc-lab header has more than 4 numbers: "${t}"`, { file, line: n });
+              header.push(Number(x));
+            }
+            if (header.length === 4) endHeader(n);
+            return;
           }
-          if (header.length === 4) sink.comment(`malloc-lab header: ${header.join(' ')} (ids ${header[1]}, ops ${header[2]})`);
-          return;
+          endHeader(n);
         }
         bodyOps++;
         if (FREE_NULL.test(t)) {
           sink.skip('free(NULL) (f -1)', n, true);
           return;
         }
+        let op = t;
+        const noSize = ALLOC_NO_SIZE.exec(t);
+        if (noSize !== null) {
+          // Some files in circulation write malloc(0) as `a <id>`.
+          sink.skip('allocation without a size: read as malloc(0)', n);
+          noSizes++;
+          op = `a ${noSize[1]} 0`;
+        }
         parser.line = n - 1;
-        const b = Buffer.from(`${t}\n`, 'utf8');
+        const b = Buffer.from(`${op}\n`, 'utf8');
         parser.parse(b, 0, b.length, 1);
       },
       end(): void {
-        if (header.length < 4) {
-          if (header.length > 0)
-            throw new SimError('TRACE_SYNTAX', `malloc-lab header needs 4 numbers, found ${header.length}`, { file, line: lineNo });
-          return;
+        if (!headerDone) {
+          if (header.length === 0) return;
+          endHeader(lineNo);
         }
-        const [, ids, ops] = header as [number, number, number, number];
+        const [ids, ops] = (header.length === 4 ? [header[1], header[2]] : [header[0], header[1]]) as [number, number];
         const idsOk = ids === ever.size || ids === maxId + 1;
+        if (noSizes > 0) log.warn(`${file}: ${noSizes} allocation${noSizes === 1 ? '' : 's'} without a size (\`a <id>\`) read as malloc(0)`);
         if (ops !== bodyOps || !idsOk)
           log.warn(`${file}: malloc-lab header says ${ids} ids and ${ops} ops; the body has ${ever.size} ids and ${bodyOps} ops`);
       },

@@ -7,8 +7,10 @@
  *   >>> N <addr> <size>    a new block (malloc) of size bytes at addr
  *   >>> F <addr> 0         free of the block at addr
  *   >>> L|S|M <addr> <n>   a load, store or modify of n bytes at addr
- * Addresses are decimal (0x hex is accepted too). Every other line (valgrind's own output)
- * is ignored, as the thesis' tools did. An access maps to the live block whose byte range
+ * Addresses are decimal (0x hex is accepted too). Every other line (valgrind's own output,
+ * and the program's after valgrind's banner) is ignored, as the thesis' tools did; but a file
+ * that opens with a line that is neither is another format (a syntax error naming that line),
+ * and one without a single `>>>` line is an error, never an empty trace. An access maps to the live block whose byte range
  * [addr, addr+size) contains it and becomes an access op (`x id L|S|M`), which lock inference
  * uses; an access outside every live block is skipped and counted (benign: the patched tool
  * logged everything between the lowest and highest heap address, holes included).
@@ -25,6 +27,7 @@
 import { SimError } from '../errors';
 import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_LOCK, OP_UNLOCK, type Importer, type OpSink } from './types';
 import { IdPool, clip, fields, parseCount } from './import-util';
+import { ANY_VG } from './import-valgrind';
 
 /** Access letter → access kind (arg of OP_ACCESS). */
 const ACCESS: Record<string, number> = { L: 0, S: 1, M: 2 };
@@ -123,9 +126,15 @@ export const memtraceImporter: Importer = {
   create(file: string, sink: OpSink) {
     const blocks = new BlockIndex();
     let started = false;
+    let sawValgrind = false;
     return {
       line(text: string, n: number): void {
-        if (!text.startsWith('>>>')) return;
+        if (!text.startsWith('>>>')) {
+          if (ANY_VG.test(text)) sawValgrind = true;
+          else if (!sawValgrind && !started && text.trim() !== '')
+            throw new SimError('TRACE_SYNTAX', `not a memtrace line (no ">>> " or valgrind prefix): "${clip(text.trim())}"`, { file, line: n });
+          return;
+        }
         if (!started) {
           sink.comment('imported from rmalloc thesis memtrace');
           started = true;
@@ -165,7 +174,9 @@ export const memtraceImporter: Importer = {
             throw new SimError('TRACE_SYNTAX', `unknown memtrace op "${clip(op)}" (N, F, L, S or M)`, { file, line: n });
         }
       },
-      end(): void {},
+      end(): void {
+        if (!started) throw new SimError('TRACE_FORMAT', 'no ">>> " line in the file: not an rmalloc thesis memtrace', { file });
+      },
     };
   },
 };

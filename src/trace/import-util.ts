@@ -3,7 +3,7 @@
  * an address → id map, and strict number parsing for text fields.
  */
 import { SimError } from '../errors';
-import { OP_FREE, OP_REALLOC } from './types';
+import { OP_ALLOC, OP_FREE, OP_REALLOC } from './types';
 import type { OpSink } from './types';
 
 /** 2^53: the largest size a trace may request (exactly representable in a double). */
@@ -129,7 +129,8 @@ export function normHexAddr(tok: string): string | null {
 /**
  * Parses a non-negative integer field: decimal digits, or hexadecimal with a 0x prefix when
  * `hexOk`. Throws SimError('TRACE_SYNTAX') naming the field on anything else, a negative, or
- * a value over `max` (default 2^53).
+ * a value over `max` (default 2^53; Infinity only checks the spelling, for sizes of calls that
+ * failed and are never replayed: the result is then not exact above 2^53).
  */
 export function parseCount(
   tok: string | undefined,
@@ -146,7 +147,7 @@ export function parseCount(
   else if (/^-[0-9]+$/.test(tok) || (opts.hexOk && /^-0[xX][0-9a-fA-F]+$/.test(tok)))
     throw new SimError('TRACE_SYNTAX', `negative ${field}: ${tok}`, { file, line });
   else throw new SimError('TRACE_SYNTAX', `${field} is not a number: "${clip(tok)}"`, { file, line });
-  if (v > BigInt(max)) throw new SimError('TRACE_SYNTAX', `${field} over ${max === MAX_SIZE ? '2^53' : String(max)}: ${clip(tok)}`, { file, line });
+  if (max !== Infinity && v > BigInt(max)) throw new SimError('TRACE_SYNTAX', `${field} over ${max === MAX_SIZE ? '2^53' : String(max)}: ${clip(tok)}`, { file, line });
   return Number(v);
 }
 
@@ -159,4 +160,81 @@ export function clip(s: string, n = 40): string {
 export function fields(text: string): string[] {
   const t = text.trim();
   return t === '' ? [] : t.split(/[ \t]+/);
+}
+
+/**
+ * The C heap calls of a pointer-level log (valgrind, ltrace) applied to an AddressMap, with the
+ * conventions of design §6: free(NULL) and failed calls are benign skips, a free of an unknown
+ * pointer is skipped and counted, realloc(NULL, n) is an allocation, realloc(p, 0) a free (and a
+ * fresh 0-byte block if it returned one), a failed realloc keeps p untouched, a realloc of an
+ * unknown pointer is imported as an allocation, and a block at a live address frees the earlier
+ * one first (a missed free). Sizes of failed calls may exceed 2^53 (they are never replayed);
+ * the size of a call that succeeded may not.
+ */
+export class AddressCalls {
+  readonly addrs = new AddressMap();
+  private readonly sink: OpSink;
+  private readonly file: string;
+
+  constructor(sink: OpSink, file: string) {
+    this.sink = sink;
+    this.file = file;
+  }
+
+  /** A normalised address, or SimError('TRACE_SYNTAX'). */
+  addr(tok: string | undefined, line: number): string {
+    const a = tok === undefined ? null : normHexAddr(tok.trim());
+    if (a === null) throw new SimError('TRACE_SYNTAX', tok === undefined ? 'missing address' : `address is not hexadecimal: "${clip(tok.trim())}"`, { file: this.file, line });
+    return a;
+  }
+
+  private checkSize(size: number, line: number): void {
+    if (size > MAX_SIZE) throw new SimError('TRACE_SYNTAX', `size over 2^53: ${size}`, { file: this.file, line });
+  }
+
+  /** Registers a new block at `a` (a still-live block there lost its free) and returns its id. */
+  newBlock(a: string, line: number): number {
+    const old = this.addrs.remove(a);
+    if (old >= 0) {
+      this.sink.skip('allocation at a live address (missed free): earlier block freed', line);
+      this.sink.op(OP_FREE, old, 0, line);
+    }
+    return this.addrs.add(a);
+  }
+
+  free(a: string, line: number): void {
+    if (a === '0') return this.sink.skip('free(NULL)', line, true);
+    const id = this.addrs.remove(a);
+    if (id < 0) return this.sink.skip('free of an unknown pointer', line);
+    this.sink.op(OP_FREE, id, 0, line);
+  }
+
+  /** An allocation of `size` bytes that returned `result` (an address token). */
+  alloc(size: number, result: string, line: number): void {
+    const a = this.addr(result, line);
+    if (a === '0') return this.sink.skip('failed allocation (NULL result)', line, true);
+    this.checkSize(size, line);
+    this.sink.op(OP_ALLOC, this.newBlock(a, line), size, line);
+  }
+
+  /** realloc(ptr, size) that returned `result`. */
+  realloc(ptr: string, size: number, result: string, line: number): void {
+    const r = this.addr(result, line);
+    if (ptr === '0') return this.alloc(size, result, line);
+    if (size === 0) {
+      // realloc(p, 0) frees p (it may also hand back a fresh minimal block).
+      this.free(ptr, line);
+      if (r !== '0') this.sink.op(OP_ALLOC, this.newBlock(r, line), 0, line);
+      return;
+    }
+    if (r === '0') return this.sink.skip('failed realloc (old block kept)', line, true);
+    this.checkSize(size, line);
+    const id = this.addrs.get(ptr);
+    if (id < 0) {
+      this.sink.skip('realloc of an unknown pointer: imported as an allocation', line);
+      this.sink.op(OP_ALLOC, this.newBlock(r, line), size, line);
+      return;
+    }
+    this.addrs.realloc(this.sink, id, ptr, r, size, line);
+  }
 }

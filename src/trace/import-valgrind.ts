@@ -16,21 +16,25 @@
  * (imported as an allocation), a block at a live address (missed free), posix_memalign (its
  * result address is not logged), a call whose result never appears, lines of a second process
  * (only the first PID is kept), and as benign events free(NULL) and failed allocations.
- * Other valgrind lines (`==PID==` messages, `--PID-- REDIR:` ...) are ignored.
+ * Other valgrind lines (`==PID==` messages, `--PID-- REDIR:` ...) are ignored, and so is the
+ * program's own output once valgrind's banner was seen; a file that does not open with a
+ * valgrind line is another format (a syntax error naming its first line), and a log without a
+ * single heap call is no --trace-malloc=yes log (an error, never an empty trace).
  */
 import { SimError } from '../errors';
-import { MAX_SIZE } from './import-util';
-import { OP_ALLOC, OP_FREE, type Importer, type OpSink } from './types';
-import { AddressMap, clip, normHexAddr, parseCount } from './import-util';
+import type { Importer, OpSink } from './types';
+import { AddressCalls, clip, parseCount } from './import-util';
 
 const PREFIX = /^--(\d+)--\s?(.*)$/;
 const CALL = /([A-Za-z_]\w*)\(([^()]*)\)/y;
 const RESULT = /\s*=\s*(\S+)/y;
-const ANY_VG = /^(?:==|--)\d+(?:==|--)/;
+/** A line valgrind itself wrote (`==PID==` message or `--PID--` trace line). */
+export const ANY_VG = /^(?:==|--)\d+(?:==|--)/;
 
-type Kind = 'alloc' | 'calloc' | 'realloc' | 'reallocarray' | 'memalign' | 'posix_memalign' | 'free' | 'ignore';
+export type Kind = 'alloc' | 'calloc' | 'realloc' | 'reallocarray' | 'memalign' | 'posix_memalign' | 'free' | 'ignore';
 
-function classify(name: string): Kind {
+/** The heap-call kind of a C or C++ allocation function name (valgrind, ltrace). */
+export function classify(name: string): Kind {
   switch (name) {
     case 'malloc':
     case 'valloc':
@@ -67,11 +71,55 @@ function classify(name: string): Kind {
   return 'ignore';
 }
 
-interface Call {
+/** One logged heap call: its name, kind, argument texts and result (null while unknown). */
+export interface Call {
   name: string;
   kind: Kind;
   args: string[];
   result: string | null;
+}
+
+/** A call's size argument: a number, or valgrind's `size N` / `al N` spelling. */
+function num(s: string | undefined, field: string, file: string, line: number): number {
+  if (s === undefined) throw new SimError('TRACE_SYNTAX', `missing ${field}`, { file, line });
+  const m = /(?:size\s+)?(\S+)$/.exec(s.trim());
+  // Any size_t is read; AddressCalls rejects sizes over 2^53 only for calls that succeeded.
+  return parseCount(m ? m[1] : s.trim(), field, file, line, { max: Infinity });
+}
+
+/**
+ * Applies one call whose result (if it has one) is known (valgrind and ltrace logs): every
+ * allocating call is an allocation (calloc and reallocarray n*m, the aligned ones their size),
+ * every free/delete a free, realloc as AddressCalls.realloc; posix_memalign is skipped and
+ * counted (neither log shows the pointer it stored).
+ */
+export function applyCall(heap: AddressCalls, sink: OpSink, file: string, c: Call, line: number): void {
+  const a = c.args;
+  switch (c.kind) {
+    case 'alloc': {
+      const named = a.find((x) => /^\s*size\s/.test(x));
+      return heap.alloc(num(named ?? a[0], 'size', file, line), c.result!, line);
+    }
+    case 'calloc':
+      return heap.alloc(num(a[0], 'count', file, line) * num(a[1], 'size', file, line), c.result!, line);
+    case 'memalign':
+      return heap.alloc(num(a[a.length - 1], 'size', file, line), c.result!, line);
+    case 'realloc':
+      return heap.realloc(heap.addr(a[0], line), num(a[1], 'size', file, line), c.result!, line);
+    case 'reallocarray':
+      return heap.realloc(heap.addr(a[0], line), num(a[1], 'count', file, line) * num(a[2], 'size', file, line), c.result!, line);
+    case 'free':
+      return heap.free(heap.addr(a[0], line), line);
+    case 'posix_memalign':
+      return sink.skip('posix_memalign (result address not logged)', line);
+    case 'ignore':
+      return;
+  }
+}
+
+/** Whether a call of this kind logs a result (free and posix_memalign's pointer do not). */
+export function needsResult(k: Kind): boolean {
+  return k !== 'free' && k !== 'posix_memalign' && k !== 'ignore';
 }
 
 export const valgrindImporter: Importer = {
@@ -86,89 +134,16 @@ export const valgrindImporter: Importer = {
   },
 
   create(file: string, sink: OpSink) {
-    const addrs = new AddressMap();
     let pid: string | null = null;
     let pending: Call | null = null;
     let pendingLine = 0;
     let started = false;
+    /** A valgrind line was seen: later foreign lines are the program's own output. */
+    let sawValgrind = false;
+    let sawCall = false;
 
-    const num = (s: string | undefined, field: string, line: number): number => {
-      if (s === undefined) throw new SimError('TRACE_SYNTAX', `missing ${field}`, { file, line });
-      const m = /(?:size\s+)?(\S+)$/.exec(s.trim());
-      return parseCount(m ? m[1] : s.trim(), field, file, line);
-    };
-    const sizeArg = (args: string[], line: number): number => {
-      const named = args.find((a) => /^\s*size\s/.test(a));
-      return num(named ?? args[0], 'size', line);
-    };
-    const addr = (s: string | undefined, line: number): string => {
-      const a = s === undefined ? null : normHexAddr(s.trim());
-      if (a === null) throw new SimError('TRACE_SYNTAX', s === undefined ? 'missing address' : `address is not hexadecimal: "${clip(s.trim())}"`, { file, line });
-      return a;
-    };
-    const newBlock = (a: string, line: number): number => {
-      const old = addrs.remove(a);
-      if (old >= 0) {
-        sink.skip('allocation at a live address (missed free): earlier block freed', line);
-        sink.op(OP_FREE, old, 0, line);
-      }
-      return addrs.add(a);
-    };
-    const free = (a: string, line: number): void => {
-      if (a === '0') return sink.skip('free(NULL)', line, true);
-      const id = addrs.remove(a);
-      if (id < 0) return sink.skip('free of an unknown pointer', line);
-      sink.op(OP_FREE, id, 0, line);
-    };
-    const alloc = (size: number, result: string, line: number): void => {
-      const a = addr(result, line);
-      if (a === '0') return sink.skip('failed allocation (NULL result)', line, true);
-      if (size > MAX_SIZE) throw new SimError('TRACE_SYNTAX', `size over 2^53: ${size}`, { file, line });
-      sink.op(OP_ALLOC, newBlock(a, line), size, line);
-    };
-    const realloc = (ptr: string, size: number, result: string, line: number): void => {
-      const r = addr(result, line);
-      if (ptr === '0') return alloc(size, result, line);
-      const id = addrs.get(ptr);
-      if (size === 0) {
-        // realloc(p, 0) frees p (it may also hand back a fresh minimal block).
-        free(ptr, line);
-        if (r !== '0') sink.op(OP_ALLOC, newBlock(r, line), 0, line);
-        return;
-      }
-      if (r === '0') return sink.skip('failed realloc (old block kept)', line, true);
-      if (size > MAX_SIZE) throw new SimError('TRACE_SYNTAX', `size over 2^53: ${size}`, { file, line });
-      if (id < 0) {
-        sink.skip('realloc of an unknown pointer: imported as an allocation', line);
-        sink.op(OP_ALLOC, newBlock(r, line), size, line);
-        return;
-      }
-      addrs.realloc(sink, id, ptr, r, size, line);
-    };
-
-    /** Applies one call whose result (if it has one) is known. */
-    const apply = (c: Call, line: number): void => {
-      const a = c.args;
-      switch (c.kind) {
-        case 'alloc':
-          return alloc(sizeArg(a, line), c.result!, line);
-        case 'calloc':
-          return alloc(num(a[0], 'count', line) * num(a[1], 'size', line), c.result!, line);
-        case 'memalign':
-          return alloc(num(a[a.length - 1], 'size', line), c.result!, line);
-        case 'realloc':
-          return realloc(addr(a[0], line), num(a[1], 'size', line), c.result!, line);
-        case 'reallocarray':
-          return realloc(addr(a[0], line), num(a[1], 'count', line) * num(a[2], 'size', line), c.result!, line);
-        case 'free':
-          return free(addr(a[0], line), line);
-        case 'posix_memalign':
-          return sink.skip('posix_memalign (result address not logged)', line);
-        case 'ignore':
-          return;
-      }
-    };
-    const needsResult = (k: Kind): boolean => k !== 'free' && k !== 'posix_memalign' && k !== 'ignore';
+    const heap = new AddressCalls(sink, file);
+    const apply = (c: Call, line: number): void => applyCall(heap, sink, file, c, line);
     const dropPending = (): void => {
       if (pending !== null) sink.skip('call without a logged result', pendingLine);
       pending = null;
@@ -177,7 +152,14 @@ export const valgrindImporter: Importer = {
     return {
       line(text: string, n: number): void {
         const m = PREFIX.exec(text);
-        if (m === null) return; // ==PID== messages and anything else
+        if (m === null) {
+          // ==PID== messages, and the program's output after valgrind's banner.
+          if (ANY_VG.test(text)) sawValgrind = true;
+          else if (!sawValgrind && text.trim() !== '')
+            throw new SimError('TRACE_SYNTAX', `not a valgrind log line (no ==PID== or --PID-- prefix): "${clip(text.trim())}"`, { file, line: n });
+          return;
+        }
+        sawValgrind = true;
         const body = m[2]!;
         if (pid !== m[1]) {
           if (pid === null) pid = m[1]!;
@@ -220,6 +202,7 @@ export const valgrindImporter: Importer = {
         const work = calls.length > 1 && (calls[0]!.kind === 'realloc' || calls[0]!.kind === 'reallocarray') ? calls.slice(1) : calls;
         for (const c of work) {
           if (c.kind === 'ignore') continue;
+          sawCall = true;
           if (needsResult(c.kind) && c.result === null) {
             dropPending();
             pending = c;
@@ -231,6 +214,8 @@ export const valgrindImporter: Importer = {
       },
       end(): void {
         dropPending();
+        if (!sawCall)
+          throw new SimError('TRACE_FORMAT', 'no heap call in the file: not a valgrind --trace-malloc=yes log (run valgrind with --trace-malloc=yes)', { file });
       },
     };
   },

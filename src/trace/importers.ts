@@ -15,6 +15,8 @@ import { valgrindImporter } from './import-valgrind';
 import { memtraceImporter, opsImporter } from './import-thesis';
 // importer modules: one import per format (keep this comment)
 import { rawlogImporter } from './import-rawlog';
+import { heaptrackImporter } from './import-heaptrack';
+import { ltraceImporter } from './import-ltrace';
 
 /** The native format as an Importer (line by line; the reader uses the byte parser instead). */
 export const nativeImporter: Importer = {
@@ -43,6 +45,8 @@ export const IMPORTERS: Importer[] = [
   opsImporter,
   // importers: one line per format (keep this comment)
   rawlogImporter,
+  heaptrackImporter,
+  ltraceImporter,
 ];
 
 /** The importer called `name` (case-insensitive); SimError('TRACE_FORMAT') listing the known ones. */

@@ -1,8 +1,8 @@
 /**
  * Streaming trace reader (design §6).
  *
- * A file is read in chunks (gunzipped on the fly when it starts with the gzip magic bytes,
- * whatever its name), split into whole lines at the last newline of each chunk, and parsed
+ * A file is read in chunks (decoded on the fly when it starts with the gzip or zstd magic
+ * bytes, whatever its name; decompress.ts), split into whole lines at the last newline of each chunk, and parsed
  * either by the byte-level native parser or line by line by an importer. Every op passes the
  * OpCollector, which validates it against the set of live ids and writes it into one reused
  * OpBatch; a full batch is yielded and then overwritten. Memory is constant whatever the
@@ -39,6 +39,7 @@ import {
 } from './types';
 import { NativeParser } from './native';
 import { detectImporter, getImporter } from './importers';
+import { binaryKind, decoder, sniffCodec, zstdHead, type Codec } from './decompress';
 
 /** Ops per batch handed to the consumer. */
 export const BATCH_OPS = 65536;
@@ -303,22 +304,24 @@ function statFile(file: string): void {
   if (st.isDirectory()) throw new SimError('TRACE_NOT_FOUND', 'is a directory, not a trace file', { file });
 }
 
-/** Reads the first bytes of a file (gunzipped when it is gzip) for detection and header. */
-function readHead(file: string): { gz: boolean; text: Buffer; complete: boolean } {
+/** Reads the first bytes of a file (decoded when it is gzip or zstd) for detection and header. */
+function readHead(file: string): { codec: Codec | null; text: Buffer; complete: boolean } {
   const fd = fs.openSync(file, 'r');
   try {
     const raw = Buffer.alloc(65536);
     const got = fs.readSync(fd, raw, 0, raw.length, 0);
     const buf = raw.subarray(0, got);
     const wholeFile = got < raw.length;
-    if (!isGzip(buf)) return { gz: false, text: buf, complete: wholeFile };
+    const codec = sniffCodec(buf);
+    if (codec === null) return { codec, text: buf, complete: wholeFile };
+    if (codec === 'zstd') return { codec, text: zstdHead(buf, file), complete: false };
     let text: Buffer;
     try {
       text = zlib.gunzipSync(buf, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     } catch (e) {
       throw new SimError('TRACE_FORMAT', `corrupt gzip data (${(e as Error).message})`, { file });
     }
-    return { gz: true, text, complete: false };
+    return { codec, text, complete: false };
   } catch (e) {
     if (e instanceof SimError) throw e;
     throw new SimError('IO', `cannot read: ${(e as Error).message}`, { file });
@@ -372,14 +375,20 @@ class FileTraceSource implements TraceSource {
   /** The importer used ('native' for the native format). */
   readonly format: string;
   private readonly importer: Importer;
-  private readonly gz: boolean;
+  private readonly codec: Codec | null;
   private readonly strict: boolean;
   private last: SkipCount[] = [];
 
   constructor(file: string, opts: OpenOptions) {
     statFile(file);
     const head = readHead(file);
-    this.gz = head.gz;
+    this.codec = head.codec;
+    const binary = binaryKind(head.text);
+    if (binary !== null) {
+      const what = opts.format ? `a ${opts.format} trace` : 'a text trace';
+      const inside = head.codec ? ` inside ${head.codec}` : '';
+      throw new SimError('TRACE_FORMAT', `not ${what}: the file is ${binary}${inside}`, { file });
+    }
     this.strict = opts.strict === true;
     this.importer = chooseImporter(file, headLines(head.text, head.complete), opts.format);
     this.format = this.importer.name;
@@ -400,10 +409,10 @@ class FileTraceSource implements TraceSource {
     const f = new Feeder(file, this.importer, c);
     const src = fs.createReadStream(file, { highWaterMark: CHUNK });
     let stream: NodeJS.ReadableStream = src;
-    if (this.gz) {
-      const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
-      src.on('error', (e) => gunzip.destroy(e));
-      stream = src.pipe(gunzip);
+    if (this.codec !== null) {
+      const dec = decoder(this.codec, file, CHUNK);
+      src.on('error', (e) => dec.destroy(e));
+      stream = src.pipe(dec);
     }
     let carry: Buffer | null = null;
     try {
