@@ -5,12 +5,22 @@
 #   scripts/record-all.sh            # all traces
 #   scripts/record-all.sh lua-game   # only the named ones
 #
-# Installs nothing: it checks that the programs exist and says which Debian packages to install.
+# The real traces come from the i386 (32-bit) builds of the programs, like the 32-bit devices
+# they model: Debian's i386 packages through multiarch, recorded with the interposer built
+# `cc -m32` (`record --arch i386`). ARCH=x86_64 records the host's 64-bit builds instead.
+#
+# Installs nothing: it checks that the programs exist in the wanted architecture and says which
+# Debian packages to install:
+#   dpkg --add-architecture i386 && apt-get update
+#   apt-get install gcc-multilib busybox:i386 lua5.4:i386 ed:i386 lighttpd:i386 \
+#     libjpeg-turbo-progs:i386 flac:i386 bzip2:i386 curl
+# A kernel without IA-32 emulation cannot run i386 programs: scripts/recorder/binfmt-i386.sh
+# registers Debian's qemu-i386-static for them (user-mode emulation of the whole program).
 # Inputs (a CSV log, a file tree, a JPEG, a WAV/FLAC, scripts) are generated deterministically in
 # $WORK (default /tmp/rmalloc-sim-fw), and every program runs there, so the commands in the trace
 # headers are short and the same on every machine. The HTTP burst uses 127.0.0.1:$PORT only.
 #
-# Environment: OUT (default firmware-traces/), WORK, PORT (default 18089),
+# Environment: OUT (default firmware-traces/), WORK, PORT (default 18089), ARCH (default i386),
 # RMALLOC_SIM (the CLI command; default ts-node on src/cli.ts).
 set -euo pipefail
 
@@ -18,6 +28,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/firmware-traces}
 WORK=${WORK:-/tmp/rmalloc-sim-fw}
 PORT=${PORT:-18089}
+ARCH=${ARCH:-i386}
+case "$ARCH" in
+  i386) ELFCLASS=ELF32 DEBARCH=i386 ;;
+  x86_64) ELFCLASS=ELF64 DEBARCH=amd64 ;;
+  *) echo "record-all: ARCH must be i386 or x86_64, not $ARCH" >&2; exit 1 ;;
+esac
 if [ -n "${RMALLOC_SIM:-}" ]; then
   read -r -a RMS <<<"$RMALLOC_SIM"
 else
@@ -37,8 +53,33 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "record-all: missing programs:" >&2
   printf '  %s\n' "${missing[@]}" >&2
-  echo "install them, e.g.: apt-get install busybox lua5.4 ed lighttpd curl libjpeg-turbo-progs flac bzip2" >&2
+  echo "install them, e.g.: apt-get install busybox:$DEBARCH lua5.4:$DEBARCH ed:$DEBARCH lighttpd:$DEBARCH curl libjpeg-turbo-progs:$DEBARCH flac:$DEBARCH bzip2:$DEBARCH" >&2
   exit 1
+fi
+# The traced programs must be the $ARCH builds (curl, the HTTP client, is not traced).
+TRACED="busybox:busybox lua5.4:lua5.4 ed:ed lighttpd:lighttpd djpeg:libjpeg-turbo-progs flac:flac bzip2:bzip2"
+wrong=()
+for pair in $TRACED; do
+  prog=${pair%%:*}
+  file=$(readlink -f "$(command -v "$prog")")
+  class=$(od -An -tx1 -j4 -N1 "$file" | tr -d ' ')
+  { [ "$class" = 01 ] && [ "$ELFCLASS" = ELF32 ]; } || { [ "$class" = 02 ] && [ "$ELFCLASS" = ELF64 ]; } || wrong+=("${pair#*:}:$DEBARCH")
+done
+if [ ${#wrong[@]} -gt 0 ]; then
+  echo "record-all: these programs are not the $ARCH builds; install them:" >&2
+  [ "$ARCH" = i386 ] && echo "  dpkg --add-architecture i386 && apt-get update" >&2
+  echo "  apt-get install $(printf '%s\n' "${wrong[@]}" | sort -u | tr '\n' ' ')" >&2
+  exit 1
+fi
+if [ "$ARCH" = i386 ]; then
+  if ! busybox true 2>/dev/null; then
+    echo "record-all: this kernel does not run i386 programs; run scripts/recorder/binfmt-i386.sh (as root) first" >&2
+    exit 1
+  fi
+  if ! echo 'int main(void){return 0;}' | cc -m32 -x c -o /dev/null - 2>/dev/null; then
+    echo "record-all: cc -m32 cannot build 32-bit code: apt-get install gcc-multilib" >&2
+    exit 1
+  fi
 fi
 
 ONLY=("$@")
@@ -279,7 +320,7 @@ rec() {
   shift 2
   want "$name" || return 0
   echo "== $name" >&2
-  "${RMS[@]}" record -o "$OUT" -z --name "$name" --note "$note" "$@"
+  "${RMS[@]}" record -o "$OUT" -z --arch "$ARCH" --name "$name" --note "$note" "$@"
 }
 
 rec busybox-sh 'BusyBox ash running a shell script (loops, eval, expansions); the DSLinux userland shell' \
@@ -311,9 +352,9 @@ fi
 
 # ---- summary ----------------------------------------------------------------------------------
 echo
-echo "Debian package versions:"
+echo "Debian package versions ($DEBARCH):"
 for pkg in busybox lua5.4 ed lighttpd libjpeg-turbo-progs flac bzip2 libc6; do
-  printf '  %s %s\n' "$pkg" "$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || echo '?')"
+  printf '  %s %s\n' "$pkg" "$(dpkg-query -W -f '${Version}' "$pkg:$DEBARCH" 2>/dev/null || echo '?')"
 done
 echo
 echo "Traces in $OUT:"

@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimError } from '../src/errors';
 import { RawLogConverter, rawlogImporter } from '../src/trace/import-rawlog';
-import { checkRecordable, ensureInterposer, inspectProgram, record } from '../src/trace/record';
+import { checkRecordable, dualPreload, ensureInterposer, inspectProgram, record } from '../src/trace/record';
 import type { RecordedTrace, RecordOptions } from '../src/trace/record';
 import type { OpSink } from '../src/trace/types';
 import { generate, GENERATORS } from '../scripts/gen-synthetic';
@@ -250,6 +250,32 @@ Rec('a static program, a missing program, no C compiler: RECORD errors', async (
   await rejects(() => checkRecordable(notElf), /not an ELF executable/);
 });
 
+Rec('pointer size: the header says pointer-bytes; an i386 build (cc -m32) records 32-bit sizes', async () => {
+  const r64 = await rec(['structs']);
+  assert.equal(body(r64.traces[0]!.path), ['a 0 32', 'f 0']);
+  assert.is(r64.traces[0]!.pointerBytes, 8);
+  assert.ok(header(r64.traces[0]!.path).includes('# pointer-bytes: 8'));
+  await rejects(rec(['structs'], { arch: 'i386' }), /--arch i386 asks for a 32-bit program, but this one is 64-bit/);
+  await rejects(rec(['structs'], { arch: 'vax' }), /--arch vax is not one this host records/, 'USAGE');
+  // The i386 build needs a 32-bit C library (gcc-multilib) and a kernel or emulator that runs
+  // i386 programs (scripts/recorder/binfmt-i386.sh); without them this part cannot run here.
+  const bin32 = path.join(work, 'allocs32');
+  const built = process.arch === 'x64' && spawnSync('cc', ['-m32', '-O0', '-pthread', '-o', bin32, FIXTURE]).status === 0;
+  if (!built || spawnSync(bin32, ['structs']).status !== 0) {
+    process.stderr.write('record test: no i386 build or no way to run it here (gcc-multilib, binfmt-i386.sh): 32-bit recording not exercised\n');
+    return;
+  }
+  const r32 = await record({ argv: [bin32, 'structs'], outDir: path.join(work, 'out32'), cacheDir, stdout: 'ignore', arch: 'i386' });
+  assert.equal(body(r32.traces[0]!.path), ['a 0 16', 'f 0']);
+  assert.is(r32.traces[0]!.pointerBytes, 4);
+  const h = header(r32.traces[0]!.path);
+  assert.ok(h.includes('# pointer-bytes: 4'), h.join('\n'));
+  assert.ok(h.some((l) => /^# build: i386 \(32-bit program/.test(l)), h.join('\n'));
+  // Detected from the ELF class without --arch.
+  const mixed = await record({ argv: [bin32, 'structs'], outDir: path.join(work, 'out32b'), cacheDir, stdout: 'ignore' });
+  assert.equal(body(mixed.traces[0]!.path), ['a 0 16', 'f 0']);
+});
+
 const Elf = suite('record: ELF check');
 
 /** A minimal 64-bit little-endian x86-64 ELF header with the given program header types. */
@@ -288,7 +314,8 @@ Elf('PT_INTERP present = dynamic, absent = static; scripts follow their interpre
     assert.equal(inspectProgram(dyn), { kind: 'elf', interp: '/lib64/ld-linux-x86-64.so.2', machine: 62, bits: 64 });
     assert.equal(inspectProgram(stat), { kind: 'elf', interp: null, machine: 62, bits: 64 });
     if (process.arch === 'x64') {
-      assert.is(checkRecordable(dyn), dyn);
+      assert.is(checkRecordable(dyn).file, dyn);
+      assert.is(checkRecordable(dyn).bits, 64);
       assert.throws(() => checkRecordable(stat), (e: unknown) => e instanceof SimError && /statically linked/.test(e.message));
     }
     const script = path.join(dir, 'script');
@@ -298,6 +325,45 @@ Elf('PT_INTERP present = dynamic, absent = static; scripts follow their interpre
     if (process.arch === 'x64') {
       assert.throws(() => checkRecordable(script), (e: unknown) => e instanceof SimError && e.file === stat);
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Elf('an i386 ELF is recordable on x86-64; both interposers are reached through $LIB', () => {
+  if (process.arch !== 'x64') return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-elf32-'));
+  try {
+    // A minimal 32-bit little-endian ELF: header, one PT_INTERP program header, the path.
+    const elf32 = (machine: number): Buffer => {
+      const interp = '/lib/ld-linux.so.2';
+      const b = Buffer.alloc(52 + 32 + interp.length + 1);
+      b.writeUInt32BE(0x7f454c46, 0);
+      b[4] = 1; // 32-bit
+      b[5] = 1;
+      b[6] = 1;
+      b.writeUInt16LE(2, 16);
+      b.writeUInt16LE(machine, 18);
+      b.writeUInt32LE(52, 28); // e_phoff
+      b.writeUInt16LE(32, 42); // e_phentsize
+      b.writeUInt16LE(1, 44); // e_phnum
+      b.writeUInt32LE(3, 52); // PT_INTERP
+      b.writeUInt32LE(84, 56); // p_offset
+      b.writeUInt32LE(interp.length + 1, 68); // p_filesz
+      b.write(interp, 84, 'latin1');
+      return b;
+    };
+    fs.writeFileSync(path.join(dir, 'i386'), elf32(3));
+    fs.writeFileSync(path.join(dir, 'arm'), elf32(40));
+    assert.equal(checkRecordable(path.join(dir, 'i386')), { file: path.join(dir, 'i386'), bits: 32 });
+    assert.throws(() => checkRecordable(path.join(dir, 'arm')), (e: unknown) => e instanceof SimError && /ELF machine 40, 32-bit.*runs x64 and i386 programs/.test(e.message));
+    const preload = dualPreload('/so/64.so', '/so/32.so', { cacheDir: dir });
+    assert.match(preload, /\/\$LIB\/interpose\.so$/);
+    const base = preload.slice(0, -'/$LIB/interpose.so'.length);
+    assert.is(fs.readlinkSync(path.join(base, 'lib/x86_64-linux-gnu/interpose.so')), '/so/64.so');
+    assert.is(fs.readlinkSync(path.join(base, 'lib/i386-linux-gnu/interpose.so')), '/so/32.so');
+    assert.is(fs.readlinkSync(path.join(base, 'lib32/interpose.so')), '/so/32.so');
+    assert.is(dualPreload('/so/64.so', '/so/32.so', { cacheDir: dir }), preload); // made once
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

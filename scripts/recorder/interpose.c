@@ -267,6 +267,7 @@ static void log_write_header(unsigned gen) {
     log_append(buf, (size_t)(p - buf));
   }
   log_header_number("pagesize", (unsigned long long)sysconf(_SC_PAGESIZE));
+  log_header_number("pointer-bytes", (unsigned long long)sizeof(void *));
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
   if (n > 0) log_header_field("exe", exe, (size_t)n);

@@ -19,6 +19,7 @@ interface RecordArgs {
   stdout?: string;
   keepRaw: boolean;
   note?: string[];
+  arch?: string;
   json: boolean;
   cmd?: (string | number)[];
   _: (string | number)[];
@@ -77,6 +78,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('stdout', { type: 'string', describe: "the program's standard output to this file (e.g. /dev/null)" })
       .option('note', { type: 'string', array: true, describe: 'add a "# note:" header line to each trace (what it represents)' })
       .option('keep-raw', { type: 'boolean', default: false, describe: "keep the interposer's raw logs (path printed)" })
+      .option('arch', { type: 'string', describe: "the programs' architecture: i386 (built with cc -m32) or x86_64; default: the program's ELF class" })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
       .example('$0 record -o traces -z -- busybox ls -lR /usr/share/doc', '') as unknown as Argv<RecordArgs>,
   handler: handler(async (args: RecordArgs) => {
@@ -96,6 +98,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       stdout: stdio(args.stdout),
       keepRaw: args.keepRaw,
       notes: args.note,
+      arch: args.arch,
     });
     if (args.json) process.stdout.write(`${JSON.stringify({ schema: 1, ...r }, null, 2)}\n`);
     else printText(r);

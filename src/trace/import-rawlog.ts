@@ -2,7 +2,8 @@
  * Importer for the recorder's raw log (scripts/recorder/interpose.c, one file per process image).
  *
  * Raw format: `#` header lines (`# rmalloc-rec 1`, `# pid N`, `# ppid N`, `# image N`,
- * `# forked 0|1`, `# pagesize N`, `# exe PATH`, one `# arg TEXT` per argv element, text escaped
+ * `# forked 0|1`, `# pagesize N`, `# pointer-bytes N` (sizeof(void *) of the process: 4 for a
+ * 32-bit build, 8 for a 64-bit one), `# exe PATH`, one `# arg TEXT` per argv element, text escaped
  * with \\, \n and \xHH), then one record a line: `<seq> <kind> <ret> <size> [<extra>]`, with
  * addresses in hex (no 0x) and sizes in decimal. Kinds: M malloc, C calloc, R realloc and
  * Y reallocarray (extra = old pointer), L memalign, P posix_memalign, G aligned_alloc,
@@ -30,6 +31,8 @@ export interface RawLogMeta {
   /** The image started as a fork child (the parent's code, before any exec). */
   forked: boolean;
   pageSize: number;
+  /** sizeof(void *) in the process (0 when the log predates the field). */
+  pointerBytes: number;
   exe: string;
   args: string[];
   /** For a fork child: the parent's log (pid, image) and the parent's sequence number at the fork. */
@@ -194,7 +197,7 @@ const HEX = /^[0-9a-fA-F]+$/;
 
 /** Converts one raw log, line by line, into native ops on `sink`. */
 export class RawLogConverter {
-  readonly meta: RawLogMeta = { version: 0, pid: 0, ppid: 0, image: 0, forked: false, pageSize: 0, exe: '', args: [], forkedFrom: null };
+  readonly meta: RawLogMeta = { version: 0, pid: 0, ppid: 0, image: 0, forked: false, pageSize: 0, pointerBytes: 0, exe: '', args: [], forkedFrom: null };
   readonly stats: RawLogStats;
   private readonly file: string;
   private readonly sink: OpSink;
@@ -255,6 +258,9 @@ export class RawLogConverter {
       case 'pagesize':
         m.pageSize = num();
         break;
+      case 'pointer-bytes':
+        m.pointerBytes = num();
+        break;
       case 'exe':
         m.exe = unescapeField(value);
         break;
@@ -277,6 +283,7 @@ export class RawLogConverter {
     const m = this.meta;
     if (m.exe) this.sink.comment(`program: ${m.exe}`);
     if (m.args.length) this.sink.comment(`command: ${shellQuote(m.args)}`);
+    if (m.pointerBytes) this.sink.comment(`pointer-bytes: ${m.pointerBytes}`);
     this.sink.comment(`pid: ${m.pid} (parent ${m.ppid}${m.forked ? ', fork child' : ''}${m.image ? `, image ${m.image} after exec` : ''})`);
     if (m.forkedFrom && this.opts.inherit) {
       const blocks = this.opts.inherit(m);

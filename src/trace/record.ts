@@ -34,7 +34,7 @@ import type { OpKind, OpSink, SkipCount } from './types';
 /** The interposer source (same relative place from src/trace and dist/trace). */
 export const INTERPOSER_SOURCE = path.resolve(__dirname, '..', '..', 'scripts', 'recorder', 'interpose.c');
 
-const CC_FLAGS = ['-shared', '-fPIC', '-O2', '-fvisibility=hidden', '-o'];
+const BASE_CC_FLAGS = ['-shared', '-fPIC', '-O2', '-fvisibility=hidden', '-o'];
 const CC_LIBS = ['-ldl', '-lpthread'];
 
 // ---- counting and writing native traces --------------------------------------------------------
@@ -238,8 +238,28 @@ export function findProgram(cmd: string, envPath = process.env.PATH ?? '', cwd =
   throw new SimError('RECORD', `program not found in PATH: ${cmd}`);
 }
 
+/** The ELF that will run and its pointer size in bits. */
+export interface RecordableProgram {
+  file: string;
+  bits: 32 | 64;
+}
+
+/** Pointer bits of the host's own programs. */
+export const HOST_BITS: 32 | 64 = process.arch.endsWith('64') || process.arch === 's390x' ? 64 : 32;
+
+/**
+ * Whether an ELF of (machine, bits) is one the recorder can interpose: the host's own kind, or
+ * i386 (ELF32, EM_386) on an x86-64 host, where the interposer is built with `cc -m32`.
+ */
+function supportedElf(machine: number, bits: 32 | 64): boolean {
+  const want = ELF_MACHINE[process.arch];
+  if (want === undefined) return true;
+  if (machine === want && bits === HOST_BITS) return true;
+  return process.arch === 'x64' && machine === ELF_MACHINE.ia32 && bits === 32;
+}
+
 /** Checks that LD_PRELOAD can reach the program's malloc; returns the ELF that will run. */
-export function checkRecordable(program: string, envPath?: string): string {
+export function checkRecordable(program: string, envPath?: string): RecordableProgram {
   let file = program;
   for (let depth = 0; depth < 5; depth++) {
     const k = inspectProgram(file);
@@ -250,9 +270,9 @@ export function checkRecordable(program: string, envPath?: string): string {
     if (k.kind === 'other') {
       throw new SimError('RECORD', 'not an ELF executable or #! script: cannot record it', { file });
     }
-    const want = ELF_MACHINE[process.arch];
-    if (want !== undefined && (k.machine !== want || (k.bits === 64) !== (process.arch.endsWith('64') || process.arch === 's390x'))) {
-      throw new SimError('RECORD', `built for another architecture (ELF machine ${k.machine}, ${k.bits}-bit); the recorder runs ${process.arch} programs`, { file });
+    if (!supportedElf(k.machine, k.bits)) {
+      const also = process.arch === 'x64' ? ' and i386' : '';
+      throw new SimError('RECORD', `built for another architecture (ELF machine ${k.machine}, ${k.bits}-bit); the recorder runs ${process.arch}${also} programs`, { file });
     }
     if (k.interp === null) {
       throw new SimError(
@@ -261,9 +281,47 @@ export function checkRecordable(program: string, envPath?: string): string {
         { file },
       );
     }
-    return file;
+    return { file, bits: k.bits };
   }
   throw new SimError('RECORD', 'too many nested #! interpreters', { file: program });
+}
+
+/** `--arch` names → pointer bits (x86 hosts: the host's class and i386). */
+export const ARCH_BITS: Readonly<Record<string, 32 | 64>> = { i386: 32, i686: 32, ia32: 32, x86_64: 64, amd64: 64, x64: 64 };
+
+/** The --arch name printed for a pointer size on this host. */
+export function archName(bits: 32 | 64): string {
+  if (process.arch === 'x64' || process.arch === 'ia32') return bits === 32 ? 'i386' : 'x86_64';
+  return process.arch;
+}
+
+/**
+ * The emulator the kernel runs i386 programs through, if binfmt_misc has one registered for
+ * them (e.g. qemu-i386-static on a kernel without IA-32 emulation); null when none is.
+ */
+export function i386Emulator(): string | null {
+  const dir = '/proc/sys/fs/binfmt_misc';
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return null;
+  }
+  for (const n of names) {
+    if (n === 'register' || n === 'status') continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, n), 'utf8');
+    } catch {
+      continue;
+    }
+    if (!/^enabled$/m.test(text)) continue;
+    const magic = /^magic ([0-9a-f]+)$/m.exec(text)?.[1] ?? '';
+    const interp = /^interpreter (\S+)$/m.exec(text)?.[1];
+    // ELF, 32-bit, little-endian, e_machine 3 (EM_386) at byte 18.
+    if (interp && magic.startsWith('7f454c460101') && magic.slice(36, 40) === '0300') return path.basename(interp);
+  }
+  return null;
 }
 
 // ---- building the interposer -----------------------------------------------------------------
@@ -281,19 +339,30 @@ export interface BuildOptions {
   cacheDir?: string;
 }
 
-/** Compiles the interposer if needed and returns the shared object's path. */
-export function ensureInterposer(opts: BuildOptions = {}): string {
+/** Where the interposers live: the cache folder, unless its path cannot go into LD_PRELOAD. */
+function preloadableCacheDir(opts: BuildOptions): string {
+  const dir = opts.cacheDir ?? defaultCacheDir();
+  // LD_PRELOAD splits on spaces and colons: such a path cannot be preloaded.
+  return /[\s:]/.test(dir) ? path.join(os.tmpdir(), `rmalloc-sim-cache-${process.getuid?.() ?? 0}`) : dir;
+}
+
+/**
+ * Compiles the interposer if needed and returns the shared object's path: for the host's own
+ * programs, or with `bits` 32 on an x86-64 host for i386 programs (`cc -m32`, which needs a
+ * 32-bit C library: Debian's gcc-multilib).
+ */
+export function ensureInterposer(opts: BuildOptions & { bits?: 32 | 64 } = {}): string {
   const cc = opts.cc ?? (process.env.CC || 'cc');
+  const m32 = opts.bits === 32 && HOST_BITS === 64;
+  const flags = m32 ? ['-m32', ...BASE_CC_FLAGS] : BASE_CC_FLAGS;
   let source: Buffer;
   try {
     source = fs.readFileSync(INTERPOSER_SOURCE);
   } catch {
     throw new SimError('RECORD', 'the interposer source is missing (scripts/recorder/interpose.c)', { file: INTERPOSER_SOURCE });
   }
-  const hash = createHash('sha256').update(source).update('\0').update([cc, ...CC_FLAGS, ...CC_LIBS].join(' ')).digest('hex').slice(0, 16);
-  let dir = opts.cacheDir ?? defaultCacheDir();
-  // LD_PRELOAD splits on spaces and colons: such a path cannot be preloaded.
-  if (/[\s:]/.test(dir)) dir = path.join(os.tmpdir(), `rmalloc-sim-cache-${process.getuid?.() ?? 0}`);
+  const hash = createHash('sha256').update(source).update('\0').update([cc, ...flags, ...CC_LIBS].join(' ')).digest('hex').slice(0, 16);
+  const dir = preloadableCacheDir(opts);
   const so = path.join(dir, `interpose-${hash}.so`);
   if (fs.existsSync(so)) return so;
   try {
@@ -303,7 +372,7 @@ export function ensureInterposer(opts: BuildOptions = {}): string {
   }
   const tmp = `${so}.tmp-${process.pid}`;
   log.info({ cc, so }, 'compiling the recorder interposer');
-  const r = spawnSync(cc, [...CC_FLAGS, tmp, INTERPOSER_SOURCE, ...CC_LIBS], { encoding: 'utf8' });
+  const r = spawnSync(cc, [...flags, tmp, INTERPOSER_SOURCE, ...CC_LIBS], { encoding: 'utf8' });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -314,10 +383,45 @@ export function ensureInterposer(opts: BuildOptions = {}): string {
   if (r.status !== 0) {
     fs.rmSync(tmp, { force: true });
     const first = (r.stderr || r.stdout || '').split('\n').find((l) => l.trim()) ?? `exit status ${r.status}`;
+    if (m32) {
+      throw new SimError('RECORD', `compiling the 32-bit interposer (${cc} -m32) failed: ${first}; install a 32-bit C library (apt-get install gcc-multilib)`, { file: INTERPOSER_SOURCE });
+    }
     throw new SimError('RECORD', `compiling the interposer failed: ${first}`, { file: INTERPOSER_SOURCE });
   }
   fs.renameSync(tmp, so);
   return so;
+}
+
+/**
+ * The LD_PRELOAD value for interposers of both pointer sizes: glibc's loader expands `$LIB` to
+ * its own library folder (`lib/x86_64-linux-gnu` or `lib/i386-linux-gnu` on Debian, `lib64`,
+ * `lib32` or `lib` elsewhere), so one value reaches 64- and 32-bit processes of one process tree
+ * alike. The folder of symbolic links that makes it work is built once in the cache.
+ */
+export function dualPreload(so64: string, so32: string, opts: BuildOptions = {}): string {
+  const key = createHash('sha256').update(`${so64}\0${so32}`).digest('hex').slice(0, 16);
+  const dir = path.join(preloadableCacheDir(opts), `preload-${key}`);
+  if (!fs.existsSync(dir)) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const links: [string, string][] = [
+      ['lib/x86_64-linux-gnu', so64],
+      ['lib64', so64],
+      ['lib/i386-linux-gnu', so32],
+      ['lib32', so32],
+      ['lib', so32],
+    ];
+    for (const [sub, target] of links) {
+      fs.mkdirSync(path.join(tmp, sub), { recursive: true });
+      fs.symlinkSync(target, path.join(tmp, sub, 'interpose.so'));
+    }
+    try {
+      fs.renameSync(tmp, dir);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another recorder made it first
+    }
+  }
+  return `${dir}/$LIB/interpose.so`;
 }
 
 // ---- recording -------------------------------------------------------------------------------
@@ -346,6 +450,11 @@ export interface RecordOptions extends BuildOptions {
   keepRaw?: boolean;
   /** Extra `# note:` header lines (what the trace represents). */
   notes?: string[];
+  /**
+   * The architecture of the programs to record (`i386`, `x86_64`; see ARCH_BITS): it must match
+   * the program's ELF class. Default: the class of the program itself (through `#!`).
+   */
+  arch?: string;
 }
 
 export interface RecordedTrace {
@@ -359,6 +468,8 @@ export interface RecordedTrace {
   exe: string;
   args: string[];
   command: string;
+  /** sizeof(void *) in the recorded process (0 if unknown). */
+  pointerBytes: number;
   ops: number;
   allocs: number;
   frees: number;
@@ -491,8 +602,17 @@ function convertRawLog(file: string, tmpDir: string): ConvertedLog {
   return { meta: conv.meta, stats: conv.stats, builder, skipped: [...skips.values()] };
 }
 
+/** The `build:` header line of a trace recorded from a program of the other pointer size. */
+function buildLine(bits: number): string | null {
+  if (bits === 0 || bits === HOST_BITS) return null;
+  const emu = bits === 32 && process.arch === 'x64' ? i386Emulator() : null;
+  return ` build: ${archName(bits as 32 | 64)} (${bits}-bit program${emu ? `, run through ${emu} user-mode emulation` : ''})`;
+}
+
 function headerFor(c: ConvertedLog, root: boolean, date: string, notes: readonly string[]): string[] {
   const { meta, stats } = c;
+  const bits = meta.pointerBytes * 8;
+  const build = buildLine(bits);
   const t = c.builder.tally;
   let process = `pid ${meta.pid}, parent ${meta.ppid}`;
   if (root) process += ', started by the recorder';
@@ -508,9 +628,11 @@ function headerFor(c: ConvertedLog, root: boolean, date: string, notes: readonly
     ` program: ${meta.exe}`,
     ` command: ${shellQuote(meta.args)}`,
     ...notes.map((n) => ` note: ${n}`),
+    ...(meta.pointerBytes ? [` pointer-bytes: ${meta.pointerBytes}`] : []),
     ` process: ${process}`,
     ` date: ${date}`,
     ` platform: ${platformLine()}`,
+    ...(build ? [build] : []),
     ' recorder: rmalloc-sim record (LD_PRELOAD interposer, scripts/recorder/interpose.c)',
     ` ops: ${t.ops} (allocs ${t.allocs}, frees ${t.frees}, reallocs ${t.reallocs}); ids: ${t.maxId + 1}; peak live bytes: ${t.peakLive}; max size: ${t.maxSize}`,
     ` live at end: ${t.liveIds} ids, ${t.live} bytes (not freed before exit)`,
@@ -540,13 +662,23 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const env = { ...(opts.env ?? process.env) };
   const cwd = opts.cwd ?? process.cwd();
   const program = findProgram(opts.argv[0] as string, env.PATH ?? '', cwd);
-  checkRecordable(program, env.PATH ?? '');
+  const elf = checkRecordable(program, env.PATH ?? '');
+  if (opts.arch !== undefined) {
+    const bits = ARCH_BITS[opts.arch.toLowerCase()];
+    if (bits === undefined || (bits !== HOST_BITS && process.arch !== 'x64'))
+      throw new SimError('USAGE', `--arch ${opts.arch} is not one this host records; known: ${process.arch === 'x64' ? 'i386, x86_64' : archName(HOST_BITS)}`);
+    if (bits !== elf.bits)
+      throw new SimError('RECORD', `--arch ${opts.arch} asks for a ${bits}-bit program, but this one is ${elf.bits}-bit (${archName(elf.bits)}): install the ${archName(bits)} build`, { file: elf.file });
+  }
+  // The host's interposer always (children of the other class still load one); the 32-bit one
+  // too for an i386 program, both reached through $LIB.
   const so = ensureInterposer(opts);
+  const preload = elf.bits === HOST_BITS ? so : dualPreload(so, ensureInterposer({ ...opts, bits: elf.bits }), opts);
   const rawDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-rec-'));
   const command = shellQuote(opts.argv);
   const date = new Date().toISOString();
   env.RMALLOC_REC_DIR = rawDir;
-  env.LD_PRELOAD = env.LD_PRELOAD ? `${so}:${env.LD_PRELOAD}` : so;
+  env.LD_PRELOAD = env.LD_PRELOAD ? `${preload}:${env.LD_PRELOAD}` : preload;
 
   const opened: number[] = [];
   let outcome: { code: number | null; signal: string | null; error?: Error };
@@ -568,6 +700,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   }
   if (outcome.error) {
     fs.rmSync(rawDir, { recursive: true, force: true });
+    if ((outcome.error as NodeJS.ErrnoException).code === 'ENOEXEC' && elf.bits !== HOST_BITS) {
+      throw new SimError(
+        'RECORD',
+        `cannot run ${opts.argv[0]}: this kernel does not run ${elf.bits}-bit programs (no IA-32 emulation); register an emulator for them (scripts/recorder/binfmt-i386.sh)`,
+      );
+    }
     throw new SimError('RECORD', `cannot run ${opts.argv[0]}: ${outcome.error.message}`);
   }
 
@@ -618,6 +756,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
         exe: c.meta.exe,
         args: c.meta.args,
         command: shellQuote(c.meta.args),
+        pointerBytes: c.meta.pointerBytes,
         ops: t.ops,
         allocs: t.allocs,
         frees: t.frees,
