@@ -25,7 +25,7 @@ import type { CompareCell, CompareReport, CompareTrace, GoalName } from '../repo
 import type { MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
 import { runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
-import { findTraceFiles, loadTrace } from '../trace';
+import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
 import type { PackedTrace } from '../trace/types';
 import { handler } from './common';
 import {
@@ -104,6 +104,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareOutcome> {
   const allocs = resolveAllocators(dev, o.allocators, o.params);
   const first = heapSpans(dev, o.heapSize, false)[0]!; // HEAP_TOO_LARGE before any work
   const traces = await loadTraces(o.traces);
+  warnPointerSizes(traces, dev);
 
   const base = { device: dev, oom: o.oom, locks: o.locks, seed: o.seed, check: o.check, ...(o.compaction ?? {}) };
   const jobs: Job[] = [];

@@ -24,7 +24,7 @@ import { FrameSampler, frameCaption, frameFileName, renderAnimatedSvg, takeSnaps
 import type { SampledFrame } from '../report/frames';
 import { replay } from '../sim';
 import type { RunConfig } from '../sim';
-import { findTraceFiles, loadTrace } from '../trace';
+import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
 import { handler } from './common';
 import {
   allocatorOption, deviceOption, heapOption, parseHeap, parseReplayFlags, replayOptions, traceOption,
@@ -81,6 +81,7 @@ async function heapmapHandler(args: Args): Promise<number> {
   if (files.length !== 1)
     throw new SimError('USAGE', `heapmap takes one trace; ${args.trace} holds ${files.length}`, { file: args.trace });
   const trace = await loadTrace(files[0]!);
+  warnPointerSizes([trace], dev);
   const ops = trace.ops.n;
   if (ops === 0) throw new SimError('USAGE', `${args.trace} has no ops to show`, { file: args.trace });
   const at = parseAt(args.at, ops);

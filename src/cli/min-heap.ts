@@ -16,6 +16,7 @@ import { runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
 import { handler } from './common';
 import { loadTraces, resolveAllocators } from './compare';
+import { warnPointerSizes } from '../trace';
 import {
   deviceOption, jobsOption, outputTarget, parseJobs, parseReplayFlags, parseSample, Progress, replayOptions,
 } from './options';
@@ -48,6 +49,7 @@ async function minHeapHandler(args: Args): Promise<number> {
   heapSpans(dev);
   const allocs = resolveAllocators(dev, args.allocator, params);
   const traces = await loadTraces(args.trace);
+  warnPointerSizes(traces, dev);
 
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {

@@ -12,7 +12,7 @@ import { heapSpans, loadDevice } from '../device';
 import { chartFromRun, renderChart, runCsv, runJson, runText, stringify, writeFileAtomic } from '../report';
 import { replay } from '../sim';
 import type { RunConfig } from '../sim';
-import { findTraceFiles, loadTrace } from '../trace';
+import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
 import { SimError } from '../errors';
 import { handler } from './common';
 import {
@@ -56,6 +56,7 @@ async function runHandler(args: Args): Promise<number> {
   if (files.length !== 1)
     throw new SimError('USAGE', `run takes one trace; ${args.trace} holds ${files.length} (use compare for several)`, { file: args.trace });
   const trace = await loadTrace(files[0]!);
+  warnPointerSizes([trace], dev);
 
   const cfg: RunConfig = {
     device: dev, allocator: f.name, ...flags, series: Boolean(csv || svg),

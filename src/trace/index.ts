@@ -10,6 +10,7 @@
  * - writeTrace(path, header, ops) / TraceWriter: native output, gzip when the path ends .gz.
  * - traceStats(source): the `stats` JSON of design §9.
  * - IMPORTERS / getImporter / detectImporter: the import formats.
+ * - tracePointerBytes / warnPointerSizes: the header's `pointer-bytes:` against the device's.
  */
 export * from './types';
 export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, OpPacker, BATCH_OPS } from './reader';
@@ -22,3 +23,4 @@ export type { TraceStats, HistogramBucket } from './stats';
 export { IdPool, AddressMap } from './import-util';
 export { mixTraces, loadMix } from './mix';
 export type { MixInfo, MixPart, MixOptions } from './mix';
+export { tracePointerBytes, pointerSizeWarning, warnPointerSizes } from './pointer';
