@@ -6,6 +6,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { CommandModule } from 'yargs';
+import { SimError, describeFsError, printable } from './errors';
+import { installSignalHandlers } from './util/cleanup';
+import { badNumberFlag, spoolTraceArgs } from './cli/guard';
 
 // commands: one import per command file (keep this comment; add lines below it)
 import { squeezeCommand } from './cli/squeeze';
@@ -36,14 +39,27 @@ const COMMANDS: CommandModule<any, any>[] = [
 ];
 
 async function main(): Promise<void> {
-  let y = yargs(hideBin(process.argv))
+  installSignalHandlers();
+  const raw = hideBin(process.argv);
+  let y = yargs(raw)
     .scriptName('rmalloc-sim')
     .option('log-level', { type: 'string', describe: 'pino log level for stderr (default warn; env LOG_LEVEL)', global: true })
     .option('cflags', { type: 'string', describe: 'compiler flags for C allocators (--allocator my_alloc.c), e.g. "-DNDEBUG -Iinc"', global: true })
     .strict()
     .recommendCommands()
+    // yargs turns a number option's bad text into NaN: name what the user typed instead.
+    .middleware((argv) => {
+      const bad = badNumberFlag(raw, argv);
+      if (bad) throw new SimError('USAGE', bad);
+    }, false)
+    // `-t -` (stdin), pipes and FIFOs: spooled to a private temporary file before reading.
+    .middleware((argv) => spoolTraceArgs(argv), false)
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
+      if (err instanceof SimError) {
+        process.stderr.write(`rmalloc-sim: ${err.oneLine()}\n`);
+        process.exit(err.exitCode);
+      }
       if (err) throw err;
       process.stderr.write(`rmalloc-sim: ${msg} (USAGE)\nRun "rmalloc-sim --help" for usage.\n`);
       process.exit(2);
@@ -53,6 +69,17 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof SimError) {
+    process.stderr.write(`rmalloc-sim: ${e.oneLine()}\n`);
+    process.exit(e.exitCode);
+  }
+  // A failed system call (permissions, a full disk, ...) is about the user's environment, not a bug.
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
+    const where = typeof err.path === 'string' ? `${printable(err.path, 200)}: ` : '';
+    process.stderr.write(`rmalloc-sim: ${where}${err.syscall} failed: ${describeFsError(e)} (IO)\n`);
+    process.exit(2);
+  }
   process.stderr.write(`rmalloc-sim: internal error (a bug): ${(e as Error)?.stack ?? String(e)}\n`);
   process.exit(1);
 });

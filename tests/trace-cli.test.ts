@@ -45,7 +45,7 @@ c('convert a malloc-lab trace to stdout with --from; the header mismatch warns o
   assert.is(r.code, 0, r.err);
   assert.match(r.err, /malloc-lab header says 3 ids and 5 ops; the body has 2 ids and 4 ops/);
   assert.match(r.err, /rep-weight\.rep:7: ignored 1 x realloc of a freed id: imported as an allocation/);
-  assert.match(r.out, /^# malloc-lab header: 1 3 5 512 \(ids 3, ops 5\)\n# converted by rmalloc-sim from .*rep-weight\.rep \(format rep\)\na 0 512\nf 0\na 0 64\na 2 1\n$/);
+  assert.match(r.out, /^# malloc-lab header: 1 3 5 512 \(ids 3, ops 5\)\n# converted by rmalloc-sim from .*rep-weight\.rep \(format rep\)\n# rmalloc-sim: complete when the last line is "# end: <ops> ops"\na 0 512\nf 0\na 0 64\na 2 1\n# end: 4 ops\n$/);
 });
 
 c.run();

@@ -24,6 +24,7 @@ import {
   type PackedTrace,
 } from '../src/trace';
 import { SimError } from '../src/errors';
+import { END_PROMISE } from '../src/trace/native';
 import { Prng } from '../src/util/prng';
 
 const DIR = path.join(__dirname, 'fixtures', 'traces');
@@ -237,15 +238,18 @@ io('writer: gzip when the name ends in .gz, header comments, round trip of every
   assert.is(raw[0], 0x1f);
   assert.is(raw[1], 0x8b);
   assert.is(zlib.gunzipSync(raw).toString(), fs.readFileSync(plain, 'utf8'));
-  assert.is(fs.readFileSync(plain, 'utf8'), '# program: test\n# two\na 0 10\na 1 20\nr 0 30\nl 1\nu 1\ni 99\nx 1 M\nf 0\nf 1\n');
+  assert.is(
+    fs.readFileSync(plain, 'utf8'),
+    `# program: test\n# two\n# ${END_PROMISE}\na 0 10\na 1 20\nr 0 30\nl 1\nu 1\ni 99\nx 1 M\nf 0\nf 1\n# end: 9 ops\n`,
+  );
   const back = await loadTrace(gz);
   assert.equal(back.info.header, ['program: test', 'two']);
   assert.equal(Array.from(back.ops.kind), Array.from(t.ops.kind));
   assert.equal(Array.from(back.ops.arg), Array.from(t.ops.arg));
-  // Streaming writer with an unwritable path: SimError('IO').
-  const w = new TraceWriter(path.join(tmp, 'no-such-dir', 'x.trace'));
-  w.op(OP_ALLOC, 0, 1);
+  // Streaming writer with an unwritable path: SimError('IO') (at once: the folder is checked).
   try {
+    const w = new TraceWriter(path.join(tmp, 'no-such-dir', 'x.trace'));
+    w.op(OP_ALLOC, 0, 1);
     await w.close();
     assert.unreachable('must fail');
   } catch (e) {

@@ -17,6 +17,7 @@ import { heapSpans, loadDevice } from '../device';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
 import { log } from '../log';
+import { ensureDir } from '../util/atomic';
 import {
   buildCompareReport, chartFromRun, compareCell, compareCsv, compareTable, renderChart, stringify, writeFileAtomic,
   writeFilesAtomic,
@@ -181,7 +182,7 @@ export function fileSafe(s: string): string {
 
 /** Renders every chart into `dir` (created if missing); all files written, or none. */
 export function writeCharts(dir: string, runs: (RunResult | null)[][]): string[] {
-  fs.mkdirSync(dir, { recursive: true });
+  ensureDir(dir, '--svg-dir');
   const files: { file: string; data: string }[] = [];
   for (const row of runs)
     for (const r of row) {

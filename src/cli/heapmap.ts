@@ -17,6 +17,7 @@ import { heapSpans, loadDevice } from '../device';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
 import { log } from '../log';
+import { ensureDir } from '../util/atomic';
 import { writeFileAtomic, writeFilesAtomic } from '../report';
 import { renderHeapMap, snapshotHeap } from '../report/heapmap';
 import type { HeapSnapshot, RegionLike } from '../report/heapmap';
@@ -132,7 +133,7 @@ async function heapmapHandler(args: Args): Promise<number> {
     },
   });
   if (framesDir !== undefined) {
-    fs.mkdirSync(framesDir, { recursive: true });
+    ensureDir(framesDir, '--frames');
     writeFilesAtomic(
       seq.map((fr, k) => ({
         file: path.join(framesDir, frameFileName(k, seq.length)),

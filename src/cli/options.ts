@@ -208,6 +208,12 @@ export function parseJobs(v: unknown): number {
   if (v === undefined) return Math.max(1, os.availableParallelism());
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new SimError('USAGE', `--jobs: "${String(v)}" is not a positive integer`);
+  // More worker threads than cores only add memory (each holds its traces): cap, and say so.
+  const cap = Math.max(2, os.availableParallelism());
+  if (n > cap) {
+    process.stderr.write(`rmalloc-sim: --jobs ${n} is more than the ${cap} available cores: using ${cap}\n`);
+    return cap;
+  }
   return n;
 }
 

@@ -11,6 +11,10 @@ import { IMPORTERS, openTrace, traceStats, TraceWriter, type HistogramBucket, ty
 import { formatBytes } from '../util/units';
 import { log } from '../log';
 import { handler } from './common';
+import * as path from 'node:path';
+import { SimError, printable } from '../errors';
+import { sameFile } from '../util/atomic';
+import { spoolInput } from '../trace/spool';
 
 interface StatsArgs {
   file: string;
@@ -76,7 +80,7 @@ export function formatStats(s: TraceStats, format: string): string {
     ['skipped', String(s.skipped.reduce((n, x) => n + x.count, 0))],
   ];
   let out = '';
-  for (const h of s.header.slice(0, 12)) out += `# ${h}\n`;
+  for (const h of s.header.slice(0, 12)) out += `# ${printable(h, 200)}\n`;
   for (const [k, v] of rows) out += `${pad(k, 16)} ${v}\n`;
   out += '\n' + histogram('request sizes', 'bytes', s.sizeHistogram);
   out += '\n' + histogram('lifetimes of freed blocks', 'ops', s.lifetimeHistogram);
@@ -95,7 +99,8 @@ const statsCommand: CommandModule<object, StatsArgs> = {
       .example('$0 trace stats firmware-traces/lua.trace.gz', 'table on stdout')
       .example('$0 trace stats amptjp.rep --json', 'JSON (schema 1)') as unknown as Argv<StatsArgs>,
   handler: handler(async (args: StatsArgs) => {
-    const src = openTrace(args.file, { strict: args.strict, format: args.from });
+    await spoolInput(args.file === '' ? '-' : args.file);
+    const src = openTrace(args.file === '' ? '-' : args.file, { strict: args.strict, format: args.from });
     const s = await traceStats(src);
     reportSkipped(args.file, s.skipped);
     process.stdout.write(args.json ? JSON.stringify({ ...s, format: src.format }, null, 2) + '\n' : formatStats(s, src.format));
@@ -115,19 +120,25 @@ const convertCommand: CommandModule<object, ConvertArgs> = {
       .example('$0 trace convert amptjp.rep amptjp.trace.gz', 'a malloc-lab trace')
       .example('$0 trace convert --from valgrind vg.log prog.trace', 'a valgrind --trace-malloc=yes log') as unknown as Argv<ConvertArgs>,
   handler: handler(async (args: ConvertArgs) => {
-    const src = openTrace(args.in, { strict: args.strict, format: args.from });
-    // Read once before writing, so a bad input leaves no half-written output behind.
-    for await (const b of src.batches()) void b;
-    const header = [...src.info.header];
-    if (src.format !== 'native') header.push(`converted by rmalloc-sim from ${args.in} (format ${src.format})`);
     // yargs hands a lone `-` positional over as ''.
+    const input = args.in === '' ? '-' : args.in;
     const out = args.out === '' || args.out === '-' ? '-' : args.out;
+    if (out !== '-' && (path.resolve(input) === path.resolve(out) || sameFile(input, out)))
+      throw new SimError('USAGE', `OUT is the input file${path.resolve(input) === path.resolve(out) ? '' : ' (a link to it)'}: converting in place would destroy it; write to another file`, { file: args.out });
+    await spoolInput(input);
+    const src = openTrace(input, { strict: args.strict, format: args.from });
+    const header = [...src.info.header];
+    if (src.format !== 'native') header.push(`converted by rmalloc-sim from ${input} (format ${src.format})`);
+    // Written under a temporary name and renamed at the end: a bad input or an interrupt
+    // leaves OUT as it was (stdout gets the ops up to the error, then a non-zero exit).
     const w = new TraceWriter(out, header);
     try {
       for await (const b of src.batches()) await w.write(b);
-    } finally {
-      await w.close();
+    } catch (e) {
+      w.abort();
+      throw e;
     }
+    await w.close();
     reportSkipped(args.in, src.skipped());
     log.info({ ops: w.ops, out, format: src.format }, 'trace converted');
     return 0;

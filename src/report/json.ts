@@ -12,9 +12,6 @@
  * plus the allocator's min-heap answer for that trace (the min-heap JSON without the keys its
  * parent already names).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { SimError } from '../errors';
 import type { MinHeapResult, RunResult } from '../sim';
 import type { GoalName, RankEntry } from './advice';
 
@@ -98,40 +95,5 @@ export function stringify(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n';
 }
 
-/**
- * Writes a report whole or not at all: into a temporary file in the same folder, then renamed
- * over the target (rename is atomic on one file system). The folder must exist.
- */
-export function writeFileAtomic(file: string, data: string): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new SimError('IO', `cannot write ${file}: folder ${dir} does not exist`);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      /* nothing left to clean */
-    }
-    throw new SimError('IO', `cannot write ${file}: ${(e as Error).message}`);
-  }
-}
-
-/** Writes several files all-or-nothing as far as the file system allows: all temps first, then renames. */
-export function writeFilesAtomic(files: readonly { file: string; data: string }[]): void {
-  const tmps: string[] = [];
-  try {
-    for (const f of files) {
-      const dir = path.dirname(path.resolve(f.file));
-      const tmp = path.join(dir, `.${path.basename(f.file)}.${process.pid}.tmp`);
-      tmps.push(tmp);
-      fs.writeFileSync(tmp, f.data);
-    }
-  } catch (e) {
-    for (const t of tmps) fs.rmSync(t, { force: true });
-    throw new SimError('IO', `cannot write reports: ${(e as Error).message}`);
-  }
-  files.forEach((f, i) => fs.renameSync(tmps[i]!, f.file));
-}
+/** Reports are written whole or not at all (temp file + rename; removed on a signal): src/util/atomic.ts. */
+export { writeFileAtomic, writeFilesAtomic } from '../util/atomic';

@@ -31,7 +31,9 @@ export const nativeImporter: Importer = {
         const b = Buffer.from(`${text}\n`, 'utf8');
         p.parse(b, 0, b.length, 1);
       },
-      end(): void {},
+      end(): void {
+        p.finish();
+      },
     };
   },
 };

@@ -12,16 +12,29 @@
  * Fields are separated by spaces or tabs; a `#` after the last field starts a comment. Ids are
  * decimal integers in [0, 2^53 - 1], sizes and cycles decimal integers in [0, 2^53].
  *
+ * Completeness: rmalloc-sim writes the header line END_PROMISE and, as the file's last line,
+ * `# end: N ops` (N = the op lines above it). A file that promises the trailer and lacks it, or
+ * whose count disagrees, was cut short or edited: SimError('TRACE_TRUNCATED'). Files without
+ * the promise (hand-written, older) are read as before; a trailer is checked wherever present.
+ *
  * How it is fast: the parser walks the raw (already gunzipped) bytes once. No line is turned
  * into a string, no regex runs per line; numbers are accumulated digit by digit in a double
  * (exact below 2^53; the rare 16+ digit field is re-checked exactly with BigInt). Each op goes
  * straight to the sink (the validating collector), which writes it into reused typed arrays.
  */
-import { SimError } from '../errors';
+import { SimError, quote } from '../errors';
 import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, OpKind, OpSink } from './types';
 import { MAX_SIZE } from './import-util';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** The header line (without '#') that promises a closing `# end: N ops` line. */
+export const END_PROMISE = 'rmalloc-sim: complete when the last line is "# end: <ops> ops"';
+/** The closing line of a complete trace written by rmalloc-sim. */
+export function endLine(ops: number): string {
+  return `# end: ${ops} ops`;
+}
+const END_RE = /^# end: (\d+) ops\s*$/;
 
 // Byte values.
 const SP = 32;
@@ -79,6 +92,12 @@ export class NativeParser {
   line = 0;
   /** True until the first op line: comments before it are header lines. */
   inHeader = true;
+  /** Op lines passed to the sink so far. */
+  opLines = 0;
+  /** The header promised a closing `# end: N ops` line. */
+  promised = false;
+  /** The `# end: N ops` line, once seen. */
+  end: { ops: number; line: number } | null = null;
   private v = 0;
   private readonly sink: OpSink;
   private readonly file: string;
@@ -112,10 +131,17 @@ export class NativeParser {
       }
       if (ch === HASH) {
         const nl = buf.indexOf(LF, p);
-        if (this.inHeader) sink.comment(commentText(buf, p + 1, nl));
+        if (buf[p + 2] === 101 && buf[p + 1] === SP && this.endMarker(buf, p, nl, line)) {
+          // the trailer: checked in finish()
+        } else if (this.inHeader) {
+          const text = commentText(buf, p + 1, nl);
+          if (text === END_PROMISE) this.promised = true; // format, not content: not a header line
+          else sink.comment(text);
+        }
         p = nl + 1;
         continue;
       }
+      if (this.end !== null) this.fail(line, `an op after the closing "${endLine(this.end.ops)}" of line ${this.end.line} (two traces joined?)`);
       let kind: OpKind;
       switch (ch) {
         case 97: // a
@@ -188,13 +214,43 @@ export class NativeParser {
       if (ch === LF) p++;
       else if (ch === CR && buf[p + 1] === LF) p += 2;
       else if (ch === HASH) p = buf.indexOf(LF, p) + 1;
-      else return this.fail(line, `unexpected extra field "${token(buf, p)}"`);
+      else return this.fail(line, `unexpected extra field ${quote(token(buf, p))}`);
       this.inHeader = false;
+      this.opLines++;
       sink.op(kind, id, arg, line);
       ops++;
     }
     this.line = line;
     return p;
+  }
+
+  /** Whether the comment [p, nl) is a `# end: N ops` trailer; records it. */
+  private endMarker(buf: Buffer, p: number, nl: number, line: number): boolean {
+    if (nl - p > 40) return false;
+    const m = END_RE.exec(buf.toString('latin1', p, nl));
+    if (m === null) return false;
+    if (this.end !== null) this.fail(line, `a second "# end:" line (the first is line ${this.end.line})`);
+    this.end = { ops: Number(m[1]), line };
+    return true;
+  }
+
+  /**
+   * Called after the last line: a promised trailer must be there and every trailer must count
+   * the op lines above it, or the file is incomplete.
+   */
+  finish(): void {
+    if (this.end !== null) {
+      if (this.end.ops !== this.opLines)
+        throw new SimError('TRACE_TRUNCATED', `the trace ends with "${endLine(this.end.ops)}" but holds ${this.opLines} ops (cut or edited)`, {
+          file: this.file,
+          line: this.end.line,
+        });
+    } else if (this.promised)
+      throw new SimError(
+        'TRACE_TRUNCATED',
+        `incomplete trace: its header promises a last line "# end: <ops> ops" and the file ends after ${this.opLines} ops without it (cut short while written or copied?)`,
+        { file: this.file, line: this.line },
+      );
   }
 
   /** Reads decimal digits at p into this.v; returns the offset after them, or -1 if none. */
@@ -225,24 +281,25 @@ export class NativeParser {
   private failOp(buf: Buffer, p: number, line: number): never {
     const t = token(buf, p);
     if (t === '') return this.fail(line, `unexpected character 0x${buf[p]!.toString(16).padStart(2, '0')} (native ops: a f r l u i x)`);
-    return this.fail(line, `unknown op "${t}" (native ops: a f r l u i x)`);
+    return this.fail(line, `unknown op ${quote(t)} (native ops: a f r l u i x)`);
   }
 
   private failNum(buf: Buffer, p: number, line: number, field: string): never {
     const t = token(buf, p);
     if (t === '' || t.startsWith('#')) return this.fail(line, `missing ${field}`);
     if (/^-[0-9]+$/.test(t)) return this.fail(line, `negative ${field}: ${t}`);
-    return this.fail(line, `${field} is not a number: "${t}"`);
+    return this.fail(line, `${field} is not a number: ${quote(t)}`);
   }
 
   private failOver(buf: Buffer, p: number, q: number, line: number, field: string, limit: string): never {
-    return this.fail(line, `${field} over ${limit}: ${buf.toString('latin1', p, q)}`);
+    const n = q - p; // digits only: safe to echo, but cut a long run
+    return this.fail(line, `${field} over ${limit}: ${n <= 24 ? buf.toString('latin1', p, q) : `${buf.toString('latin1', p, p + 20)}... (${n} digits)`}`);
   }
 
   private failAccess(buf: Buffer, p: number, line: number): never {
     const t = token(buf, p);
     if (t === '' || t.startsWith('#')) return this.fail(line, 'missing access kind (L, S or M)');
-    return this.fail(line, `access kind must be L, S or M, not "${t}"`);
+    return this.fail(line, `access kind must be L, S or M, not ${quote(t)}`);
   }
 }
 

@@ -18,7 +18,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { SimError } from '../errors';
+import { SimError, describeFsError } from '../errors';
+import { inputPath, isSpooled } from './spool';
 import {
   Importer,
   OP_ACCESS,
@@ -47,6 +48,18 @@ export const BATCH_OPS = 65536;
 const BATCH_CAP = BATCH_OPS + 1024;
 /** Bytes read per chunk. */
 const CHUNK = 1 << 18;
+/**
+ * Longest line accepted (bytes). Real trace lines are a few dozen bytes; without a bound a
+ * binary file or a gzip bomb with no newline would be buffered whole before any error.
+ */
+export const MAX_LINE = 1 << 20;
+/** The UTF-8 byte order mark, skipped at the start of a file. */
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** Whether `b` starts with a UTF-8 BOM. */
+function hasBom(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2];
+}
 /** Ids below this use a bitmap in the live set; larger ones a Set. */
 const DENSE_IDS = 1 << 26;
 
@@ -243,6 +256,11 @@ class Feeder {
     return p;
   }
 
+  /** Lines consumed so far. */
+  linesDone(): number {
+    return this.parser !== null ? this.parser.line : this.lineNo;
+  }
+
   /** Parses one line at a time until the first op (used to read the header from the head). */
   feedUntilOp(buf: Buffer, end: number): void {
     let p = 0;
@@ -257,6 +275,7 @@ class Feeder {
   }
 
   end(): void {
+    this.parser?.finish();
     this.handler?.end();
   }
 }
@@ -295,36 +314,56 @@ export function traceName(p: string): string {
 }
 
 function statFile(file: string): void {
+  if (file === '-' && !isSpooled(file)) throw new SimError('USAGE', '"-" (stdin) is read by the commands that take -t or a trace argument', { file });
   let st: fs.Stats;
   try {
-    st = fs.statSync(file);
-  } catch {
-    throw new SimError('TRACE_NOT_FOUND', 'no such trace file', { file });
+    st = fs.statSync(inputPath(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SimError('TRACE_NOT_FOUND', 'no such trace file', { file });
+    throw new SimError('IO', `cannot read: ${describeFsError(e)}`, { file });
   }
   if (st.isDirectory()) throw new SimError('TRACE_NOT_FOUND', 'is a directory, not a trace file', { file });
+  // A FIFO or device that was not spooled: opening could block forever (a FIFO with no writer).
+  if (!st.isFile()) throw new SimError('TRACE_FORMAT', 'is a pipe or device, not a file: pass it with -t (or -t - for stdin)', { file });
+}
+
+/** Gunzips the start of a gzip file, at most 4 MiB of output (a gzip bomb stays cheap). */
+function gunzipHead(buf: Buffer, file: string): Buffer {
+  const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 22 };
+  try {
+    try {
+      return zlib.gunzipSync(buf, opts);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+      return zlib.gunzipSync(buf.subarray(0, 2048), opts);
+    }
+  } catch (e) {
+    throw new SimError('TRACE_FORMAT', `corrupt gzip data (${(e as Error).message})`, { file });
+  }
 }
 
 /** Reads the first bytes of a file (decoded when it is gzip or zstd) for detection and header. */
 function readHead(file: string): { codec: Codec | null; text: Buffer; complete: boolean } {
-  const fd = fs.openSync(file, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(inputPath(file), 'r');
+  } catch (e) {
+    throw new SimError('IO', `cannot read: ${describeFsError(e)}`, { file });
+  }
   try {
     const raw = Buffer.alloc(65536);
     const got = fs.readSync(fd, raw, 0, raw.length, 0);
     const buf = raw.subarray(0, got);
     const wholeFile = got < raw.length;
     const codec = sniffCodec(buf);
-    if (codec === null) return { codec, text: buf, complete: wholeFile };
-    if (codec === 'zstd') return { codec, text: zstdHead(buf, file), complete: false };
-    let text: Buffer;
-    try {
-      text = zlib.gunzipSync(buf, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    } catch (e) {
-      throw new SimError('TRACE_FORMAT', `corrupt gzip data (${(e as Error).message})`, { file });
-    }
-    return { codec, text, complete: false };
+    const noBom = (t: Buffer): Buffer => (hasBom(t) ? t.subarray(3) : t);
+    if (codec === null) return { codec, text: noBom(buf), complete: wholeFile };
+    if (codec === 'zstd') return { codec, text: noBom(zstdHead(buf, file)), complete: false };
+    return { codec, text: noBom(gunzipHead(buf, file)), complete: false };
   } catch (e) {
     if (e instanceof SimError) throw e;
-    throw new SimError('IO', `cannot read: ${(e as Error).message}`, { file });
+    throw new SimError('IO', `cannot read: ${describeFsError(e)}`, { file });
   } finally {
     fs.closeSync(fd);
   }
@@ -407,7 +446,7 @@ class FileTraceSource implements TraceSource {
     const file = this.info.path;
     const c = new OpCollector(file, this.strict);
     const f = new Feeder(file, this.importer, c);
-    const src = fs.createReadStream(file, { highWaterMark: CHUNK });
+    const src = fs.createReadStream(inputPath(file), { highWaterMark: CHUNK });
     let stream: NodeJS.ReadableStream = src;
     if (this.codec !== null) {
       const dec = decoder(this.codec, file, CHUNK);
@@ -415,15 +454,24 @@ class FileTraceSource implements TraceSource {
       stream = src.pipe(dec);
     }
     let carry: Buffer | null = null;
+    let first = true;
+    const tooLong = (): never => {
+      throw new SimError('TRACE_SYNTAX', `line longer than ${MAX_LINE >> 20} MiB (a binary or corrupt file?)`, { file, line: f.linesDone() + 1 });
+    };
     try {
       for await (const chunk of stream) {
         let buf = chunk as Buffer;
+        if (first) {
+          first = false;
+          if (hasBom(buf)) buf = buf.subarray(3);
+        }
         if (carry !== null) {
           buf = Buffer.concat([carry, buf]);
           carry = null;
         }
         const last = buf.lastIndexOf(10);
         if (last < 0) {
+          if (buf.length > MAX_LINE) tooLong();
           carry = buf;
           continue;
         }
@@ -436,14 +484,17 @@ class FileTraceSource implements TraceSource {
             c.batch.n = 0;
           }
         }
-        if (end < buf.length) carry = Buffer.from(buf.subarray(end));
+        if (end < buf.length) {
+          if (buf.length - end > MAX_LINE) tooLong();
+          carry = Buffer.from(buf.subarray(end));
+        }
       }
     } catch (e) {
       if (e instanceof SimError) throw e;
       const err = e as NodeJS.ErrnoException;
       if (typeof err.code === 'string' && err.code.startsWith('Z_'))
         throw new SimError('TRACE_FORMAT', `corrupt gzip data (${err.message})`, { file });
-      if (typeof err.code === 'string') throw new SimError('IO', `cannot read: ${err.message}`, { file });
+      if (typeof err.code === 'string') throw new SimError('IO', `cannot read: ${describeFsError(err)}`, { file });
       throw e;
     } finally {
       src.destroy();
@@ -530,7 +581,7 @@ export async function loadTrace(file: string, opts: OpenOptions = {}): Promise<P
  * opts.format names an importer or the text is detected as another format.
  */
 export function traceFromText(text: string, name = 'text', opts: OpenOptions = {}): PackedTrace {
-  const buf = Buffer.from(text, 'utf8');
+  const buf = Buffer.from(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'utf8');
   const importer = chooseImporter(name, headLines(buf, true), opts.format);
   const c = new OpCollector(name, opts.strict === true);
   const f = new Feeder(name, importer, c);
@@ -546,6 +597,10 @@ export function traceFromText(text: string, name = 'text', opts: OpenOptions = {
 export function findTraceFiles(pathsOrDirs: string[]): string[] {
   const out: string[] = [];
   for (const p of pathsOrDirs) {
+    if (isSpooled(p)) {
+      out.push(p);
+      continue;
+    }
     let st: fs.Stats;
     try {
       st = fs.statSync(p);

@@ -26,6 +26,9 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { SimError } from '../errors';
 import { log } from '../log';
+import { AtomicFile } from '../util/atomic';
+import { ignoreInterrupts, registerTemp } from '../util/cleanup';
+import { END_PROMISE, endLine } from './native';
 import { RawLogConverter, shellQuote } from './import-rawlog';
 import type { InheritedBlock, RawLogMeta, RawLogStats } from './import-rawlog';
 import { OP_ALLOC, OP_FREE, OP_REALLOC } from './types';
@@ -133,18 +136,28 @@ export class NativeTraceBuilder {
   /** Writes header + body to `outPath` (gzip when it ends in .gz) and removes the body file. */
   async finish(outPath: string, header: readonly string[]): Promise<void> {
     this.seal();
-    const head = header.map((h) => `#${h.startsWith(' ') || h === '' ? '' : ' '}${h.replace(/\n/g, ' ')}\n`).join('');
+    // The header promises the closing `# end: N ops` line (a cut copy is then an error when
+    // read); the file is written under a temporary name and renamed when complete.
+    const head = [...header.filter((h) => h.trim() !== END_PROMISE), ` ${END_PROMISE}`]
+      .map((h) => `#${h.startsWith(' ') || h === '' ? '' : ' '}${h.replace(/\n/g, ' ')}\n`)
+      .join('');
     const bodyPath = this.bodyPath;
+    const ops = this.tally.ops;
     async function* content(): AsyncGenerator<Buffer> {
       yield Buffer.from(head);
       for await (const c of fs.createReadStream(bodyPath, { highWaterMark: 1 << 20 })) yield c as Buffer;
+      yield Buffer.from(`${endLine(ops)}\n`);
     }
+    let out: AtomicFile | undefined;
     try {
       fs.mkdirSync(path.dirname(path.resolve(outPath)), { recursive: true });
-      const out = fs.createWriteStream(outPath);
-      if (outPath.endsWith('.gz')) await pipeline(Readable.from(content()), zlib.createGzip({ level: 9 }), out);
-      else await pipeline(Readable.from(content()), out);
+      out = new AtomicFile(outPath);
+      if (outPath.endsWith('.gz')) await pipeline(Readable.from(content()), zlib.createGzip({ level: 9 }), out.stream);
+      else await pipeline(Readable.from(content()), out.stream);
+      out.commit();
     } catch (e) {
+      out?.abort();
+      if (e instanceof SimError) throw e;
       throw new SimError('IO', `cannot write trace: ${(e as Error).message}`, { file: outPath });
     } finally {
       fs.rmSync(bodyPath, { force: true });
@@ -675,6 +688,7 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   const so = ensureInterposer(opts);
   const preload = elf.bits === HOST_BITS ? so : dualPreload(so, ensureInterposer({ ...opts, bits: elf.bits }), opts);
   const rawDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-rec-'));
+  if (!opts.keepRaw) registerTemp(rawDir); // removed on an interrupt too
   const command = shellQuote(opts.argv);
   const date = new Date().toISOString();
   env.RMALLOC_REC_DIR = rawDir;
@@ -690,10 +704,12 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     // The program owns the terminal while it runs: let Ctrl-C reach it, not kill the recorder.
     const ignore = (): void => undefined;
     process.on('SIGINT', ignore);
+    const restore = ignoreInterrupts();
     try {
       outcome = await waitForExit(child);
     } finally {
       process.off('SIGINT', ignore);
+      restore();
     }
   } finally {
     for (const fd of opened) fs.closeSync(fd);

@@ -3,12 +3,17 @@
  * Gzip-compressed when the path ends in `.gz`; `-` writes plain text to stdout. Streaming:
  * ops are formatted into a text buffer that is flushed (respecting back-pressure) every
  * 64 KiB, so memory stays constant whatever the number of ops.
+ *
+ * Nothing partial: a file is written under a temporary name and renamed over the target only
+ * by close() (abort(), an error or a signal removes it), and its header promises a last line
+ * `# end: N ops` that close() writes, so a copy cut short is an error when read, not a valid
+ * shorter trace.
  */
-import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { SimError } from '../errors';
+import { SimError, describeFsError } from '../errors';
+import { AtomicFile } from '../util/atomic';
 import type { OpBatch } from './types';
-import { formatOp } from './native';
+import { END_PROMISE, endLine, formatOp } from './native';
 
 const FLUSH_AT = 1 << 16;
 
@@ -16,6 +21,7 @@ export class TraceWriter {
   readonly path: string;
   private readonly out: NodeJS.WritableStream;
   private readonly sinks: (NodeJS.WritableStream & { destroy?: () => void })[];
+  private readonly file: AtomicFile | null;
   private buf = '';
   private error: Error | null = null;
   private closed = false;
@@ -27,9 +33,11 @@ export class TraceWriter {
     if (path === '-') {
       this.out = process.stdout;
       this.sinks = [];
+      this.file = null;
       process.stdout.once('error', (e) => (this.error = e)); // EPIPE when the reader quits early
     } else {
-      const file = fs.createWriteStream(path);
+      this.file = new AtomicFile(path);
+      const file = this.file.stream;
       file.on('error', (e) => (this.error = e));
       if (path.endsWith('.gz')) {
         const gz = zlib.createGzip({ level: 6 });
@@ -42,7 +50,8 @@ export class TraceWriter {
         this.sinks = [file];
       }
     }
-    for (const h of header) for (const l of h.split('\n')) this.buf += l === '' ? '#\n' : `# ${l}\n`;
+    for (const h of header) for (const l of h.split('\n')) if (l !== END_PROMISE) this.buf += l === '' ? '#\n' : `# ${l}\n`;
+    this.buf += `# ${END_PROMISE}\n`;
   }
 
   /** Buffers one op; call flush() (or write a batch) now and then to bound memory. */
@@ -76,12 +85,13 @@ export class TraceWriter {
     this.check();
   }
 
-  /** Flushes and closes the file; resolves when it is completely on disk. */
+  /** Writes the trailer, flushes and closes the file, renames it into place; resolves when done. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.buf += `${endLine(this.ops)}\n`;
     await this.flush();
     this.closed = true;
-    if (this.path === '-') return;
+    if (this.file === null) return;
     const last = this.sinks[this.sinks.length - 1]!;
     await new Promise<void>((res, rej) => {
       last.once('finish', () => res());
@@ -91,11 +101,24 @@ export class TraceWriter {
     }).catch((e: Error) => {
       this.error = e;
     });
-    this.check();
+    try {
+      this.check();
+    } catch (e) {
+      this.file.abort();
+      throw e;
+    }
+    this.file.commit();
+  }
+
+  /** Drops everything written: the target is left as it was. */
+  abort(): void {
+    this.closed = true;
+    for (const s of this.sinks) s.destroy?.();
+    this.file?.abort();
   }
 
   private check(): void {
-    if (this.error !== null) throw new SimError('IO', `cannot write: ${this.error.message}`, { file: this.path });
+    if (this.error !== null) throw new SimError('IO', `cannot write: ${describeFsError(this.error)}`, { file: this.path });
   }
 }
 
@@ -114,7 +137,7 @@ export async function writeTrace(
     else for await (const b of ops as AsyncIterable<OpBatch>) await w.write(b);
     await w.close();
   } catch (e) {
-    for (const s of (w as unknown as { sinks: { destroy?: () => void }[] }).sinks) s.destroy?.();
+    w.abort();
     throw e;
   }
   return w.ops;
