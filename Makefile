@@ -1,5 +1,5 @@
 # Thin wrappers over npm scripts. `make check` = typecheck + tests.
-.PHONY: install build test typecheck lint bench graphs clean check run
+.PHONY: install build test typecheck lint bench graphs clean check run soak mutate
 
 install:
 	npm ci
@@ -29,3 +29,14 @@ graphs: build
 
 clean:
 	rm -rf dist out .cache
+
+# Soak: SOAK_OPS seeded random ops per allocator, integrity-checked after every op (bench/soak.md).
+SOAK_OPS ?= 10M
+SOAK_SEED ?= 1
+soak: build
+	node dist/cli.js soak --ops $(SOAK_OPS) --seed $(SOAK_SEED)
+
+# Mutation testing over src/alloc, src/sim, src/metrics (scripts/mutate.ts; bench/mutation.md).
+MUTATE_ARGS ?=
+mutate:
+	TS_NODE_TRANSPILE_ONLY=true npx ts-node scripts/mutate.ts $(MUTATE_ARGS)

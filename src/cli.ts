@@ -11,6 +11,7 @@ import { installSignalHandlers } from './util/cleanup';
 import { badNumberFlag, spoolTraceArgs } from './cli/guard';
 
 // commands: one import per command file (keep this comment; add lines below it)
+import { soakCommand } from './cli/soak';
 import { squeezeCommand } from './cli/squeeze';
 import { heapmapCommand } from './cli/heapmap';
 import { reportCommand } from './cli/report';
@@ -25,6 +26,7 @@ import { recordCommand } from './cli/record';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
   // command list (keep this comment; add lines below it)
+  soakCommand,
   squeezeCommand,
   heapmapCommand,
   reportCommand,
