@@ -200,13 +200,11 @@ export class UclibcMalloc implements Allocator {
     if (fa && fa + F - faSize <= end) {
       let total = faSize + size;
       if (fa + F - faSize === end) {
-        // fa right after the block: grow it down; maybe also swallow prev
+        // fa right after the block: grow it down. uClibc then tests whether prev ends at mem
+        // too (charged: 2 cycles), but it never does here: the walk stops at the first area
+        // ending at or after mem, so prev ends before it, and an area ending at mem is fa
+        // itself (the branch below). The merge with prev was dead code (issue 15 item 8).
         bus.work(2);
-        if (prev && mem === prev + F) {
-          total += this.rd(prev);
-          this.linkAfter(fa, this.rd(prev + 2 * P));
-          this.freeCount--;
-        }
       } else {
         // fa right before the block: grow it up; maybe also swallow next
         const next = this.rd(fa + P);
