@@ -62,10 +62,6 @@ export type { HistogramStats } from './histogram';
 /** Walk budget: blocks visited per op, amortised, by the adaptive stride. */
 export const WALK_BLOCKS_PER_OP = 1;
 
-export function extFrag(free: number, largest: number): number {
-  return free > 0 ? 1 - largest / free : 0;
-}
-
 export function ummFrag(sumF: number, sumF2: number): number {
   return sumF > 0 ? 100 - (100 * Math.sqrt(sumF2)) / sumF : 0;
 }
