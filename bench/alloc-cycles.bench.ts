@@ -18,10 +18,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { allocatorNames, createAllocator, getFactory, resolveParams } from '../src/alloc';
-import { MemoryBus } from '../src/bus';
+import { allocatorNames } from '../src/alloc';
 import { heapSpans, loadDevice } from '../src/device';
-import { replay } from '../src/sim';
+import { buildRig, replay } from '../src/sim';
 import { findTraceFiles, loadTrace } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
 
@@ -51,15 +50,13 @@ const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
  */
 function combWorst(name: string, n: number): { alloc: number; free: number; holes: number } | undefined {
   const dev = loadDevice('nds');
-  const heaps = heapSpans(dev, 1 << 20, true);
-  const bus = new MemoryBus(dev, heaps);
-  const f = getFactory(name);
-  let a;
+  let rig;
   try {
-    a = createAllocator(name, bus, heaps, dev.alignment, resolveParams(f, dev.allocators?.[name], {}));
+    rig = buildRig(dev, name, { heapSize: 1 << 20, whatIf: true });
   } catch {
     return undefined;
   }
+  const { allocator: a, bus } = rig;
   const holes: number[] = [];
   const seps: number[] = [];
   for (let i = 0; i < n; i++) {

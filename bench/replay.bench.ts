@@ -11,11 +11,9 @@
  */
 import * as path from 'node:path';
 import { loadDevice } from '../src/device';
-import { allocatorNames, createAllocator, getFactory, resolveParams } from '../src/alloc';
-import { MemoryBus } from '../src/bus';
-import { heapSpans } from '../src/device';
+import { allocatorNames } from '../src/alloc';
 import type { DeviceProfile } from '../src/device';
-import { replay } from '../src/sim';
+import { buildRig, replay } from '../src/sim';
 import { randomTrace } from '../src/sim/gen';
 import { loadTrace, findTraceFiles } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
@@ -50,9 +48,7 @@ async function pickTrace(): Promise<PackedTrace> {
 
 /** ops/s of the allocator alone: alloc/free/realloc in a bare loop, no engine, no metrics. */
 function bare(dev: DeviceProfile, name: string, trace: PackedTrace): number {
-  const heaps = heapSpans(dev);
-  const bus = new MemoryBus(dev, heaps);
-  const a = createAllocator(name, bus, heaps, dev.alignment, resolveParams(getFactory(name), dev.allocators?.[name], undefined));
+  const a = buildRig(dev, name).allocator;
   const { kind, id, arg, n } = trace.ops;
   let maxId = 0;
   for (let i = 0; i < n; i++) if (kind[i]! <= 4 && id[i]! > maxId) maxId = id[i]!;

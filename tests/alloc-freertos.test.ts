@@ -6,9 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createAllocator } from '../src/alloc';
 import { FreeRtosHeap } from '../src/alloc/heap4';
-import { MemoryBus } from '../src/bus';
 import { loadDevice, HeapSpan } from '../src/device';
 import { Prng } from '../src/util/prng';
 import { fillPattern, invariantViolations, makeHeap, patternMismatch, randomRun, TestHeap, walkList, footprintFillsHeap } from './helpers/heap';
@@ -101,8 +99,7 @@ function multiHeap(device: string, spans: Array<[string, number, number]>): Test
     const r = dev.regions.find((x) => x.name === region)!;
     return { name: region, region, base: r.base + offset, size };
   });
-  const bus = new MemoryBus(dev, heaps);
-  return { dev, bus, heaps, alloc: createAllocator('heap5', bus, heaps, dev.alignment, {}) };
+  return makeHeap('heap5', undefined, {}, dev, heaps);
 }
 
 /** randomRun over a hand-built multi-region heap (randomRun itself resizes only the first heap). */

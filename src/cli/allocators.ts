@@ -6,9 +6,9 @@
  * device's heap: fixed metadata and the bytes a block occupies for a few request sizes.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { MemoryBus } from '../bus';
-import { heapSpans, loadDevice } from '../device';
-import { allocatorNames, createAllocator, describeSpace, getFactory, resolveParams } from '../alloc';
+import { loadDevice } from '../device';
+import { allocatorNames, describeSpace, getFactory, resolveParams } from '../alloc';
+import { buildRig, planRig } from '../sim';
 import type { AllocatorFactory, Params } from '../alloc';
 import { SimError } from '../errors';
 import { handler, parseParamFlags } from './common';
@@ -50,13 +50,10 @@ interface Layout {
 
 function layoutOn(f: AllocatorFactory, deviceName: string, flags: Params): Layout {
   const dev = loadDevice(deviceName);
-  const heaps = heapSpans(dev);
-  const params = resolveParams(f, dev.allocators?.[f.name], flags);
-  const bus = new MemoryBus(dev, heaps);
-  const heapBytes = (f.multiHeap ? heaps : heaps.slice(0, 1)).reduce((s, h) => s + h.size, 0);
+  const { params, heapSize: heapBytes } = planRig(dev, f.name, { factory: f, params: flags });
   let a;
   try {
-    a = createAllocator(f.name, bus, heaps, dev.alignment, params);
+    a = buildRig(dev, f.name, { factory: f, params: flags }).allocator;
   } catch (e) {
     if (e instanceof SimError && (e.code === 'HEAP_TOO_SMALL' || e.code === 'HEAP_TOO_LARGE'))
       return { device: dev.name, heapBytes, params, error: `${e.message} (${e.code})` };

@@ -12,8 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { getFactory, resolveParams } from '../alloc';
-import { heapSpans, loadDevice } from '../device';
+import { loadDevice } from '../device';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
 import { log } from '../log';
@@ -23,7 +22,7 @@ import { renderHeapMap, snapshotHeap } from '../report/heapmap';
 import type { HeapSnapshot, RegionLike } from '../report/heapmap';
 import { FrameSampler, frameCaption, frameFileName, renderAnimatedSvg, takeSnapshot } from '../report/frames';
 import type { SampledFrame } from '../report/frames';
-import { replay } from '../sim';
+import { planRig, replay } from '../sim';
 import type { RunConfig } from '../sim';
 import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
 import { handler } from './common';
@@ -75,9 +74,7 @@ async function heapmapHandler(args: Args): Promise<number> {
   if (args.every !== undefined && !sequence) throw new SimError('USAGE', '--every needs --frames DIR or --animate F');
 
   const dev = loadDevice(args.device);
-  const f = getFactory(args.allocator);
-  resolveParams(f, dev.allocators?.[f.name], params);
-  heapSpans(dev, heapSize, false);
+  const f = planRig(dev, args.allocator, { params, heapSize }).factory; // validates before any work
   const files = findTraceFiles([args.trace]);
   if (files.length !== 1)
     throw new SimError('USAGE', `heapmap takes one trace; ${args.trace} holds ${files.length}`, { file: args.trace });

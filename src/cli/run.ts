@@ -7,10 +7,9 @@
  * that compaction recovered do not count); 2 for bad input.
  */
 import type { CommandModule } from 'yargs';
-import { getFactory, resolveParams } from '../alloc';
-import { heapSpans, loadDevice } from '../device';
+import { loadDevice } from '../device';
 import { chartFromRun, renderChart, runCsv, runJson, runText, stringify, writeFileAtomic } from '../report';
-import { replay } from '../sim';
+import { planRig, replay } from '../sim';
 import type { RunConfig } from '../sim';
 import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
 import { SimError } from '../errors';
@@ -49,9 +48,7 @@ async function runHandler(args: Args): Promise<number> {
   if (json === 'stdout' && csv === 'stdout') throw new SimError('USAGE', 'only one of --json and --csv can go to stdout');
 
   const dev = loadDevice(args.device);
-  const f = getFactory(args.allocator);
-  resolveParams(f, dev.allocators?.[f.name], params);
-  heapSpans(dev, heapSize, false);
+  const f = planRig(dev, args.allocator, { params, heapSize }).factory; // validates before any work
   const files = findTraceFiles([args.trace]);
   if (files.length !== 1)
     throw new SimError('USAGE', `run takes one trace; ${args.trace} holds ${files.length} (use compare for several)`, { file: args.trace });

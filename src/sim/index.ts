@@ -9,3 +9,7 @@ export { replay } from './engine';
 export { minHeap, robsonBound } from './minheap';
 export { traceFacts } from './prepass';
 export type { TraceFacts } from './prepass';
+export { buildRig, planRig } from './rig';
+export type { Rig, RigOptions, RigPlan } from './rig';
+export { heapProblems, CheckFailure } from './check';
+export type { CheckProblem, HeapExpectation } from './check';

@@ -6,6 +6,9 @@
 import type { Allocator, AllocatorFactory, CompactResult, Params } from '../alloc';
 import type { DeviceProfile, HeapSpan } from '../device';
 import type { MemoryBus } from '../bus';
+import type { KindStats, SeriesPoint } from '../metrics';
+
+export type { KindStats, SeriesPoint };
 
 /**
  * What the engine does when alloc/realloc returns 0:
@@ -114,51 +117,7 @@ export interface ErrorEvent {
   message: string;
 }
 
-export interface KindStats {
-  count: number;
-  total: number;
-  mean: number;
-  p50: number;
-  p99: number;
-  max: number;
-  /** The same in microseconds at the device clock. */
-  meanUs: number;
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-  /** True when p50/p99 are exact (all values fell in the histogram's exact range). */
-  exact: boolean;
-}
-
 export type CycleKind = 'alloc' | 'free' | 'realloc' | 'lock' | 'unlock' | 'compact';
-
-export interface SeriesPoint {
-  /** Last op index of the bucket. */
-  op: number;
-  /** Values at the end of the bucket. */
-  live: number;
-  used: number;
-  free: number;
-  largest: number;
-  internal: number;
-  metadata: number;
-  extFrag: number;
-  /** Walk-based values at the end of the bucket. */
-  ummFrag: number;
-  typFrag: number;
-  /** Extremes inside the bucket (spikes are kept). */
-  maxLive: number;
-  maxUsed: number;
-  minFree: number;
-  minLargest: number;
-  maxExtFrag: number;
-  /** Allocator cycles of trace ops in the bucket: mean per op and max of one op. */
-  cyclesMean: number;
-  cyclesMax: number;
-  /** Events inside the bucket. */
-  ooms: number;
-  compactions: number;
-}
 
 export interface Violation {
   op: number;

@@ -3,9 +3,10 @@
  * given heap size, and an independent invariant checker that does not trust the allocator's
  * own bookkeeping beyond what walk() claims.
  */
-import { MemoryBus } from '../../src/bus';
-import { loadDevice, heapSpans, DeviceProfile, HeapSpan } from '../../src/device';
-import { createAllocator, getFactory, resolveParams, Allocator, BlockInfo, Params } from '../../src/alloc';
+import type { MemoryBus } from '../../src/bus';
+import { loadDevice, DeviceProfile, HeapSpan } from '../../src/device';
+import type { Allocator, BlockInfo, Params } from '../../src/alloc';
+import { buildRig, heapProblems } from '../../src/sim';
 import { Prng } from '../../src/util/prng';
 
 export interface TestHeap {
@@ -16,14 +17,10 @@ export interface TestHeap {
 }
 
 /** An allocator on `device` (default nds) with the first heap resized to `heapSize` bytes. */
-export function makeHeap(name: string, heapSize?: number, params: Params = {}, device = 'nds'): TestHeap {
-  const dev = loadDevice(device);
-  const heaps = heapSpans(dev, heapSize, true);
-  const bus = new MemoryBus(dev, heaps);
-  const f = getFactory(name);
-  const p = resolveParams(f, dev.allocators?.[name], params);
-  const alloc = createAllocator(name, bus, heaps, dev.alignment, p);
-  return { dev, bus, heaps, alloc };
+export function makeHeap(name: string, heapSize?: number, params: Params = {}, device: string | DeviceProfile = 'nds', heaps?: HeapSpan[]): TestHeap {
+  const dev = typeof device === 'string' ? loadDevice(device) : device;
+  const r = buildRig(dev, name, { heapSize, params, whatIf: true, heaps });
+  return { dev, bus: r.bus, heaps: r.heaps, alloc: r.allocator };
 }
 
 export function walkList(a: Allocator): BlockInfo[] {
@@ -33,51 +30,17 @@ export function walkList(a: Allocator): BlockInfo[] {
 }
 
 /**
- * Independent checks after an operation. `live` maps each live handle to its requested size.
- * Returns violations (empty = healthy):
- * - check() is clean;
- * - walk() is in address order, blocks do not overlap and lie inside a heap;
- * - every used block's payload is aligned, lies inside its block, and usable >= requested;
- * - the used blocks are exactly the live handles;
- * - usableSize/addressOf agree with walk();
- * - 0 <= largestAllocatable <= freeBytes, and Σ usable + metadata + free <= heap bytes.
+ * The shared invariant checker (src/sim/check.ts heapProblems, the one the engine's --check
+ * runs) over the handles a test holds: `live` maps each live handle to its requested size.
+ * Returns every violation found (empty = healthy).
  */
 export function invariantViolations(h: TestHeap, live: Map<number, number>): string[] {
-  const { alloc: a, heaps } = h;
-  const v: string[] = [...a.check().map((s) => `check(): ${s}`)];
-  const align = h.dev.alignment;
-  const seen = new Set<number>();
-  let prevEnd = -1;
-  let usableSum = 0;
-  a.walk((b) => {
-    const where = `block @0x${b.addr.toString(16)} size ${b.size} ${b.state}`;
-    if (b.size <= 0) v.push(`${where}: non-positive size`);
-    if (b.addr < prevEnd) v.push(`${where}: overlaps or is out of address order (previous block ends at 0x${prevEnd.toString(16)})`);
-    prevEnd = b.addr + b.size;
-    if (!heaps.some((s) => b.addr >= s.base && b.addr + b.size <= s.base + s.size)) v.push(`${where}: outside every heap`);
-    if (b.state === 'used') {
-      if (b.payload % align !== 0) v.push(`${where}: payload 0x${b.payload.toString(16)} not ${align}-aligned`);
-      if (!a.moving && b.payload < b.addr) v.push(`${where}: payload before block`);
-      if (!a.moving && b.payload + b.usable > b.addr + b.size) v.push(`${where}: payload runs past block end`);
-      const req = live.get(b.handle);
-      if (req === undefined) v.push(`${where}: handle ${b.handle} is not live`);
-      else if (b.usable < req) v.push(`${where}: usable ${b.usable} < requested ${req}`);
-      if (seen.has(b.handle)) v.push(`${where}: handle ${b.handle} listed twice`);
-      seen.add(b.handle);
-      if (a.usableSize(b.handle) !== b.usable) v.push(`${where}: usableSize ${a.usableSize(b.handle)} != walk usable ${b.usable}`);
-      if (a.addressOf(b.handle) !== b.payload) v.push(`${where}: addressOf != walk payload`);
-      usableSum += b.usable;
-    }
-  });
-  for (const hd of live.keys()) if (!seen.has(hd)) v.push(`live handle ${hd} missing from walk()`);
-  const total = heaps.reduce((s, x) => s + x.size, 0);
-  const free = a.freeBytes();
-  const largest = a.largestAllocatable();
-  if (free < 0) v.push(`freeBytes ${free} < 0`);
-  if (largest < 0 || largest > free) v.push(`largestAllocatable ${largest} not in [0, freeBytes ${free}]`);
-  const meta = a.metadataBytes();
-  if (usableSum + meta + free > total) v.push(`usable ${usableSum} + metadata ${meta} + free ${free} > heap ${total}`);
-  return v;
+  return heapProblems(h.alloc, {
+    heaps: h.heaps,
+    alignment: h.dev.alignment,
+    requested: (hd) => live.get(hd),
+    liveHandles: () => live.keys(),
+  }).map((p) => p.message);
 }
 
 /** Fills a payload with an id-derived pattern through the uncounted port. */
