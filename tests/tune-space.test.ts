@@ -5,9 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MemoryBus } from '../src/bus';
-import { heapSpans, loadDevice } from '../src/device';
-import { allocatorNames, createAllocator, getFactory, resolveParams } from '../src/alloc';
+import { loadDevice } from '../src/device';
+import { allocatorNames, getFactory, resolveParams } from '../src/alloc';
+import { buildRig } from '../src/sim';
 import { defaultSetting, dimensionsOf, gridSettings, gridSize, settingKey, valuesOf } from '../src/study/tune-space';
 
 test('every allocator with parameters declares a space for at least one of them', () => {
@@ -33,15 +33,13 @@ test('declared values pass resolveParams and contain the default', () => {
 
 test('on the nds every discrete value creates the allocator', () => {
   const dev = loadDevice('nds');
-  const heaps = heapSpans(dev);
   for (const n of allocatorNames()) {
     const f = getFactory(n);
     for (const p of f.params) {
       const vals = p.space && valuesOf(p.space);
       if (!vals) continue;
       for (const v of vals) {
-        const params = resolveParams(f, dev.allocators?.[n], { [p.name]: String(v) });
-        const a = createAllocator(n, new MemoryBus(dev, heaps), heaps, dev.alignment, params);
+        const a = buildRig(dev, n, { params: { [p.name]: String(v) } }).allocator;
         assert.is(a.check().length, 0, `${n} ${p.name}=${String(v)}`);
       }
     }
