@@ -55,6 +55,12 @@ export function heapProblems(a: Allocator, x: HeapExpectation, limit = Infinity)
     out.push({ message: `allocator check(): ${own.join('; ')}`, addr: 0 });
     if (out.length >= limit) return out;
   }
+  // The observers are read before walk(): a black-box allocator (src/wasm) re-probes its
+  // largestAllocatable only after a walk, and the engine's metrics must see that fresh probe.
+  const total = x.heaps.reduce((sum, h) => sum + h.size, 0);
+  const free = a.freeBytes();
+  const largest = a.largestAllocatable();
+  const meta = a.metadataBytes();
   const seen = new Set<number>();
   let prevEnd = -1;
   let usableSum = 0;
@@ -87,11 +93,7 @@ export function heapProblems(a: Allocator, x: HeapExpectation, limit = Infinity)
     out.push({ message: `live ${x.describe ? x.describe(h) : 'block'} (handle ${hex(h, 0)}) is missing from walk()`, addr: a.addressOf(h) });
     if (out.length >= limit) return out;
   }
-  const total = heaps.reduce((s, h) => s + h.size, 0);
-  const free = a.freeBytes();
-  const largest = a.largestAllocatable();
   if (!(largest >= 0 && largest <= free)) out.push({ message: `largestAllocatable ${largest} not in [0, freeBytes ${free}]`, addr: 0 });
-  const meta = a.metadataBytes();
   if (usableSum + meta + free > total) out.push({ message: `usable ${usableSum} + metadata ${meta} + free ${free} > heap ${total}`, addr: 0 });
   return out.slice(0, limit);
 }
