@@ -35,7 +35,7 @@ const T = packOps('hand', [
 ]);
 // Peak live (at 192, where everything succeeds): after op 8, ids 2 (40), 4 (40), 5 (8), 6 (30) = 118.
 
-function opts(moving: boolean, oom: 'fail' | 'compact', sizes?: number[]): SqueezeOptions {
+function opts(moving: boolean, oom: 'fail' | 'compact' | 'release', sizes?: number[]): SqueezeOptions {
   const f = tinyFactory(moving);
   const o: SqueezeOptions = {
     device: dev,
@@ -130,6 +130,19 @@ test('a moving allocator under compact: compaction recovers the fragmentation fa
   assert.is(p.recovered, 1);
   assert.is(p.skippedOps, 0);
   assert.is(p.firstFailure?.op, 6);
+});
+
+test('release: the program frees its oldest object and the request succeeds', async () => {
+  const { report } = await runSqueeze(opts(false, 'release', [128]));
+  const p = at(report.traces[0]!.allocators[0]!, 128);
+  // 128: a4 (48) fails with holes [0,32) and [96,128); the oldest live object is id 2 at
+  // [32,64): released, [0,64) fits 48. Later r2 and f2 name the released object: skipped. a5
+  // takes [48,64); f3 leaves [64,128) for a6. No request fails.
+  assert.is(p.failures, 0);
+  assert.is(p.failedBytes, 0);
+  assert.is(p.recovered, 1);
+  assert.is(p.released, 1);
+  assert.is(p.skippedOps, 2);
 });
 
 test('default ladder: min heap, 90 % of it, evenly down to 90 % of peak live, aligned', () => {

@@ -18,7 +18,7 @@ import { GOALS, GoalName } from '../report/advice';
 export { GOALS };
 export type { GoalName };
 
-export const OOM_POLICIES = ['fail', 'compact', 'abort'] as const;
+export const OOM_POLICIES = ['fail', 'compact', 'release', 'abort'] as const;
 export type OomPolicyName = (typeof OOM_POLICIES)[number];
 export const FORMATS = ['table', 'json', 'csv'] as const;
 export type FormatName = (typeof FORMATS)[number];
@@ -90,7 +90,7 @@ export function traceOption<T>(y: Argv<T>) {
 /** Replay configuration shared by run, compare and min-heap. */
 export function replayOptions<T>(y: Argv<T>) {
   return y
-    .option('oom', { type: 'string', default: 'fail', describe: `what an out-of-memory does: ${OOM_POLICIES.join(' | ')}` })
+    .option('oom', { type: 'string', default: 'fail', describe: `what the program does after a failed allocation: ${OOM_POLICIES.join(' | ')} (fail: drop the object; compact: moving allocators compact and retry; release: free the oldest objects and retry; abort: stop)` })
     .option('locks', {
       type: 'string',
       default: 'none',

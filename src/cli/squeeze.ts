@@ -119,7 +119,7 @@ function builder<T>(y: Argv<T>) {
     .option('oom', {
       type: 'string',
       default: 'compact',
-      describe: 'what a failed allocation does: fail (drop the object) | compact (moving allocators compact first; default) | abort',
+      describe: 'what the program does after a failed allocation: fail (drop the object) | compact (moving allocators compact first; default) | release (free the oldest objects and retry) | abort',
     });
 }
 

@@ -26,6 +26,7 @@ import { Checker, CheckFailure, listingAround } from './check';
 import { ID_FAILED, ID_LIVE, ID_NONE } from './ids';
 import { buildRig } from './rig';
 import { Slots } from './slots';
+import { OldestFirst, RELEASE_MAX } from './release';
 import type { ErrorEvent, OomEvent, ReplayObserver, RunBusCounters, RunConfig, RunResult, RunStatus, RunView, Violation } from './types';
 
 /** Default series resolution. */
@@ -79,6 +80,12 @@ class Replay implements RunView {
 
   skippedOps = 0;
   errorCount = 0;
+  /** NULL handling: bytes of failed requests; policy `release`: objects released and their bytes. */
+  failedBytes = 0;
+  releasedObjects = 0;
+  releasedBytes = 0;
+  /** Allocation order, kept only under policy `release`. */
+  oldest: OldestFirst | null = null;
   /** Compaction cycles charged during the current op (excluded from the op's own cost). */
   opCompactCycles = 0;
   opCompactions = 0;
@@ -120,6 +127,7 @@ class Replay implements RunView {
       typThreshold: median > 0 ? this.allocator.blockFootprint(median) : 0,
     });
     this.checker = cfg.check ? new Checker(this) : null;
+    if (cfg.oom === 'release') this.oldest = new OldestFirst(this.slots.count);
   }
 
   // ---- RunView ---------------------------------------------------------------------------
@@ -239,6 +247,7 @@ class Replay implements RunView {
         if (h === 0) h = this.oom(i, 'alloc', s, x, 0);
         if (h !== 0) {
           sl.bind(s, h, x);
+          if (this.oldest) this.oldest.allocated(s);
           if (checker) checker.fill(s);
         } else st[s] = ID_FAILED;
         return true;
@@ -360,16 +369,43 @@ class Replay implements RunView {
     this.oomThisOp = true;
     let got = 0;
     const policy = this.cfg.oom;
-    if (policy === 'compact' && typeof a.compact === 'function') {
+    if ((policy === 'compact' || policy === 'release') && typeof a.compact === 'function') {
       this.compact(i, undefined);
       got = kind === 'alloc' ? a.alloc(size) : a.realloc(h, size);
-      if (got !== 0) ev.outcome = 'recovered';
     } else if (policy === 'abort') {
       ev.outcome = 'aborted';
       this.status = 'aborted';
     }
+    if (got === 0 && policy === 'release') got = this.releaseAndRetry(kind, s, size, h, ev);
+    if (got !== 0) ev.outcome = 'recovered';
+    else this.failedBytes += size;
     this.metrics.oom(got !== 0, ev.fragmentation);
     if (this.oomEvents.length < MAX_OOM_EVENTS) this.oomEvents.push(ev);
+    return got;
+  }
+
+  /** Policy `release`: free the oldest live unlocked objects (not s) one by one, retrying after each. */
+  private releaseAndRetry(kind: 'alloc' | 'realloc', s: number, size: number, h: number, ev: OomEvent): number {
+    const a = this.allocator;
+    const sl = this.slots;
+    const live = (x: number): boolean => sl.state[x] === ID_LIVE;
+    const unlocked = (x: number): boolean => sl.locks[x] === 0;
+    let got = 0;
+    let n = 0;
+    while (got === 0 && n < RELEASE_MAX) {
+      const v = this.oldest!.oldest(live, unlocked, s);
+      if (v < 0) break;
+      if (this.checker) this.checker.verify(v, 'free');
+      a.free(sl.handle[v]!);
+      this.releasedBytes += sl.req[v]!;
+      sl.release(v);
+      sl.state[v] = ID_FAILED; // dead to the program: its later ops are skipped and counted
+      this.oldest!.released(v);
+      n++;
+      got = kind === 'alloc' ? a.alloc(size) : a.realloc(h, size);
+    }
+    this.releasedObjects += n;
+    if (n > 0) ev.released = n;
     return got;
   }
 
@@ -408,10 +444,13 @@ class Replay implements RunView {
         skipped: f.skipped, lockModel: this.lockSpec,
       },
       status: this.status,
-      summary: m.summary({
-        opsRun, allocator: this.allocator, medianRequest: f.medianRequest, skippedOps: this.skippedOps, errors: this.errorCount,
-        usPerOp: ops.meanUs, idealFootprint: this.slots.peakFootprint,
-      }),
+      summary: {
+        ...m.summary({
+          opsRun, allocator: this.allocator, medianRequest: f.medianRequest, skippedOps: this.skippedOps, errors: this.errorCount,
+          usPerOp: ops.meanUs, idealFootprint: this.slots.peakFootprint,
+        }),
+        failedBytes: this.failedBytes, releasedObjects: this.releasedObjects, releasedBytes: this.releasedBytes,
+      },
       oomEvents: this.oomEvents,
       errors: this.errors,
       cycles: { clockHz, total: this.bus.cycles - this.initCycles, init: this.initCycles, byKind, ops },

@@ -11,15 +11,24 @@ import type { KindStats, SeriesPoint } from '../metrics';
 export type { KindStats, SeriesPoint };
 
 /**
- * What the engine does when alloc/realloc returns 0:
- * - `fail`: the request fails; a failed alloc's id is dead until allocated again (its later
- *   free/realloc/lock/unlock ops are skipped and counted); a failed realloc leaves the old block
- *   live and untouched, as C's realloc does.
+ * What the engine does when alloc/realloc returns 0 (what the program does after a NULL).
+ * The three NULL-handling modes of issue 11 are `fail`, `release` and `abort`; `fail` is the
+ * default everywhere except where a study picks an allocator's natural policy (`compact` for
+ * moving allocators).
+ * - `fail`: the program drops that object: the request fails; a failed alloc's id is dead until
+ *   allocated again (its later free/realloc/lock/unlock ops are skipped and counted); a failed
+ *   realloc leaves the old block live and untouched, as C's realloc does.
  * - `compact`: a full allocator.compact() (no budget), then one retry; then as `fail`.
  *   Allocators without compact() behave as under `fail`.
- * - `abort`: the run stops after this op with status 'aborted'.
+ * - `release`: the program frees something and retries: a moving allocator compacts first (as
+ *   under `compact`); then the program releases its oldest live objects (allocation order; never
+ *   a locked one nor the one being reallocated) one at a time, retrying after each, until the
+ *   request succeeds or RELEASE_MAX (16) were released (src/sim/release.ts); then as `fail`.
+ *   Released objects are dead to the program: their later ops are skipped and counted. The
+ *   frees and retries are charged to the failing op.
+ * - `abort`: the run stops after this op with status 'aborted' (time to first failure).
  */
-export type OomPolicy = 'fail' | 'compact' | 'abort';
+export type OomPolicy = 'fail' | 'compact' | 'release' | 'abort';
 
 export interface RunConfig {
   device: DeviceProfile;
@@ -107,6 +116,8 @@ export interface OomEvent {
   live: number;
   /** 'failed' (the request failed), 'recovered' (compacted, retry succeeded), 'aborted' (run stopped). */
   outcome: 'failed' | 'recovered' | 'aborted';
+  /** Policy `release`: objects the program released for this request. */
+  released?: number;
   /** free >= size at the time of the failure: fragmentation, not exhaustion. */
   fragmentation: boolean;
 }
@@ -167,6 +178,11 @@ export interface RunResult {
     fragmentationOoms: number;
     /** Extra keys. */
     recoveredOoms: number;
+    /** Σ requested sizes of the requests that failed (alloc and realloc; not recovered ones). */
+    failedBytes: number;
+    /** Policy `release`: objects released to make room, and their requested bytes. */
+    releasedObjects: number;
+    releasedBytes: number;
     minLargest: number;
     maxTypFrag: number;
     medianRequest: number;

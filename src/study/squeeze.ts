@@ -182,10 +182,7 @@ function distinctDescending(xs: number[]): number[] {
 
 /** What squeezePoint reads of a replay (a RunResult, or the engine's lean result). */
 export type RunFigures = Pick<RunResult, 'status' | 'oomEvents' | 'heap' | 'compaction'> & {
-  summary: Pick<RunResult['summary'], 'ooms' | 'fragmentationOoms' | 'recoveredOoms' | 'skippedOps' | 'opsRun'> & {
-    failedBytes?: number;
-    releasedObjects?: number;
-  };
+  summary: Pick<RunResult['summary'], 'ooms' | 'fragmentationOoms' | 'recoveredOoms' | 'skippedOps' | 'opsRun' | 'failedBytes' | 'releasedObjects'>;
   trace: { ops: number };
 };
 
@@ -195,9 +192,6 @@ const failed = (e: OomEvent): boolean => e.outcome !== 'recovered';
 export function squeezePoint(r: RunFigures, heap: number, minHeap: number | null, peakLive: number): SqueezePoint {
   const s = r.summary;
   const first = r.oomEvents.find(failed);
-  // failedBytes comes from the engine's counter when it has one; the events otherwise (they are
-  // capped, so the sum is a lower bound on very long failing runs).
-  const failedBytes = s.failedBytes ?? r.oomEvents.filter(failed).reduce((t, e) => t + e.size, 0);
   return {
     heap,
     managed: r.heap.size,
@@ -205,11 +199,11 @@ export function squeezePoint(r: RunFigures, heap: number, minHeap: number | null
     ofPeakLive: peakLive > 0 ? heap / peakLive : NaN,
     status: r.status,
     failures: s.ooms,
-    failedBytes,
+    failedBytes: s.failedBytes,
     fragmentation: s.fragmentationOoms,
     exhaustion: s.ooms - s.fragmentationOoms,
     recovered: s.recoveredOoms,
-    released: s.releasedObjects ?? 0,
+    released: s.releasedObjects,
     skippedOps: s.skippedOps,
     opsRun: s.opsRun,
     firstFailure: first
