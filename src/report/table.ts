@@ -75,6 +75,8 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
     for (const c of t.results) tab.push(cellRow(c, rep.clockHz));
     out.push(tab.toString());
     if (tol > 0) out.push(`* min heap (within ${+(tol * 100).toFixed(2)} %): a verified OOM-free heap at most ${+(tol * 100).toFixed(2)} % above the smallest one`);
+    const est = t.results.filter((c) => c.bus?.aluEstimated).map((c) => c.allocator);
+    if (est.length) out.push(`cycles of ${est.join(', ')} (C, wasm32): memory accesses charged by the bus; ALU work an ESTIMATE from executed wasm instructions`);
     out.push('');
   }
   for (const u of unfittableTraces(rep.traces)) out.push(unfittableText(u, rep.device));

@@ -433,12 +433,17 @@ export class WasmAllocator implements Allocator {
     try {
       r = fn();
     } catch (e) {
-      this.chargeInstructions();
-      this.restoreStack();
-      throw this.translate(what, e);
+      this.failed(what, e);
     }
     this.chargeInstructions();
     return r;
+  }
+
+  /** After a charged call threw: charge what ran, restore the C stack, rethrow as an event. */
+  private failed(what: string, e: unknown): never {
+    this.chargeInstructions();
+    this.restoreStack();
+    throw this.translate(what, e);
   }
 
   private chargeInstructions(): void {
@@ -457,6 +462,20 @@ export class WasmAllocator implements Allocator {
     if (m === 0) this.mode = 1;
     try {
       return fn();
+    } catch (e) {
+      this.restoreStack();
+      throw this.translate('an observer', e);
+    } finally {
+      this.mode = m;
+    }
+  }
+
+  /** An observer export with 0 or 1 argument, unsigned result (no closure on the hot path). */
+  private obs(f: (p?: number) => number, arg?: number): number {
+    const m = this.mode;
+    if (m === 0) this.mode = 1;
+    try {
+      return f(arg) >>> 0;
     } catch (e) {
       this.restoreStack();
       throw this.translate('an observer', e);
@@ -490,7 +509,14 @@ export class WasmAllocator implements Allocator {
   // ---- operations --------------------------------------------------------------------------
 
   alloc(n: number): number {
-    const p = this.call('rsim_malloc', () => this.fMalloc(n)) >>> 0;
+    this.ic.value = 0;
+    let p = 0;
+    try {
+      p = this.fMalloc(n) >>> 0;
+    } catch (e) {
+      this.failed('rsim_malloc', e);
+    }
+    this.chargeInstructions();
     this.probeStale = true;
     this.version++;
     if (p === 0) return 0;
@@ -501,7 +527,13 @@ export class WasmAllocator implements Allocator {
   free(h: number): void {
     const p = this.toWasm(h);
     this.untrack(p);
-    this.call('rsim_free', () => this.fFree(p));
+    this.ic.value = 0;
+    try {
+      this.fFree(p);
+    } catch (e) {
+      this.failed('rsim_free', e);
+    }
+    this.chargeInstructions();
     this.probeStale = true;
     this.version++;
   }
@@ -544,7 +576,7 @@ export class WasmAllocator implements Allocator {
   private usableOf(p: number): number {
     if (this.fUsable) {
       if (p === this.usableP) return this.usableVal;
-      const u = this.observe(() => this.fUsable!(p)) >>> 0;
+      const u = this.obs(this.fUsable as (p?: number) => number, p);
       this.usableP = p;
       this.usableVal = u;
       return u;
@@ -570,14 +602,14 @@ export class WasmAllocator implements Allocator {
 
   freeBytes(): number {
     if (this.freeVersion === this.version) return this.freeCache;
-    const f = this.fFreeBytes ? this.observe(() => this.fFreeBytes!()) >>> 0 : Math.max(0, this.size - this.liveUsable);
+    const f = this.fFreeBytes ? this.obs(this.fFreeBytes) : Math.max(0, this.size - this.liveUsable);
     this.freeVersion = this.version;
     this.freeCache = f;
     return f;
   }
 
   largestAllocatable(): number {
-    if (this.fLargest) return this.observe(() => this.fLargest!()) >>> 0;
+    if (this.fLargest) return this.obs(this.fLargest);
     if (this.probeValue < 0 || (this.probeStale && this.probeEpoch !== this.walkEpoch)) {
       this.probeValue = this.probe();
       this.probeStale = false;
@@ -641,12 +673,19 @@ export class WasmAllocator implements Allocator {
     this.walkEpoch++;
     if (this.fWalk) {
       const states: BlockState[] = ['used', 'free', 'meta'];
+      // One record refilled per block (the engine's walk metrics read it during visit only).
+      const rec: BlockInfo = { addr: 0, size: 0, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false };
       this.walkSink = (addr, size, state, payload) => {
         const st = states[state] ?? 'meta';
+        rec.addr = this.toDev(addr);
+        rec.size = size;
+        rec.state = st;
         if (st === 'used') {
           const h = this.toDev(payload);
-          visit({ addr: this.toDev(addr), size, state: st, handle: h, payload: h, usable: this.usableOf(payload), locked: false });
-        } else visit({ addr: this.toDev(addr), size, state: st, handle: 0, payload: 0, usable: 0, locked: false });
+          rec.handle = rec.payload = h;
+          rec.usable = this.usableOf(payload);
+        } else rec.handle = rec.payload = rec.usable = 0;
+        visit(rec);
       };
       try {
         this.observe(() => this.fWalk!());
