@@ -40,9 +40,19 @@ const COMMANDS: CommandModule<any, any>[] = [
   recordCommand,
 ];
 
+/** `--cflags "-DX -Iinc"`: the value starts with a dash, which yargs would take for flags. */
+function joinCflags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--cflags' && i + 1 < argv.length) out.push(`--cflags=${argv[++i]}`);
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   installSignalHandlers();
-  const raw = hideBin(process.argv);
+  const raw = joinCflags(hideBin(process.argv));
   let y = yargs(raw)
     .scriptName('rmalloc-sim')
     .option('log-level', { type: 'string', describe: 'pino log level for stderr (default warn; env LOG_LEVEL)', global: true })

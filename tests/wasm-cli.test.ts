@@ -26,7 +26,8 @@ test('compare: the C allocator beside a built-in one, shown by file name; run --
   assert.ok(c.bus.aluEstimated && c.bus.metadata.reads > 0);
   assert.not.ok(cells.find((x) => x.allocator === 'tlsf')!.bus.aluEstimated);
 
-  const run = cli(['run', '--device', 'nds', '--allocator', POOL, '--trace', trace], { env });
+  // --cflags takes a value that starts with a dash (a separate argument, as users write it).
+  const run = cli(['run', '--device', 'nds', '--allocator', POOL, '--cflags', '-DRSIM_UNUSED=1 -O1', '--trace', trace], { env });
   assert.is(run.code, 0, run.stderr);
   assert.match(run.stdout, /^pow2_pool\.c on nds/);
   assert.match(run.stdout, /ALU \d[\d,]* cycles \(ESTIMATE from executed wasm instructions\)/);

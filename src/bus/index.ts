@@ -152,6 +152,8 @@ export interface BusCounters {
   aluCycles: number;
   /** True when aluCycles are estimated from executed instructions (C allocators), not a model's charges. */
   aluEstimated: boolean;
+  /** C allocators: bytes from the heap base to the highest heap byte the allocator touched or handed out (0: not tracked). */
+  heapHighWater: number;
   /** Counted single reads / writes (copy() accesses are not included: see copyBytes). */
   reads: number;
   writes: number;
@@ -199,6 +201,8 @@ export class MemoryBus implements MemPort {
   staticCycles = 0;
   /** Set by allocators whose ALU work is an estimate from executed instructions (src/wasm). */
   aluEstimated = false;
+  /** Kept by C allocators (src/wasm): see BusCounters.heapHighWater. */
+  heapHighWater = 0;
 
   private readonly spans: Span[];
   private cur: Span;
@@ -639,7 +643,7 @@ export class MemoryBus implements MemPort {
     }
     return {
       cycles: this.cycles, metaCycles: this.metaCycles, copyCycles: this.copyCycles, aluCycles: this.aluCycles,
-      aluEstimated: this.aluEstimated, reads: this.reads, writes: this.writes, copyBytes: this.copyBytes,
+      aluEstimated: this.aluEstimated, heapHighWater: this.heapHighWater, reads: this.reads, writes: this.writes, copyBytes: this.copyBytes,
       bytesRead: this.bytesRead, bytesWritten: this.bytesWritten, copyAccesses: this.copyAccesses,
       statics: {
         reads: this.staticReads, writes: this.staticWrites, bytesRead: this.staticBytesRead,

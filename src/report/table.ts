@@ -135,7 +135,7 @@ export function runText(r: RunResult): string {
   }
   if (r.bus.aluEstimated) {
     const b = r.bus;
-    l.push(`  bus           heap ${int(b.metadata.reads)} reads, ${int(b.metadata.writes)} writes; copies ${formatBytes(b.copy.bytes)}; statics/stack ${int(b.statics.reads)} reads, ${int(b.statics.writes)} writes (${int(b.statics.cycles)} cycles); ALU ${int(b.aluCycles)} cycles (ESTIMATE from executed wasm instructions)`);
+    l.push(`  bus           heap ${int(b.metadata.reads)} reads, ${int(b.metadata.writes)} writes; copies ${formatBytes(b.copy.bytes)}; statics/stack ${int(b.statics.reads)} reads, ${int(b.statics.writes)} writes (${int(b.statics.cycles)} cycles);${b.heapHighWater ? ` high water ${formatBytes(b.heapHighWater)};` : ''} ALU ${int(b.aluCycles)} cycles (ESTIMATE from executed wasm instructions)`);
   }
   if (r.compaction.runs > 0)
     l.push(`  compaction    ${int(r.compaction.runs)} runs, ${formatBytes(r.compaction.bytesMoved)} moved, ${int(r.compaction.cycles)} cycles, longest pause ${int(r.compaction.longestPause)}`);

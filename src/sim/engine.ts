@@ -52,6 +52,7 @@ export function busDelta(a: BusCounters, b: BusCounters): RunBusCounters {
     },
     aluCycles: b.aluCycles - a.aluCycles,
     aluEstimated: b.aluEstimated,
+    ...(b.heapHighWater > 0 ? { heapHighWater: b.heapHighWater } : {}),
   };
 }
 

@@ -241,6 +241,11 @@ export interface RunBusCounters {
   aluCycles: number;
   /** True for C allocators: aluCycles estimated from executed wasm instructions. */
   aluEstimated: boolean;
+  /**
+   * C allocators only: the heap's high water mark, bytes from the heap base to the highest byte
+   * the allocator touched or handed out (since the heap was created).
+   */
+  heapHighWater?: number;
 }
 
 export interface MinHeapRun {

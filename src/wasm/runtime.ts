@@ -34,6 +34,10 @@
  * unreachable, stack overflow); the C stack pointer is restored. printf & co write to stderr
  * through a small WASI shim.
  *
+ * High water mark: the highest heap byte a charged access touched or a returned block reaches
+ * (bus.heapHighWater, in every run's bus counters): what a black box used at most, whatever it
+ * reports as free.
+ *
  * Observers (no cycles: hooks do not charge while they run): the optional exports
  * rsim_usable_size, rsim_free_bytes, rsim_largest_free and rsim_walk when defined; otherwise
  * - usable size: the request (tracked per live block);
@@ -44,7 +48,7 @@
  *   calls, so it is redone only after the engine's walk cadence has walked the heap again
  *   (as often as the built-in allocators' walks); between walks the last answer, capped by
  *   the free bytes, stands;
- * - walk: the live blocks as returned, the gaps between them as free;
+ * - walk: the live blocks as returned, the gaps between them as free (their headers included);
  * - block footprint (rsim_block_size): the request rounded to the alignment; fixed overhead
  *   (rsim_fixed_overhead): 0.
  */
@@ -290,6 +294,7 @@ export class WasmAllocator implements Allocator {
     const read = (a: number, w: number): void => {
       const o = a - hBase;
       if (o >= 0 && o < size) {
+        if (o + w > bus.heapHighWater) bus.heapHighWater = Math.min(size, o + w);
         const d = D + o;
         if (w === 4) bus.read32(d);
         else if (w === 1) bus.read8(d);
@@ -304,6 +309,7 @@ export class WasmAllocator implements Allocator {
     const write = (a: number, w: number): void => {
       const o = a - hBase;
       if (o >= 0 && o < size) {
+        if (o + w > bus.heapHighWater) bus.heapHighWater = Math.min(size, o + w);
         // The bus writes the bytes now there (the store that follows writes the real value):
         // the write is charged, checked for faults and width, and leaves memory as the store will.
         const d = D + o;
@@ -354,13 +360,16 @@ export class WasmAllocator implements Allocator {
         if (self.mode === 2) journal(dst, n);
         if (self.mode === 0 && inHeap(dst) && inHeap(src)) {
           bus.copy(D + (dst - hBase), D + (src - hBase), n);
+          bus.heapHighWater = Math.max(bus.heapHighWater, Math.min(size, Math.max(dst, src) + n - hBase));
           sLast = -1;
           return;
         }
-        if (self.mode === 0) for (let i = 0; i < n; i += 4) read(src + i, Math.min(4, n - i) === 4 && ((src + i) & 3) === 0 ? 4 : 1);
+        // A copy touching the statics: word accesses where aligned, bytes elsewhere.
+        const step = (a: number, i: number): number => (n - i >= 4 && ((a + i) & 3) === 0 ? 4 : 1);
+        if (self.mode === 0) for (let i = 0, w = 0; i < n; i += w) read(src + i, (w = step(src, i)));
         if (dst + n > self.u8.length || src + n > self.u8.length) throw new BusFault('unmapped', devAddr(Math.max(dst, src)), 4, undefined, 'memcpy outside memory');
         self.u8.copyWithin(dst, src, src + n);
-        if (self.mode === 0) for (let i = 0; i < n; i += 4) write(dst + i, Math.min(4, n - i) === 4 && ((dst + i) & 3) === 0 ? 4 : 1);
+        if (self.mode === 0) for (let i = 0, w = 0; i < n; i += w) write(dst + i, (w = step(dst, i)));
       },
       budget(): void {
         throw new BudgetExceeded();
@@ -564,7 +573,10 @@ export class WasmAllocator implements Allocator {
   private track(p: number, n: number): void {
     this.live?.set(p, n);
     this.usableP = -1;
-    this.liveUsable += this.fUsable ? this.usableOf(p) : n;
+    const u = this.fUsable ? this.usableOf(p) : n;
+    this.liveUsable += u;
+    const top = p - this.H + u;
+    if (top > this.bus.heapHighWater && top <= this.size) this.bus.heapHighWater = top;
   }
 
   private untrack(p: number): void {
