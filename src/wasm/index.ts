@@ -22,11 +22,14 @@ const ENV = 'RMALLOC_SIM_C_ALLOCATORS';
 interface Entry {
   name: string;
   spec: string;
+  flags: string[];
   key: string;
   files: string[];
 }
 
 const factories = new Map<string, AllocatorFactory>();
+/** The C allocators this process built (what its workers inherit through ENV). */
+const registered: Entry[] = [];
 
 /** Is this --allocator value a C allocator (paths ending in .c or .wasm, comma-joined)? */
 export function isCAllocatorSpec(s: string): boolean {
@@ -60,16 +63,19 @@ function factoryOf(e: Entry, bytes: Uint8Array): AllocatorFactory {
 /** Builds and registers the C allocators among these --allocator values. */
 export async function prepareCAllocators(values: readonly string[], cflags?: string): Promise<void> {
   const flags = splitFlags(cflags);
-  const list = entries();
   for (const spec of new Set(values)) {
-    if (!isCAllocatorSpec(spec) || factories.has(spec)) continue;
+    if (!isCAllocatorSpec(spec) || registered.some((e) => e.spec === spec && e.flags.join(' ') === flags.join(' '))) continue;
     const files = spec.split(',').map((p) => p.trim());
     const built = await buildAllocator(files, flags);
     let name = path.basename(files[0]!);
-    if (list.some((e) => e.name === name && e.key !== built.key)) name = files[0]!;
-    const e: Entry = { name, spec, key: built.key, files };
-    list.push(e);
-    process.env[ENV] = JSON.stringify(list);
+    if (registered.some((e) => e.name === name && e.key !== built.key)) name = files[0]!;
+    const e: Entry = { name, spec, flags, key: built.key, files };
+    registered.push(e);
+    // Set (not merged with an inherited value): a CLI started by another rmalloc-sim process
+    // names its own allocators.
+    process.env[ENV] = JSON.stringify(registered);
+    factories.delete(name);
+    factories.delete(spec);
     factoryOf(e, built.bytes);
   }
 }
@@ -78,6 +84,7 @@ export async function prepareCAllocators(values: readonly string[], cflags?: str
 export function cAllocatorFactory(name: string): AllocatorFactory | undefined {
   const f = factories.get(name);
   if (f) return f;
+  // A worker thread: the main thread's allocators, by name, from the cache.
   const e = entries().find((x) => x.name === name || x.spec === name);
   if (e) {
     const bytes = cachedModule(e.key);
