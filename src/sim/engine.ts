@@ -199,21 +199,27 @@ class Replay implements RunView {
       const last = i === n - 1 || this.status !== 'ok';
       m.observe(a, i, changed, executed && k === OP_FREE && !compacted, last, slots.live, slots.internal);
       if (m.problem !== undefined) this.setViolation(i, m.problem, 0);
+
+      // ---- compaction triggers: part of op i, so the metrics see the heap after them too ----
+      if (
+        canCompact && !this.violation && this.status === 'ok' && !(stopAtOom && m.ooms > 0) &&
+        ((compactEvery > 0 && (i + 1) % compactEvery === 0) || (m.largestExact && m.ef > compactAbove))
+      ) {
+        try {
+          this.compact(i, this.cfg.compactBudget);
+        } catch (e) {
+          this.onThrow(i, e);
+        }
+        if (!this.violation) {
+          m.observe(a, i, true, false, last, slots.live, slots.internal);
+          if (m.problem !== undefined) this.setViolation(i, m.problem, 0);
+        }
+      }
       m.endOp(a, i, last, this.oomThisOp, slots.live, slots.internal);
       if (this.violation || this.status !== 'ok') break;
       if (stopAtOom && m.ooms > 0) {
         this.status = 'aborted';
         break;
-      }
-
-      // ---- compaction triggers ----
-      if (canCompact && ((compactEvery > 0 && (i + 1) % compactEvery === 0) || (m.largestExact && m.ef > compactAbove))) {
-        try {
-          this.compact(i, this.cfg.compactBudget);
-        } catch (e) {
-          this.onThrow(i, e);
-          if (this.violation) break;
-        }
       }
 
       if (checker) {
