@@ -14,7 +14,7 @@ import { loadDevice } from '../src/device';
 import { allocatorNames } from '../src/alloc';
 import type { DeviceProfile } from '../src/device';
 import { buildRig, replay } from '../src/sim';
-import { randomTrace } from '../src/sim/gen';
+import { randomTrace } from '../tests/helpers/gen';
 import { loadTrace, findTraceFiles } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
 

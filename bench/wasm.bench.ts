@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDevice } from '../src/device';
 import { replay } from '../src/sim';
-import { randomTrace } from '../src/sim/gen';
+import { randomTrace } from '../tests/helpers/gen';
 import { loadTrace } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
 import { prepareCAllocators } from '../src/wasm';

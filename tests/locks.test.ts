@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyLockModel, parseLockModel } from '../src/sim/locks';
-import { packOps, OpTuple } from '../src/sim/pack';
+import { packOps, OpTuple } from './helpers/pack';
 import { SimError } from '../src/errors';
 import { OP_NAMES, PackedTrace } from '../src/trace/types';
 import { Prng } from '../src/util/prng';

@@ -10,7 +10,7 @@ import { tinyFactory } from './helpers/sim-tiny';
 import { replay } from '../src/sim';
 import type { RunConfig } from '../src/sim';
 import { loadDevice } from '../src/device';
-import { packOps, type OpTuple } from '../src/sim/pack';
+import { packOps, type OpTuple } from './helpers/pack';
 import type { AllocatorFactory } from '../src/alloc';
 
 const dev = loadDevice('nds');

@@ -6,9 +6,9 @@ import type { Rmalloc } from '../src/alloc/rmalloc';
 import { Prng } from '../src/util/prng';
 import { replay } from '../src/sim';
 import { loadDevice } from '../src/device';
-import { packOps, OpTuple } from '../src/sim/pack';
+import { packOps, OpTuple } from './helpers/pack';
 import { robsonLines } from '../scripts/gen-robson';
-import { randomTrace } from '../src/sim/gen';
+import { randomTrace } from './helpers/gen';
 
 const rm = (h: TestHeap) => h.alloc as unknown as Rmalloc;
 const hex = (n: number) => '0x' + n.toString(16);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
 import { allocatorNames } from '../src/alloc';
 import { replay } from '../src/sim';
-import { randomTrace } from '../src/sim/gen';
+import { randomTrace } from './helpers/gen';
 
 const dev = loadDevice('nds');
 const traces = [

@@ -10,8 +10,8 @@ import { AllocatorUsageError, registry } from '../src/alloc';
 import type { Allocator, AllocatorFactory } from '../src/alloc';
 import { SimError } from '../src/errors';
 import { replay, RunResult } from '../src/sim';
-import { packOps } from '../src/sim/pack';
-import { randomTrace } from '../src/sim/gen';
+import { packOps } from './helpers/pack';
+import { randomTrace } from './helpers/gen';
 import { tinyFactory } from './helpers/sim-tiny';
 
 const dev = loadDevice('nds');

@@ -25,7 +25,7 @@ import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
 import { registry } from '../src/alloc';
 import { replay } from '../src/sim';
-import { packOps } from '../src/sim/pack';
+import { packOps } from './helpers/pack';
 
 const dev = loadDevice('nds');
 const trace = packOps('ff', [

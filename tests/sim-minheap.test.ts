@@ -8,8 +8,8 @@ import { loadDevice } from '../src/device';
 import { allocatorNames, registry } from '../src/alloc';
 import { SimError } from '../src/errors';
 import { minHeap, replay, robsonBound } from '../src/sim';
-import { randomTrace } from '../src/sim/gen';
-import { packOps } from '../src/sim/pack';
+import { randomTrace } from './helpers/gen';
+import { packOps } from './helpers/pack';
 import { tinyFactory } from './helpers/sim-tiny';
 
 const dev = loadDevice('nds');

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
-import { packOps } from '../src/sim/pack';
+import { packOps } from './helpers/pack';
 import { defaultLadder, parseHeaps, runSqueeze, squeezeSummary } from '../src/study/squeeze';
 import type { SqueezeAllocator, SqueezeOptions, SqueezePoint } from '../src/study/squeeze';
 import { squeezeCsv, squeezeLine, squeezeTable, sparkline } from '../src/report/squeeze';

@@ -11,8 +11,8 @@ import { mixTraces, loadMix, traceStats, OP_ALLOC, OP_FREE, OP_IDLE, OP_REALLOC 
 import type { PackedTrace } from '../src/trace';
 import { loadDevice } from '../src/device';
 import { replay } from '../src/sim';
-import { packOps } from '../src/sim/pack';
-import { randomTrace } from '../src/sim/gen';
+import { packOps } from './helpers/pack';
+import { randomTrace } from './helpers/gen';
 import { SimError } from '../src/errors';
 
 const A = packOps('shell', [['a', 1, 100], ['a', 2, 40], ['f', 1], ['r', 2, 300], ['i', 50], ['f', 2]]);

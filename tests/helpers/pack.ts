@@ -2,7 +2,7 @@
  * Builds a PackedTrace from op tuples, for tests and generated workloads:
  * `packOps('t', [['a', 1, 100], ['f', 1]])`.
  */
-import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, OpKind, PackedTrace } from '../trace/types';
+import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, OpKind, PackedTrace } from '../../src/trace/types';
 
 export type OpTuple = readonly [op: 'a' | 'f' | 'r' | 'l' | 'u' | 'i' | 'x', id: number, arg?: number];
 

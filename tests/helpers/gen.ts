@@ -3,8 +3,8 @@
  * log-uniform sizes, ids reused after free like a recorder does, and a live set that breathes
  * between empty and a target size. Deterministic for a given seed.
  */
-import { OP_ALLOC, OP_FREE, OP_REALLOC, PackedTrace } from '../trace/types';
-import { Prng } from '../util/prng';
+import { OP_ALLOC, OP_FREE, OP_REALLOC, PackedTrace } from '../../src/trace/types';
+import { Prng } from '../../src/util/prng';
 
 export interface GenOptions {
   seed: number;
