@@ -53,6 +53,7 @@ import { SimError } from '../errors';
 import type { MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { checkPointerReach, numParam } from './freelist';
+import { hex } from '../util/units';
 
 const TAG_FREE = 0x5a00;
 const TAG_USED = 0xa500;
@@ -373,7 +374,6 @@ export class Buddy implements Allocator {
   check(): string[] {
     const v: string[] = [];
     const bus = this.bus, P = this.P;
-    const hx = (a: number) => '0x' + a.toString(16);
     const freeAt = new Map<number, number>();
     let fb = 0, nf = 0, ub = 0, nu = 0;
     let b = this.origin;
@@ -383,10 +383,10 @@ export class Buddy implements Allocator {
       const tag = h & TAG_MASK;
       const s = 2 ** k;
       if ((tag !== TAG_FREE && tag !== TAG_USED) || k < this.minOrder || k > this.maxOrder || b + s > this.carvedEnd) {
-        v.push(`block ${hx(b)}: bad header ${hx(h)}`);
+        v.push(`block ${hex(b, 0)}: bad header ${hex(h, 0)}`);
         return v;
       }
-      if ((b - this.origin) % s !== 0) v.push(`block ${hx(b)} of order ${k} not aligned to its size`);
+      if ((b - this.origin) % s !== 0) v.push(`block ${hex(b, 0)} of order ${k} not aligned to its size`);
       if (tag === TAG_FREE) {
         freeAt.set(b, k);
         fb += s;
@@ -397,14 +397,14 @@ export class Buddy implements Allocator {
       }
       b += s;
     }
-    if (b !== this.carvedEnd) v.push(`blocks end at ${hx(b)}, carved area at ${hx(this.carvedEnd)}`);
+    if (b !== this.carvedEnd) v.push(`blocks end at ${hex(b, 0)}, carved area at ${hex(this.carvedEnd, 0)}`);
     for (const [fbAddr, k] of freeAt) {
       const s = 2 ** k;
       const y = this.origin + ((fbAddr - this.origin) ^ s);
-      if (k < this.maxOrder && y + s <= this.carvedEnd && freeAt.get(y) === k) v.push(`free block ${hx(fbAddr)} and its buddy ${hx(y)} (order ${k}) both free: merge missed`);
+      if (k < this.maxOrder && y + s <= this.carvedEnd && freeAt.get(y) === k) v.push(`free block ${hex(fbAddr, 0)} and its buddy ${hex(y, 0)} (order ${k}) both free: merge missed`);
     }
     const mask = bus.peek32(this.maskAddr);
-    if (mask !== this.maskMirror) v.push(`mask word ${hx(mask)} != observer mirror ${hx(this.maskMirror)}`);
+    if (mask !== this.maskMirror) v.push(`mask word ${hex(mask, 0)} != observer mirror ${hex(this.maskMirror, 0)}`);
     let listed = 0;
     for (let k = this.minOrder; k <= this.maxOrder; k++) {
       let c = bus.peekPtr(this.head(k));
@@ -413,17 +413,17 @@ export class Buddy implements Allocator {
       let guard = nf + 1;
       while (c !== 0 && guard-- > 0) {
         if (freeAt.get(c) !== k) {
-          v.push(`list ${k} node ${hx(c)} is not a free block of order ${k}`);
+          v.push(`list ${k} node ${hex(c, 0)} is not a free block of order ${k}`);
           break;
         }
-        if (bus.peekPtr(c + 2 * P) !== pv) v.push(`list ${k} node ${hx(c)}: bad prev link`);
+        if (bus.peekPtr(c + 2 * P) !== pv) v.push(`list ${k} node ${hex(c, 0)}: bad prev link`);
         listed++;
         pv = c;
         c = bus.peekPtr(c + P);
       }
       if (guard < 0) v.push(`list ${k} cycles`);
     }
-    if ((mask & ~(((2 ** (this.maxOrder + 1)) - 1) - ((2 ** this.minOrder) - 1))) !== 0) v.push(`mask ${hx(mask)} has bits outside the orders`);
+    if ((mask & ~(((2 ** (this.maxOrder + 1)) - 1) - ((2 ** this.minOrder) - 1))) !== 0) v.push(`mask ${hex(mask, 0)} has bits outside the orders`);
     if (listed !== nf) v.push(`lists hold ${listed} blocks, heap has ${nf} free blocks`);
     if (fb !== this.freeBlockBytes || nf !== this.nFree) v.push(`free counters ${this.freeBlockBytes}/${this.nFree} != heap ${fb}/${nf}`);
     if (ub !== this.usedBlockBytes || nu !== this.nUsed) v.push(`used counters ${this.usedBlockBytes}/${this.nUsed} != heap ${ub}/${nu}`);

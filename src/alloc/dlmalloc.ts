@@ -41,6 +41,7 @@
 import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+import { hex } from '../util/units';
 
 const PINUSE = 1;
 const CINUSE = 2;
@@ -661,12 +662,11 @@ export class Dlmalloc implements Allocator {
     const v: string[] = [];
     const bus = this.bus;
     const S = this.S;
-    const hx = (x: number) => '0x' + x.toString(16);
     const top = bus.peekPtr(this.topVar);
     const dv = bus.peekPtr(this.dvVar);
     const dvs = bus.peekPtr(this.dvsizeVar);
     const ts = bus.peekPtr(this.topsizeVar);
-    if (top + ts !== this.arenaEnd) v.push(`top ${hx(top)} + ${ts} != arena end ${hx(this.arenaEnd)}`);
+    if (top + ts !== this.arenaEnd) v.push(`top ${hex(top, 0)} + ${ts} != arena end ${hex(this.arenaEnd, 0)}`);
     const freeChunks = new Map<number, number>();
     let c = this.firstChunk;
     let prevInuse = true;
@@ -676,20 +676,20 @@ export class Dlmalloc implements Allocator {
       const hd = bus.peekPtr(c + S);
       const s = hd & this.sizeMask;
       if (s < this.align || s % this.align !== 0 || c + s > this.arenaEnd) {
-        v.push(`chunk ${hx(c)}: bad size ${s}`);
+        v.push(`chunk ${hex(c, 0)}: bad size ${s}`);
         return v;
       }
-      if (((hd & PINUSE) !== 0) !== prevInuse) v.push(`chunk ${hx(c)}: PINUSE ${(hd & PINUSE) !== 0} but previous in use ${prevInuse}`);
+      if (((hd & PINUSE) !== 0) !== prevInuse) v.push(`chunk ${hex(c, 0)}: PINUSE ${(hd & PINUSE) !== 0} but previous in use ${prevInuse}`);
       const inuse = (hd & CINUSE) !== 0;
       if (inuse) {
         used += s;
         uc++;
       } else {
-        if (!prevInuse) v.push(`chunk ${hx(c)}: free after a free chunk (not coalesced)`);
+        if (!prevInuse) v.push(`chunk ${hex(c, 0)}: free after a free chunk (not coalesced)`);
         if (c === top) {
           if (s !== ts) v.push(`top size ${s} != topsize ${ts}`);
         } else {
-          if (bus.peekPtr(c + s) !== s) v.push(`free chunk ${hx(c)}: footer ${bus.peekPtr(c + s)} != ${s}`);
+          if (bus.peekPtr(c + s) !== s) v.push(`free chunk ${hex(c, 0)}: footer ${bus.peekPtr(c + s)} != ${s}`);
           if (c === dv) {
             sawDv = true;
             if (s !== dvs) v.push(`dv size ${s} != dvsize ${dvs}`);
@@ -703,8 +703,8 @@ export class Dlmalloc implements Allocator {
       }
       c += s;
     }
-    if (c !== this.arenaEnd) v.push(`chunk chain ends at ${hx(c)}, not at the arena end`);
-    if (dvs !== 0 && !sawDv) v.push(`dv ${hx(dv)} is not a free chunk`);
+    if (c !== this.arenaEnd) v.push(`chunk chain ends at ${hex(c, 0)}, not at the arena end`);
+    if (dvs !== 0 && !sawDv) v.push(`dv ${hex(dv, 0)} is not a free chunk`);
     if (used !== this.usedChunkSum || uc !== this.usedCount) v.push(`used tally ${this.usedChunkSum}/${this.usedCount} != ${used}/${uc}`);
     let inBins = 0;
     const scan = (b: number, name: string, mapBit: boolean, sorted: boolean, ok: (s: number) => boolean) => {
@@ -714,12 +714,12 @@ export class Dlmalloc implements Allocator {
       for (let x = bus.peekPtr(b + 2 * S); x !== b; x = bus.peekPtr(x + 2 * S)) {
         const s = freeChunks.get(x);
         if (s === undefined) {
-          v.push(`${name} holds ${hx(x)}, not a binnable free chunk`);
+          v.push(`${name} holds ${hex(x, 0)}, not a binnable free chunk`);
           return;
         }
-        if (!ok(s)) v.push(`${name}: chunk ${hx(x)} of size ${s} in the wrong bin`);
-        if (sorted && s < last) v.push(`${name}: not sorted at ${hx(x)}`);
-        if (bus.peekPtr(x + 3 * S) !== prev) v.push(`${name}: ${hx(x)}.bk wrong`);
+        if (!ok(s)) v.push(`${name}: chunk ${hex(x, 0)} of size ${s} in the wrong bin`);
+        if (sorted && s < last) v.push(`${name}: not sorted at ${hex(x, 0)}`);
+        if (bus.peekPtr(x + 3 * S) !== prev) v.push(`${name}: ${hex(x, 0)}.bk wrong`);
         last = s;
         prev = x;
         if (++n > freeChunks.size) {

@@ -77,6 +77,7 @@
 import { SimError } from '../errors';
 import { ListWalk, type MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, BlockInfo, ParamSpec, ParamValue } from './types';
+import { hex } from '../util/units';
 
 export const USED = 1;
 export const PFREE = 2;
@@ -523,7 +524,6 @@ export abstract class FreeListAllocator implements Allocator {
   check(): string[] {
     const v: string[] = [];
     const bus = this.bus, P = this.P;
-    const hx = (a: number) => '0x' + a.toString(16);
     const freeSet = new Set<number>();
     let b = this.first;
     let prevFree = false;
@@ -532,19 +532,19 @@ export abstract class FreeListAllocator implements Allocator {
       const h = bus.peekPtr(b);
       const s = h & ~FLAGS;
       if (s < this.MIN || s % this.G !== 0 || b + s > this.epi) {
-        v.push(`block ${hx(b)}: bad size ${s} (header ${hx(h)})`);
+        v.push(`block ${hex(b, 0)}: bad size ${s} (header ${hex(h, 0)})`);
         return v;
       }
-      if (((h & PFREE) !== 0) !== prevFree) v.push(`block ${hx(b)}: PFREE bit ${(h & PFREE) !== 0} but previous block free=${prevFree}`);
+      if (((h & PFREE) !== 0) !== prevFree) v.push(`block ${hex(b, 0)}: PFREE bit ${(h & PFREE) !== 0} but previous block free=${prevFree}`);
       if (h & USED) {
         ub += s;
         nu++;
         prevFree = false;
       } else {
-        if (prevFree) v.push(`block ${hx(b)}: two adjacent free blocks (coalescing missed)`);
-        if (h & PFREE) v.push(`free block ${hx(b)}: flag bits set`);
+        if (prevFree) v.push(`block ${hex(b, 0)}: two adjacent free blocks (coalescing missed)`);
+        if (h & PFREE) v.push(`free block ${hex(b, 0)}: flag bits set`);
         const foot = bus.peekPtr(b + s - P);
-        if (foot !== s) v.push(`free block ${hx(b)}: footer ${foot} != header size ${s}`);
+        if (foot !== s) v.push(`free block ${hex(b, 0)}: footer ${foot} != header size ${s}`);
         freeSet.add(b);
         fb += s;
         nf++;
@@ -552,9 +552,9 @@ export abstract class FreeListAllocator implements Allocator {
       }
       b += s;
     }
-    if (b !== this.epi) v.push(`blocks end at ${hx(b)}, epilogue at ${hx(this.epi)}`);
+    if (b !== this.epi) v.push(`blocks end at ${hex(b, 0)}, epilogue at ${hex(this.epi, 0)}`);
     const eh = bus.peekPtr(this.epi);
-    if ((eh & ~FLAGS) !== 0 || (eh & USED) === 0) v.push(`epilogue ${hx(this.epi)} corrupt: ${hx(eh)}`);
+    if ((eh & ~FLAGS) !== 0 || (eh & USED) === 0) v.push(`epilogue ${hex(this.epi, 0)} corrupt: ${hex(eh, 0)}`);
     else if (((eh & PFREE) !== 0) !== prevFree) v.push(`epilogue PFREE bit disagrees with last block`);
     // The list.
     let c = bus.peekPtr(this.headAddr);
@@ -563,25 +563,25 @@ export abstract class FreeListAllocator implements Allocator {
     const onList = new Set<number>();
     while (c !== 0) {
       if (!freeSet.has(c)) {
-        v.push(`list node ${hx(c)} is not a free block`);
+        v.push(`list node ${hex(c, 0)} is not a free block`);
         break;
       }
       if (onList.has(c)) {
-        v.push(`list cycles at ${hx(c)}`);
+        v.push(`list cycles at ${hex(c, 0)}`);
         break;
       }
       onList.add(c);
-      if (bus.peekPtr(c + 2 * P) !== pv) v.push(`list node ${hx(c)}: prev ${hx(bus.peekPtr(c + 2 * P))} != ${hx(pv)}`);
-      if (this.order === 'address' && pv !== 0 && c <= pv) v.push(`list not address-ordered at ${hx(c)}`);
+      if (bus.peekPtr(c + 2 * P) !== pv) v.push(`list node ${hex(c, 0)}: prev ${hex(bus.peekPtr(c + 2 * P), 0)} != ${hex(pv, 0)}`);
+      if (this.order === 'address' && pv !== 0 && c <= pv) v.push(`list not address-ordered at ${hex(c, 0)}`);
       count++;
       pv = c;
       c = bus.peekPtr(c + P);
     }
     if (count !== nf) v.push(`list holds ${count} blocks, heap has ${nf} free blocks`);
-    if (this.tailAddr && bus.peekPtr(this.tailAddr) !== pv) v.push(`tail ${hx(bus.peekPtr(this.tailAddr))} != last node ${hx(pv)}`);
+    if (this.tailAddr && bus.peekPtr(this.tailAddr) !== pv) v.push(`tail ${hex(bus.peekPtr(this.tailAddr), 0)} != last node ${hex(pv, 0)}`);
     if (this.roverAddr) {
       const r = bus.peekPtr(this.roverAddr);
-      if (r !== 0 && !onList.has(r)) v.push(`roving pointer ${hx(r)} is not on the free list`);
+      if (r !== 0 && !onList.has(r)) v.push(`roving pointer ${hex(r, 0)} is not on the free list`);
     }
     if (this.maxOk && nf === this.nFree && this.scanMaxFree() !== this.maxFree) v.push(`largest-free cache ${this.maxFree} is stale (now ${this.scanMaxFree()})`);
     if (fb !== this.freeBlockBytes || nf !== this.nFree) v.push(`free counters ${this.freeBlockBytes}/${this.nFree} != heap ${fb}/${nf}`);

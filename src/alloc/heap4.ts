@@ -41,6 +41,7 @@ import { ListWalk, type MemoryBus } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+import { hex } from '../util/units';
 
 interface Region {
   /** Region bounds (the device heap span). */
@@ -379,7 +380,6 @@ export class FreeRtosHeap implements Allocator {
     const v: string[] = [];
     const bus = this.bus;
     const P = this.P;
-    const hx = (a: number) => '0x' + a.toString(16);
     const freeBlocks = new Set<number>();
     let fs = 0, us = 0, uc = 0;
     for (const r of this.regions) {
@@ -389,42 +389,42 @@ export class FreeRtosHeap implements Allocator {
         const w = bus.peekPtr(b + P);
         const s = w & this.sizeMask;
         if (s === 0 || s % this.align !== 0 || b + s > r.marker) {
-          v.push(`block ${hx(b)}: bad size ${s}`);
+          v.push(`block ${hex(b, 0)}: bad size ${s}`);
           return v;
         }
         if (w & this.allocBit) {
-          if (bus.peekPtr(b) !== 0) v.push(`used block ${hx(b)}: next pointer not NULL`);
+          if (bus.peekPtr(b) !== 0) v.push(`used block ${hex(b, 0)}: next pointer not NULL`);
           us += s - this.headerBytes;
           uc++;
           prevFree = false;
         } else {
-          if (prevFree) v.push(`block ${hx(b)}: free and right after a free block (not coalesced)`);
+          if (prevFree) v.push(`block ${hex(b, 0)}: free and right after a free block (not coalesced)`);
           freeBlocks.add(b);
           fs += s;
           prevFree = true;
         }
         b += s;
       }
-      if (b !== r.marker) v.push(`region ${hx(r.base)}: blocks end at ${hx(b)}, marker at ${hx(r.marker)}`);
+      if (b !== r.marker) v.push(`region ${hex(r.base, 0)}: blocks end at ${hex(b, 0)}, marker at ${hex(r.marker, 0)}`);
     }
     let prev = this.xStart;
     let n = 0;
     for (let b = bus.peekPtr(this.xStart); b !== 0; b = bus.peekPtr(b)) {
       if (b <= prev) {
-        v.push(`free list not in address order at ${hx(b)}`);
+        v.push(`free list not in address order at ${hex(b, 0)}`);
         break;
       }
       prev = b;
       const isMarker = this.regions.some((r) => r.marker === b);
       if (isMarker) {
-        if (bus.peekPtr(b + P) !== 0) v.push(`end marker ${hx(b)} has size ${bus.peekPtr(b + P)}`);
+        if (bus.peekPtr(b + P) !== 0) v.push(`end marker ${hex(b, 0)} has size ${bus.peekPtr(b + P)}`);
       } else if (!freeBlocks.has(b)) {
-        v.push(`free list holds ${hx(b)}, which is not a free block`);
+        v.push(`free list holds ${hex(b, 0)}, which is not a free block`);
         break;
       } else n++;
       if (n > freeBlocks.size) break;
     }
-    if (prev !== this.pxEnd) v.push(`free list does not end at pxEnd (ends at ${hx(prev)})`);
+    if (prev !== this.pxEnd) v.push(`free list does not end at pxEnd (ends at ${hex(prev, 0)})`);
     if (n !== freeBlocks.size) v.push(`${n} blocks on the free list, ${freeBlocks.size} free blocks`);
     if (fs !== this.freeSum || freeBlocks.size !== this.freeCount) v.push(`free tally ${this.freeSum}/${this.freeCount} != ${fs}/${freeBlocks.size}`);
     if (this.maxFreeValid && this.listMax() !== this.maxFree) v.push(`largest free block memo ${this.maxFree} != list maximum ${this.listMax()}`);

@@ -57,6 +57,7 @@ import { SimError } from '../errors';
 import type { MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { checkPointerReach, numParam } from './freelist';
+import { hex } from '../util/units';
 
 const FREE = 1, SLAB = 2, LARGE = 3;
 const TAGNAME = ['?', 'FREE', 'SLAB', 'LARGE'];
@@ -667,7 +668,6 @@ export class Slab implements Allocator {
   check(): string[] {
     const v: string[] = [];
     const bus = this.bus, P = this.P, PAGE = this.PAGE;
-    const hx = (a: number) => '0x' + a.toString(16);
     const freeRuns = new Set<number>();
     const slabs = new Set<number>();
     let pg = this.origin;
@@ -678,12 +678,12 @@ export class Slab implements Allocator {
       const len = e >>> 2;
       const tag = e & 3;
       if (tag === 0 || len < 1 || pg + len * PAGE > this.poolEnd || (tag === SLAB && len !== 1)) {
-        v.push(`page ${hx(pg)}: bad map entry ${hx(e)}`);
+        v.push(`page ${hex(pg, 0)}: bad map entry ${hex(e, 0)}`);
         return v;
       }
-      if (len > 1 && this.peekMap(pg + (len - 1) * PAGE) !== e) v.push(`${TAGNAME[tag]} run ${hx(pg)}: tail tag ${hx(this.peekMap(pg + (len - 1) * PAGE))} != head ${hx(e)}`);
+      if (len > 1 && this.peekMap(pg + (len - 1) * PAGE) !== e) v.push(`${TAGNAME[tag]} run ${hex(pg, 0)}: tail tag ${hex(this.peekMap(pg + (len - 1) * PAGE), 0)} != head ${hex(e, 0)}`);
       if (tag === FREE) {
-        if (prevFree) v.push(`free run ${hx(pg)} follows a free run (coalescing missed)`);
+        if (prevFree) v.push(`free run ${hex(pg, 0)} follows a free run (coalescing missed)`);
         freeRuns.add(pg);
         fb += len * PAGE;
       } else if (tag === LARGE) ub += len * PAGE;
@@ -697,11 +697,11 @@ export class Slab implements Allocator {
     let count = 0;
     while (c !== 0) {
       if (!freeRuns.has(c)) {
-        v.push(`run list node ${hx(c)} is not a free run`);
+        v.push(`run list node ${hex(c, 0)} is not a free run`);
         break;
       }
-      if (bus.peekPtr(c + P) !== pv) v.push(`run list node ${hx(c)}: bad prev link`);
-      if (pv !== 0 && c <= pv) v.push(`run list not address-ordered at ${hx(c)}`);
+      if (bus.peekPtr(c + P) !== pv) v.push(`run list node ${hex(c, 0)}: bad prev link`);
+      if (pv !== 0 && c <= pv) v.push(`run list not address-ordered at ${hex(c, 0)}`);
       if (++count > freeRuns.size) {
         v.push('run list cycles');
         break;
@@ -720,7 +720,7 @@ export class Slab implements Allocator {
         let spv = 0;
         let n = 0;
         while (s !== 0) {
-          const where = `cache ${sz} ${name} slab ${hx(s)}`;
+          const where = `cache ${sz} ${name} slab ${hex(s, 0)}`;
           if (!slabs.has(s)) {
             v.push(`${where}: not a slab page`);
             break;
@@ -756,7 +756,7 @@ export class Slab implements Allocator {
         }
       }
     }
-    for (const s of slabs) if (!seen.has(s)) v.push(`slab page ${hx(s)} is on no list`);
+    for (const s of slabs) if (!seen.has(s)) v.push(`slab page ${hex(s, 0)} is on no list`);
     if (this.largestCache >= 0) {
       const flag = this.largestFromPartial;
       const fresh = this.computeLargest();

@@ -57,6 +57,7 @@
 import type { MemoryBus, MemPort } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+import { hex } from '../util/units';
 
 // ---- the allocator ---------------------------------------------------------------------------
 
@@ -542,7 +543,6 @@ export class Tlsf implements Allocator {
     const v: string[] = [];
     const bus = this.bus;
     const P = this.P;
-    const hx = (a: number) => '0x' + a.toString(16);
     // Physical walk.
     let b = this.firstBlock;
     let prevFree = false;
@@ -555,15 +555,15 @@ export class Tlsf implements Allocator {
       const w = bus.peekPtr(b + P);
       const s = w & this.sizeMask;
       const isFree = (w & this.fb) !== 0;
-      if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hx(b)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
-      if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hx(b)}: bad size ${s}`);
+      if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hex(b, 0)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
+      if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hex(b, 0)}: bad size ${s}`);
       if (b + P + s > this.sentinel) {
-        v.push(`block ${hx(b)}: size ${s} runs past the pool end`);
+        v.push(`block ${hex(b, 0)}: size ${s} runs past the pool end`);
         return v;
       }
-      if (prevFree && bus.peekPtr(b) !== prevB) v.push(`block ${hx(b)}: prev_phys ${hx(bus.peekPtr(b))} != ${hx(prevB)}`);
+      if (prevFree && bus.peekPtr(b) !== prevB) v.push(`block ${hex(b, 0)}: prev_phys ${hex(bus.peekPtr(b), 0)} != ${hex(prevB, 0)}`);
       if (isFree) {
-        if (prevFree) v.push(`block ${hx(b)}: two adjacent free blocks (not coalesced)`);
+        if (prevFree) v.push(`block ${hex(b, 0)}: two adjacent free blocks (not coalesced)`);
         freeCount++;
         freeSum += s;
         freeSet.add(b);
@@ -573,9 +573,9 @@ export class Tlsf implements Allocator {
       if (s === 0) break;
       b += s + P;
     }
-    if (b !== this.sentinel) v.push(`physical walk ended at ${hx(b)}, sentinel is ${hx(this.sentinel)}`);
+    if (b !== this.sentinel) v.push(`physical walk ended at ${hex(b, 0)}, sentinel is ${hex(this.sentinel, 0)}`);
     const sw = bus.peekPtr(this.sentinel + P);
-    if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel damaged (${hx(sw)})`);
+    if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel damaged (${hex(sw, 0)})`);
     if (((sw & this.pfb) !== 0) !== prevFree) v.push('sentinel prev-free bit wrong');
     if (freeSum !== this.freeSum) v.push(`free bytes ${freeSum} != tally ${this.freeSum}`);
     if (usedSum !== this.usedSum) v.push(`used bytes ${usedSum} != tally ${this.usedSum}`);
@@ -589,16 +589,16 @@ export class Tlsf implements Allocator {
         const idx = fl * this.slCount + sl;
         let c = bus.peekPtr(this.heads + idx * P);
         const bit = (slMap >>> sl) & 1;
-        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hx(c)}`);
+        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hex(c, 0)}`);
         let prev = this.control;
         let n = 0;
         while (c !== this.control) {
           if (!freeSet.has(c)) {
-            v.push(`list (${fl},${sl}) holds ${hx(c)}, which is not a free block`);
+            v.push(`list (${fl},${sl}) holds ${hex(c, 0)}, which is not a free block`);
             break;
           }
-          if (bus.peekPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hx(c)}.prev_free wrong`);
-          if (this.listIndex(bus.peekPtr(c + P) & this.sizeMask) !== idx) v.push(`block ${hx(c)} in wrong list (${fl},${sl})`);
+          if (bus.peekPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hex(c, 0)}.prev_free wrong`);
+          if (this.listIndex(bus.peekPtr(c + P) & this.sizeMask) !== idx) v.push(`block ${hex(c, 0)} in wrong list (${fl},${sl})`);
           prev = c;
           c = bus.peekPtr(c + 2 * P);
           if (++n > freeCount) {

@@ -41,6 +41,7 @@
 import { ListWalk, type MemoryBus } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
+import { hex } from '../util/units';
 
 export class UclibcMalloc implements Allocator {
   readonly name = 'uclibc';
@@ -414,18 +415,17 @@ export class UclibcMalloc implements Allocator {
     const v: string[] = [];
     const bus = this.bus;
     const P = this.P;
-    const hx = (x: number) => '0x' + x.toString(16);
     let prev = 0;
     let prevEnd = -1;
     let n = 0, fs = 0;
     for (let fa = bus.peekPtr(this.headVar); fa; fa = bus.peekPtr(fa + P)) {
       const s = bus.peekPtr(fa);
       const start = fa + this.faBytes - s;
-      if (s < this.minBlock || s % this.granule !== 0) v.push(`free area ${hx(fa)}: bad size ${s}`);
-      if (start < this.arenaStart || fa + this.faBytes > this.arenaEnd) v.push(`free area ${hx(fa)} outside the arena`);
-      if (bus.peekPtr(fa + 2 * P) !== prev) v.push(`free area ${hx(fa)}: prev ${hx(bus.peekPtr(fa + 2 * P))} != ${hx(prev)}`);
-      if (start < prevEnd) v.push(`free area ${hx(fa)} out of address order`);
-      if (start === prevEnd) v.push(`free areas ${hx(prev)} and ${hx(fa)} touch (not merged)`);
+      if (s < this.minBlock || s % this.granule !== 0) v.push(`free area ${hex(fa, 0)}: bad size ${s}`);
+      if (start < this.arenaStart || fa + this.faBytes > this.arenaEnd) v.push(`free area ${hex(fa, 0)} outside the arena`);
+      if (bus.peekPtr(fa + 2 * P) !== prev) v.push(`free area ${hex(fa, 0)}: prev ${hex(bus.peekPtr(fa + 2 * P), 0)} != ${hex(prev, 0)}`);
+      if (start < prevEnd) v.push(`free area ${hex(fa, 0)} out of address order`);
+      if (start === prevEnd) v.push(`free areas ${hex(prev, 0)} and ${hex(fa, 0)} touch (not merged)`);
       prev = fa;
       prevEnd = fa + this.faBytes;
       fs += s;
@@ -447,14 +447,14 @@ export class UclibcMalloc implements Allocator {
       }
       const s = bus.peekPtr(a);
       if (s < this.minBlock || s % this.granule !== 0 || a + s > this.arenaEnd) {
-        v.push(`used block ${hx(a)}: bad size ${s}`);
+        v.push(`used block ${hex(a, 0)}: bad size ${s}`);
         return v;
       }
       us += s - this.headerBytes;
       uc++;
       a += s;
     }
-    if (a !== this.arenaEnd) v.push(`blocks end at ${hx(a)}, arena at ${hx(this.arenaEnd)}`);
+    if (a !== this.arenaEnd) v.push(`blocks end at ${hex(a, 0)}, arena at ${hex(this.arenaEnd, 0)}`);
     if (us !== this.usedSum || uc !== this.usedCount) v.push(`used tally ${this.usedSum}/${this.usedCount} != ${us}/${uc}`);
     return v;
   }
