@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
 import { replay } from '../src/sim';
-import { packOps } from '../src/sim/pack';
+import { packOps } from './helpers/pack';
 import { OldestFirst, RELEASE_MAX } from '../src/sim/release';
 import { tinyFactory } from './helpers/sim-tiny';
 
