@@ -147,7 +147,8 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
         results[i] = { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
       }
       logJob(traces, jobs[i]!, i, performance.now() - t0, results[i]!.ok);
-      opts.onProgress?.(++done, total);
+      done++;
+      opts.onProgress?.(done, total);
       // Let a progress timer or signal handler run between jobs.
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -181,7 +182,8 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
           m.type === 'failed' ? { ok: false, error: fromWire(m.error) } : m.kind === 'replay' ? { ok: true, kind: 'replay', value: m.value } : { ok: true, kind: 'minHeap', value: m.value };
         logJob(traces, jobs[m.index]!, m.index, performance.now() - (w.since ?? 0), m.type === 'done');
         w.current = undefined;
-        opts.onProgress?.(++done, total);
+        done++;
+        opts.onProgress?.(done, total);
         if (!feed(w)) finish();
       });
       w.on('error', (e) => {
@@ -195,7 +197,8 @@ export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job
         }
         results[idx] = { ok: false, error: e };
         w.current = undefined;
-        opts.onProgress?.(++done, total);
+        done++;
+        opts.onProgress?.(done, total);
         const i = workers.indexOf(w);
         if (i >= 0) workers.splice(i, 1);
         if (queue.length > 0) spawn();
