@@ -22,6 +22,7 @@ import { runCommand } from './cli/run';
 import { minHeapCommand } from './cli/min-heap';
 import { devicesCommand } from './cli/devices';
 import { recordCommand } from './cli/record';
+import { tuneCommand } from './cli/tune';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
@@ -38,6 +39,7 @@ const COMMANDS: CommandModule<any, any>[] = [
   minHeapCommand,
   devicesCommand,
   recordCommand,
+  tuneCommand,
 ];
 
 /** `--cflags "-DX -Iinc"`: the value starts with a dash, which yargs would take for flags. */
