@@ -9,6 +9,7 @@ import type { CommandModule } from 'yargs';
 import { SimError, describeFsError, printable } from './errors';
 import { installSignalHandlers } from './util/cleanup';
 import { badNumberFlag, spoolTraceArgs } from './cli/guard';
+import { configMiddleware } from './config/cli';
 
 // commands: one import per command file (keep this comment; add lines below it)
 import { soakCommand } from './cli/soak';
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     .scriptName('rmalloc-sim')
     .option('log-level', { type: 'string', describe: 'pino log level for stderr (default warn; env LOG_LEVEL)', global: true })
     .option('cflags', { type: 'string', describe: 'compiler flags for C allocators (--allocator my_alloc.c), e.g. "-DNDEBUG -Iinc"', global: true })
+    .option('config', { type: 'string', global: true, describe: `config file (default: ./rmalloc-sim.json when present); flags override it` })
+    .middleware(configMiddleware(raw) as never, true)
     .strict()
     .recommendCommands()
     // yargs turns a number option's bad text into NaN: name what the user typed instead.

@@ -60,7 +60,23 @@ export function loadDevice(nameOrPath: string): DeviceProfile {
     const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
     throw new SimError('DEVICE_INVALID', `not valid JSON: ${msg.replace(/\s+/g, ' ')}`, { file: shown, line });
   }
-  return parseDevice(raw, shown, text);
+  const dev = parseDevice(raw, shown, text);
+  if (allocatorOverlay) {
+    const a = allocatorOverlay(dev.allocators);
+    if (a !== undefined) dev.allocators = a;
+  }
+  return dev;
+}
+
+type AllocatorOverrides = DeviceProfile['allocators'];
+let allocatorOverlay: ((fromProfile: AllocatorOverrides) => AllocatorOverrides) | undefined;
+
+/**
+ * Lets the config file (src/config) set allocator parameters above every loaded profile's own
+ * (precedence: --param flag > config file > device profile > allocator default).
+ */
+export function setAllocatorOverlay(f: ((fromProfile: AllocatorOverrides) => AllocatorOverrides) | undefined): void {
+  allocatorOverlay = f;
 }
 
 /** What a value is, for "expected X, got Y" messages. */
