@@ -24,6 +24,7 @@ import { minHeapCommand } from './cli/min-heap';
 import { devicesCommand } from './cli/devices';
 import { recordCommand } from './cli/record';
 import { tuneCommand } from './cli/tune';
+import { finishShard, mergeCommand, shardMiddleware, takeRerun } from './cli/merge';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const COMMANDS: CommandModule<any, any>[] = [
@@ -41,6 +42,7 @@ const COMMANDS: CommandModule<any, any>[] = [
   devicesCommand,
   recordCommand,
   tuneCommand,
+  mergeCommand,
 ];
 
 /** `--cflags "-DX -Iinc"`: the value starts with a dash, which yargs would take for flags. */
@@ -53,15 +55,18 @@ function joinCflags(argv: string[]): string[] {
   return out;
 }
 
-async function main(): Promise<void> {
+async function main(args: string[]): Promise<void> {
   installSignalHandlers();
-  const raw = joinCflags(hideBin(process.argv));
+  const raw = joinCflags(args);
   let y = yargs(raw)
     .scriptName('rmalloc-sim')
     .option('log-level', { type: 'string', describe: 'pino log level for stderr (default warn; env LOG_LEVEL)', global: true })
     .option('cflags', { type: 'string', describe: 'compiler flags for C allocators (--allocator my_alloc.c), e.g. "-DNDEBUG -Iinc"', global: true })
     .option('config', { type: 'string', global: true, describe: `config file (default: ./rmalloc-sim.json when present); flags override it` })
+    .option('shard', { type: 'string', global: true, describe: 'compare, squeeze, tune, default command: run slice K/N of the jobs; writes the partial JSON --out for `merge`' })
+    .option('out', { type: 'string', global: true, describe: 'the partial JSON file of --shard' })
     .middleware(configMiddleware(raw) as never, true)
+    .middleware(shardMiddleware(raw) as never, true)
     .strict()
     .recommendCommands()
     // yargs turns a number option's bad text into NaN: name what the user typed instead.
@@ -83,9 +88,13 @@ async function main(): Promise<void> {
     });
   for (const c of COMMANDS) y = y.command(c);
   await y.help().version().parseAsync();
+  finishShard();
+  // merge runs the sharded command once more, on the recorded outcomes.
+  const again = takeRerun();
+  if (again) await main(again);
 }
 
-main().catch((e: unknown) => {
+main(hideBin(process.argv)).catch((e: unknown) => {
   if (e instanceof SimError) {
     process.stderr.write(`rmalloc-sim: ${e.oneLine()}\n`);
     process.exit(e.exitCode);

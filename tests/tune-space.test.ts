@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SimError } from '../src/errors';
 import { loadDevice } from '../src/device';
 import { allocatorNames, getFactory, resolveParams } from '../src/alloc';
 import { buildRig } from '../src/sim';
@@ -31,7 +32,7 @@ test('declared values pass resolveParams and contain the default', () => {
   }
 });
 
-test('on the nds every discrete value creates the allocator', () => {
+test('on the nds every discrete value creates the allocator or is refused as a parameter error', () => {
   const dev = loadDevice('nds');
   for (const n of allocatorNames()) {
     const f = getFactory(n);
@@ -39,8 +40,14 @@ test('on the nds every discrete value creates the allocator', () => {
       const vals = p.space && valuesOf(p.space);
       if (!vals) continue;
       for (const v of vals) {
-        const a = buildRig(dev, n, { params: { [p.name]: String(v) } }).allocator;
-        assert.is(a.check().length, 0, `${n} ${p.name}=${String(v)}`);
+        try {
+          const a = buildRig(dev, n, { params: { [p.name]: String(v) } }).allocator;
+          assert.is(a.check().length, 0, `${n} ${p.name}=${String(v)}`);
+        } catch (e) {
+          // slab pages below descriptor + largest default class: fine with fewer classes.
+          assert.instance(e, SimError, `${n} ${p.name}=${String(v)}`);
+          assert.is((e as SimError).code, 'ALLOCATOR_PARAM');
+        }
       }
     }
   }

@@ -776,7 +776,7 @@ export const slabFactory: AllocatorFactory = {
   multiHeap: false,
   params: [
     { name: 'classes', description: 'object size classes in bytes, comma-separated (rounded up to the alignment); the default drops classes above heap/16 on small heaps', default: DEFAULT_CLASSES, space: { kind: 'sizeList', min: 8, max: 4096, maxCount: 16 } },
-    { name: 'page', description: 'slab/page size in bytes, a power of two (0 = auto: 4096, smaller on heaps under 64 KiB)', default: 0, space: { kind: 'choice', values: [0, 2048, 4096, 8192, 16384] } },
+    { name: 'page', description: 'slab/page size in bytes, a power of two (0 = auto: 4096, smaller on heaps under 64 KiB)', default: 0, space: { kind: 'choice', values: [0, 512, 1024, 2048, 4096, 8192] } },
     { name: 'keep-empty', description: 'empty slabs a cache keeps before returning pages to the pool (all are reaped when the pool runs dry)', default: 1, space: { kind: 'int', min: 0, max: 2 } },
   ],
   create: (ctx) => new Slab(ctx),

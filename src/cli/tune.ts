@@ -88,6 +88,8 @@ interface TunePartialData {
   search: TuneSearch;
   verified: Record<string, Verified>;
   context: { device: string; allocator: string; goal: GoalName; fixed: Record<string, string>; base: BaseRun };
+  /** The shard's output options, which merge uses unless it is given its own. */
+  output?: { format?: string; json?: string; svg?: string };
 }
 
 function inputsOf(o: TuneRunOptions, dev: DeviceProfile, traces: readonly PackedTrace[]): unknown {
@@ -123,6 +125,11 @@ export async function runTune(o: TuneRunOptions): Promise<{ report?: TuneReport;
 function reportOf(d: TunePartialData): TuneReport {
   const c = d.context;
   return buildTuneReport(c.device, c.allocator, c.goal, d.search, c.fixed, c.base, d.verified[d.search.defaultKey]!, d.verified[d.search.bestKey]!);
+}
+
+/** The output options a tune partial recorded (merge's own take precedence). */
+export function tuneOutput(p: Partial): { format?: string; json?: string; svg?: string } {
+  return (p.data as TunePartialData).output ?? {};
 }
 
 /** Merges tune partials into the report of the unsharded run. */
@@ -173,6 +180,9 @@ async function tuneHandler(args: Args): Promise<number> {
   };
   const r = await runTune(o);
   if (r.partial) {
+    const output: Record<string, string> = {};
+    for (const k of ['format', 'json', 'svg'] as const) if (args[k] !== undefined) output[k] = String(args[k]);
+    (r.partial.data as TunePartialData).output = output;
     writeFileAtomic(args.out!, stringify(r.partial));
     return 0;
   }
@@ -189,9 +199,7 @@ function builder<T>(y: Argv<T>) {
     .option('budget', { type: 'number', describe: `most settings to evaluate (default ${DEFAULT_BUDGET}); a space that fits is searched exhaustively` })
     .option('format', { alias: 'f', type: 'string', default: 'table', describe: 'stdout format: table | json' })
     .option('json', { type: 'string', describe: 'also write the tune JSON to this file ("-": stdout)' })
-    .option('svg', { type: 'string', describe: 'write the Pareto front (min heap against mean cycles) as SVG to this file' })
-    .option('shard', { type: 'string', describe: 'run slice K/N of the search and write a partial (--out) for `rmalloc-sim merge`' })
-    .option('out', { type: 'string', describe: 'the partial JSON file of --shard' });
+    .option('svg', { type: 'string', describe: 'write the Pareto front (min heap against mean cycles) as SVG to this file' });
 }
 
 export const tuneCommand: CommandModule<object, Args> = {

@@ -132,6 +132,22 @@ function startWorker(shared: readonly PackedTrace[]): Worker {
  * job's own failure (that is its outcome); rejects only when the pool itself breaks.
  */
 export async function runJobs(traces: readonly PackedTrace[], jobs: readonly Job[], opts: PoolOptions): Promise<JobOutcome[]> {
+  return jobsHook ? jobsHook(traces, jobs, opts) : runJobsHere(traces, jobs, opts);
+}
+
+export type JobsHook = (traces: readonly PackedTrace[], jobs: readonly Job[], opts: PoolOptions) => Promise<JobOutcome[]>;
+let jobsHook: JobsHook | undefined;
+
+/**
+ * Routes every runJobs call through `h` (--shard K/N and merge, src/study/shard.ts: run a slice
+ * and record it, or serve recorded outcomes); undefined restores the pool. `runJobsHere` is the
+ * pool itself.
+ */
+export function setJobsHook(h: JobsHook | undefined): void {
+  jobsHook = h;
+}
+
+export async function runJobsHere(traces: readonly PackedTrace[], jobs: readonly Job[], opts: PoolOptions): Promise<JobOutcome[]> {
   const total = jobs.length;
   const results: (JobOutcome | undefined)[] = new Array(total);
   let done = 0;

@@ -11,6 +11,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { SimError } from '../errors';
+import { fromWire, runJobsHere, setJobsHook, toWire } from '../sim/parallel';
+import type { Job, JobOutcome, JobsHook, WireError } from '../sim/parallel';
 import type { PackedTrace } from '../trace/types';
 
 export interface Shard {
@@ -105,4 +107,87 @@ export function reviveInfinity<T>(v: T, keys: readonly string[]): T {
   };
   walk(v);
   return v;
+}
+
+// ---- compare, squeeze and the default command: slices of (trace, allocator) cells --------------
+
+/**
+ * How compare and squeeze shard (tune shards its own search, src/study/tune.ts). Every job the
+ * command asks the pool for belongs to a cell: its trace and its allocator with parameters. Cells
+ * are numbered in the order the command first asks for them (the same in every shard: the first
+ * batch is planned from the inputs alone) and dealt round robin; a shard runs every job of its
+ * cells, in every phase (squeeze's ladders follow its min heaps), answers the others' jobs with
+ * a placeholder and records its own outcomes under a digest of the job. merge runs the command
+ * again with the pool replaced by those records: the same code on the same outcomes gives the
+ * same JSON, tables and advice.
+ */
+
+type WireOutcome = { ok: true; kind: 'replay' | 'minHeap'; value: unknown } | { ok: false; error: WireError };
+
+/** JSON that keeps NaN and ±Infinity (as {"$num": "Infinity"}), so recorded outcomes come back exact. */
+export function encodeExact(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? { $num: String(x) } : x)));
+}
+
+export function decodeExact<T>(v: unknown): T {
+  return JSON.parse(JSON.stringify(v), (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length === 1 && typeof x.$num === 'string' ? Number(x.$num) : x)) as T;
+}
+
+function jobDigest(hashes: readonly string[], j: Job): string {
+  const { factory, device, ...cfg } = j.cfg as Job['cfg'] & { factory?: unknown };
+  void factory;
+  return fingerprint({ kind: j.kind, trace: hashes[j.trace], device, cfg, tolerance: j.kind === 'minHeap' ? j.tolerance ?? 0 : undefined });
+}
+
+const cellOf = (hashes: readonly string[], j: Job): string => fingerprint([hashes[j.trace], j.cfg.allocator, j.cfg.params ?? {}]);
+
+export interface SliceRecord {
+  traces: { name: string; hash: string }[];
+  /** Cells seen, in order, and how many this shard ran. */
+  cells: number;
+  mine: number;
+  outcomes: Record<string, WireOutcome>;
+}
+
+/** Installs the pool hook of `--shard K/N`; returns what it records. */
+export function recordSlice(shard: Shard): SliceRecord {
+  const rec: SliceRecord = { traces: [], cells: 0, mine: 0, outcomes: {} };
+  const cells = new Map<string, number>();
+  const hook: JobsHook = async (traces, jobs, opts) => {
+    const hashes = traces.map(traceHash);
+    rec.traces = traces.map((t, i) => ({ name: t.info.name, hash: hashes[i]! }));
+    const idx: number[] = [];
+    jobs.forEach((j, i) => {
+      const c = cellOf(hashes, j);
+      if (!cells.has(c)) cells.set(c, cells.size);
+      if (inShard(cells.get(c)!, shard)) idx.push(i);
+    });
+    rec.cells = cells.size;
+    rec.mine = [...cells.values()].filter((i) => inShard(i, shard)).length;
+    const ran = await runJobsHere(traces, idx.map((i) => jobs[i]!), opts);
+    const out: JobOutcome[] = jobs.map(() => ({ ok: false, error: new SimError('USAGE', `not in shard ${shard.k}/${shard.n}`) }));
+    idx.forEach((i, k) => {
+      const o = ran[k]!;
+      out[i] = o;
+      rec.outcomes[jobDigest(hashes, jobs[i]!)] = (o.ok ? encodeExact(o) : { ok: false, error: toWire(o.error) }) as WireOutcome;
+    });
+    return out;
+  };
+  setJobsHook(hook);
+  return rec;
+}
+
+/** Installs the pool hook of merge: every job is answered from the partials' records. */
+export function serveRecorded(outcomes: Record<string, WireOutcome>): void {
+  setJobsHook(async (traces, jobs, opts) => {
+    const hashes = traces.map(traceHash);
+    const out = jobs.map((j): JobOutcome => {
+      const o = outcomes[jobDigest(hashes, j)];
+      if (!o)
+        throw new SimError('USAGE', `merge: the partials hold no result for a ${j.kind} job of ${j.cfg.allocator} on ${traces[j.trace]!.info.name}: were they made from these traces and options?`);
+      return o.ok ? decodeExact<JobOutcome>(o) : { ok: false, error: fromWire(o.error) };
+    });
+    opts.onProgress?.(jobs.length, jobs.length);
+    return out;
+  });
 }

@@ -40,6 +40,7 @@ export interface TuneReport {
     budget: number;
     seed: number;
     evaluated: number;
+    refused: number;
     tolerance: number;
     islands?: number;
     neighboursPerStep?: number;
@@ -55,7 +56,7 @@ export interface TuneReport {
   /** The tuned setting is the default (nothing better was found). */
   unchanged: boolean;
   pareto: { key: string; space: number; speed: number; score: number }[];
-  points: { key: string; tier: number; oomTraces: number; space: number | null; speed: number | null; worst: number | null; score: number | null; error?: string }[];
+  points: { key: string; tier: number; oomTraces: number; space: number | null; speed: number | null; worst: number | null; score: number | null; error?: string; refused?: boolean }[];
   /** A config-file allocator entry that reproduces the tuned allocator. */
   configEntry: { name: string; params: Record<string, string>; run?: Record<string, number> };
 }
@@ -106,6 +107,7 @@ export function buildTuneReport(
       budget: search.budget,
       seed: search.seed,
       evaluated: search.evaluated,
+      refused: search.refused,
       tolerance: SEARCH_TOLERANCE,
       ...(search.method === 'local' ? { islands: ISLANDS, neighboursPerStep: LAMBDA } : {}),
       dimensions: dims.map((d) => ({ name: d.name, kind: d.kind, space: describeSpace(d.space), default: String(d.default) })),
@@ -121,6 +123,7 @@ export function buildTuneReport(
     points: search.points.map((p) => ({
       key: p.key, tier: p.tier, oomTraces: p.oomTraces, space: fin(p.space), speed: fin(p.speed), worst: fin(p.worst), score: fin(p.score),
       ...(p.error !== undefined ? { error: p.error } : {}),
+      ...(p.refused ? { refused: true } : {}),
     })),
     configEntry: { name: allocator, params: paramsOf(dims, pBest.setting, fixed), ...(Object.keys(runEntry).length ? { run: runEntry } : {}) },
   };
@@ -147,7 +150,8 @@ export function tuneText(r: TuneReport): string {
     s.method === 'grid'
       ? `exhaustive grid of ${s.gridSize ?? 0} setting${s.gridSize === 1 ? '' : 's'}`
       : `seeded local search (seed ${s.seed}, ${s.islands} starting points, ${s.neighboursPerStep} neighbours per step; budget ${s.budget}) over a space too large for a grid`;
-  out.push(`search: ${how}; ${s.evaluated} settings evaluated (min heap within ${s.tolerance * 100} %)`);
+  const refused = s.refused ? `, ${s.refused} more refused by the allocator (no runs)` : '';
+  out.push(`search: ${how}; ${s.evaluated} settings evaluated${refused} (min heap within ${s.tolerance * 100} %)`);
   out.push(`figures below: plain runs of both settings (device-heap replay + min heap within ${r.verifyTolerance * 100} %), not the search's`);
   out.push('');
   const rows: string[][] = [['', 'default', 'tuned', 'gain']];

@@ -116,6 +116,8 @@ export interface Figures {
   worst: number;
   score: number;
   error?: string;
+  /** The allocator refused the setting (a parameter combination it cannot build): costs no budget. */
+  refused?: boolean;
 }
 
 export interface TunePoint extends Figures {
@@ -131,8 +133,10 @@ export interface TuneSearch {
   dims: Dimension[];
   budget: number;
   seed: number;
-  /** Distinct settings evaluated (all shards together after a merge). */
+  /** Distinct settings evaluated (all shards together after a merge), refused ones not counted. */
   evaluated: number;
+  /** Distinct settings the allocator refused to build (no runs). */
+  refused: number;
   points: TunePoint[];
   defaultKey: string;
   bestKey: string;
@@ -278,8 +282,9 @@ export function goalValue(f: Pick<Figures, 'space' | 'speed' | 'relSpeed' | 'wor
 }
 
 /** Aggregates per-trace figures; `baseMeans` are the default setting's mean cycles per trace. */
-export function aggregate(per: readonly TraceFigures[], goal: GoalName, baseMeans: readonly number[] | null, error?: string): Figures {
-  if (error !== undefined) return { tier: 2, oomTraces: 0, space: Infinity, speed: Infinity, relSpeed: Infinity, worst: Infinity, score: Infinity, error };
+export function aggregate(per: readonly TraceFigures[], goal: GoalName, baseMeans: readonly number[] | null, error?: string, refused?: boolean): Figures {
+  if (error !== undefined)
+    return { tier: 2, oomTraces: 0, space: Infinity, speed: Infinity, relSpeed: Infinity, worst: Infinity, score: Infinity, error, ...(refused ? { refused: true } : {}) };
   const ratios: number[] = [];
   const means: number[] = [];
   const rel: number[] = [];
@@ -350,7 +355,7 @@ class Evaluator {
 
   /** Evaluates the settings not yet in the cache, as one batch of jobs; returns all points. */
   async evaluate(list: { s: Setting; island: number }[]): Promise<TunePoint[]> {
-    const todo: { s: Setting; island: number; key: string; error?: string }[] = [];
+    const todo: { s: Setting; island: number; key: string; error?: string; refused?: boolean }[] = [];
     const seen = new Set<string>();
     for (const x of list) {
       const key = settingKey(this.dims, x.s);
@@ -369,6 +374,7 @@ class Evaluator {
       } catch (e) {
         if (!(e instanceof SimError)) throw e;
         x.error = e.message;
+        x.refused = true;
         return;
       }
       const run = runOf(this.dims, x.s, this.inp.run);
@@ -388,6 +394,7 @@ class Evaluator {
       const name = traces[sl.trace]!.info.name;
       if (!r.ok || r.kind !== 'replay') {
         x.error = `${name}: ${r.ok ? 'unexpected result' : r.error.message}`;
+        if (!r.ok && r.error instanceof SimError && r.error.code === 'ALLOCATOR_PARAM') x.refused = true;
         continue;
       }
       if (r.value.status === 'violation') {
@@ -401,7 +408,7 @@ class Evaluator {
       per[sl.todo]!.push(traceFigures(name, this.use[sl.trace]!.peakLive, r.value, m.ok && m.kind === 'minHeap' ? m.value : null));
     }
     todo.forEach((x, xi) => {
-      const figs = aggregate(per[xi]!, this.inp.goal, this.baseMeans, x.error);
+      const figs = aggregate(per[xi]!, this.inp.goal, this.baseMeans, x.error, x.refused);
       this.cache.set(x.key, { key: x.key, setting: x.s, perTrace: x.error === undefined ? per[xi]! : [], ...figs });
     });
     return list.map((x) => this.cache.get(settingKey(this.dims, x.s))!);
@@ -423,10 +430,17 @@ function mutateOnce(dims: readonly Dimension[], s: Setting, rng: Prng, alpha: Al
   if (vals) {
     if (vals.length < 2) return out;
     const i = vals.findIndex((v) => String(v) === String(s[d.name]));
-    // One step to a neighbouring value (either side), or anywhere when the value is unknown.
-    let j = i < 0 ? rng.int(0, vals.length - 1) : i + (rng.next() < 0.5 ? -1 : 1);
-    if (j < 0) j = 1;
-    if (j >= vals.length) j = vals.length - 2;
+    let j: number;
+    if (d.space.kind === 'choice' || i < 0) {
+      // A choice list is short and unordered (0 may mean "auto"): any other value.
+      j = rng.int(0, vals.length - 2);
+      if (j >= i && i >= 0) j++;
+    } else {
+      // An ordered range: one step to either side.
+      j = i + (rng.next() < 0.5 ? -1 : 1);
+      if (j < 0) j = 1;
+      if (j >= vals.length) j = vals.length - 2;
+    }
     out[d.name] = vals[j]!;
     return out;
   }
@@ -467,11 +481,15 @@ export function startingPoints(dims: readonly Dimension[], def: Setting, alpha: 
   const starts: Setting[] = [def];
   const list = dims.find((d) => d.space.kind === 'sizeList');
   if (list) {
-    const c = counts.get(list.name)!;
-    for (const k of [8, 5, 12]) {
-      const cls = wasteOptimalClasses(c, k);
-      if (cls.length) starts.push({ ...def, [list.name]: normSizeList(cls, alpha.align) });
-    }
+    // The default list without its largest class (fewer, smaller classes: less slack per
+    // class), and the classes that fit the traces' requests best up to half the default's
+    // largest class (same count as the default).
+    const dl = String(def[list.name]).split(',').map(Number).filter((n) => n > 0);
+    if (dl.length > 1) starts.push({ ...def, [list.name]: normSizeList(dl.slice(0, -1), alpha.align) });
+    const top = dl.length ? dl[dl.length - 1]! / 2 : Infinity;
+    const c = new Map([...counts.get(list.name)!].filter(([size]) => size <= top));
+    const cls = wasteOptimalClasses(c, Math.max(1, dl.length - 1));
+    if (cls.length) starts.push({ ...def, [list.name]: normSizeList(cls, alpha.align) });
   }
   // Without a size list: the middle of every discrete dimension.
   const mid: Setting = { ...def };
@@ -517,7 +535,8 @@ export async function tuneSearch(inp: TuneInput): Promise<TuneSearch> {
   ev.baseMeans = d0!.perTrace.length ? d0!.perTrace.map((t) => t.mean) : null;
   if (d0!.tier === 2) throw new SimError('USAGE', `tune: ${inp.allocator} cannot run its default setting here: ${d0!.error}`);
   d0!.score = goalValue(d0!, inp.goal);
-  const report = (): void => inp.onBatch?.(ev.cache.size, inp.budget);
+  const counted = (): number => [...ev.cache.values()].filter((p) => !p.refused).length;
+  const report = (): void => inp.onBatch?.(counted(), inp.budget);
   report();
 
   if (dims.length === 0) method = 'grid';
@@ -542,9 +561,9 @@ export async function tuneSearch(inp: TuneInput): Promise<TuneSearch> {
     const starts = startingPoints(dims, def, alpha, counts);
     // Each island gets an equal share of the budget (the default counts for island 0).
     const share = Math.max(1, Math.floor((inp.budget - 1) / starts.length));
-    interface Island { i: number; cur: TunePoint | null; start: Setting; asked: number; stall: number; rng: Prng; seen: Set<string> }
+    interface Island { i: number; cur: TunePoint | null; start: Setting; asked: number; tries: number; stall: number; rng: Prng; seen: Set<string> }
     const islands: Island[] = starts
-      .map((s, i) => ({ i, cur: null, start: s, asked: 0, stall: 0, rng: new Prng((inp.seed * 7919 + i * 104729) >>> 0), seen: new Set([settingKey(dims, s)]) }))
+      .map((s, i) => ({ i, cur: null, start: s, asked: 0, tries: 0, stall: 0, rng: new Prng((inp.seed * 7919 + i * 104729) >>> 0), seen: new Set([settingKey(dims, s)]) }))
       .filter((isl) => mine(isl.i));
     // Step 0: every island's start.
     const p0 = await ev.evaluate(islands.map((isl) => ({ s: isl.start, island: isl.i })));
@@ -557,19 +576,21 @@ export async function tuneSearch(inp: TuneInput): Promise<TuneSearch> {
       const asks: { isl: Island; list: Setting[] }[] = [];
       for (const isl of islands) {
         const left = share - isl.asked;
-        if (left <= 0 || isl.stall > 6) continue;
+        // Refused settings cost no budget, but an island stops after 4 × its share of tries.
+        if (left <= 0 || isl.stall > 6 || isl.tries >= 4 * share) continue;
         const list = neighbours(dims, isl.cur!.setting, Math.min(LAMBDA, left), 1 + Math.min(2, isl.stall), isl.rng, alpha, isl.seen);
         if (list.length === 0) {
           isl.stall = 99;
           continue;
         }
-        isl.asked += list.length;
+        isl.tries += list.length;
         asks.push({ isl, list });
       }
       if (asks.length === 0) break;
       await ev.evaluate(asks.flatMap((a) => a.list.map((s) => ({ s, island: a.isl.i }))));
       for (const a of asks) {
         const pts = a.list.map((s) => ev.cache.get(settingKey(dims, s))!).sort(better);
+        a.isl.asked += pts.filter((p) => !p.refused).length;
         if (better(pts[0]!, a.isl.cur!) < 0) {
           a.isl.cur = pts[0]!;
           a.isl.stall = 0;
@@ -587,7 +608,8 @@ export async function tuneSearch(inp: TuneInput): Promise<TuneSearch> {
     dims,
     budget: inp.budget,
     seed: inp.seed,
-    evaluated: points.length,
+    evaluated: points.filter((p) => !p.refused).length,
+    refused: points.filter((p) => p.refused).length,
     points,
     defaultKey: defKey,
     bestKey: best.key,
@@ -604,7 +626,7 @@ export function mergeSearches(parts: readonly TuneSearch[]): TuneSearch {
   for (const p of parts) for (const x of p.points) if (!byKey.has(x.key)) byKey.set(x.key, x);
   const points = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const best = [...points].sort(better)[0]!;
-  return { ...first, evaluated: points.length, points, bestKey: best.key };
+  return { ...first, evaluated: points.filter((p) => !p.refused).length, refused: points.filter((p) => p.refused).length, points, bestKey: best.key };
 }
 
 /** The settings on the Pareto front of (space, speed): no other point is at least as good in both and better in one. */
