@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { SimError } from '../errors';
 import { setAllocatorOverlay } from '../device';
-import { formatPath, jsonLines, lineOf } from '../device/jsonpos';
+import { formatPath, jsonLines, lineOf, parseJsonText } from '../device/jsonpos';
 
 export const CONFIG_FILE = 'rmalloc-sim.json';
 
@@ -100,15 +100,9 @@ function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
 
 /** Parses and validates config text; errors name `file`, the line and the field. */
 export function parseConfig(text: string, file: string): Config {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
-    throw new SimError('USAGE', `config: not valid JSON: ${msg.replace(/\s+/g, ' ')}`, { file, line });
-  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new SimError('USAGE', `config: not valid JSON: ${parsed.message}`, { file, line: parsed.line });
+  const raw = parsed.value;
   const r = configSchema.safeParse(raw);
   if (!r.success) {
     // The deepest issue names the field best (a union reports its branches' issues inside).

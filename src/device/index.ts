@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { SimError } from '../errors';
 import { hex, isPowerOfTwo } from '../util/units';
 import { deviceSchema, DeviceProfile } from './schema';
-import { formatPath, jsonLines, lineOf } from './jsonpos';
+import { formatPath, jsonLines, lineOf, parseJsonText } from './jsonpos';
 
 export type { DeviceProfile, RegionSpec, HeapSpec, CpuCore } from './schema';
 export { CPU_CORES } from './schema';
@@ -51,16 +51,9 @@ export function loadDevice(nameOrPath: string): DeviceProfile {
     throw new SimError('IO', `cannot read device profile: ${(e as Error).message}`, { file });
   }
   const shown = looksLikePath ? nameOrPath : path.relative(process.cwd(), file) || file;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
-    throw new SimError('DEVICE_INVALID', `not valid JSON: ${msg.replace(/\s+/g, ' ')}`, { file: shown, line });
-  }
-  const dev = parseDevice(raw, shown, text);
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new SimError('DEVICE_INVALID', `not valid JSON: ${parsed.message}`, { file: shown, line: parsed.line });
+  const dev = parseDevice(parsed.value, shown, text);
   if (allocatorOverlay) {
     const a = allocatorOverlay(dev.allocators);
     if (a !== undefined) dev.allocators = a;

@@ -75,3 +75,14 @@ export function lineOf(lines: Map<string, number> | undefined, path: readonly Pr
   }
   return undefined;
 }
+
+/** JSON.parse with the 1-based line of a syntax error (when the engine names a position). */
+export function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; message: string; line: number | undefined } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    return { ok: false, message: msg.replace(/\s+/g, ' '), line: m ? text.slice(0, Number(m[1])).split('\n').length : undefined };
+  }
+}

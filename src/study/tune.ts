@@ -38,6 +38,7 @@ import type { AllocatorFactory, ParamValue, Params } from '../alloc';
 import { heapSpans } from '../device';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
+import { goalScore } from '../report/advice';
 import type { GoalName } from '../report/advice';
 import type { MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
 import type { Job, JobOutcome } from '../sim/parallel';
@@ -269,16 +270,7 @@ export function wasteOptimalClasses(counts: Map<number, number>, k: number): num
 const geomean = (xs: number[]): number => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : NaN);
 
 export function goalValue(f: Pick<Figures, 'space' | 'speed' | 'relSpeed' | 'worst'>, goal: GoalName): number {
-  switch (goal) {
-    case 'space':
-      return f.space;
-    case 'speed':
-      return f.speed;
-    case 'realtime':
-      return f.worst;
-    case 'balanced':
-      return Math.sqrt(f.space * f.relSpeed);
-  }
+  return goalScore({ space: f.space, speed: f.speed, relSpeed: f.relSpeed, worstCycles: f.worst }, goal);
 }
 
 /** Aggregates per-trace figures; `baseMeans` are the default setting's mean cycles per trace. */
