@@ -15,6 +15,7 @@ import type { CommandModule } from 'yargs';
 import { loadDevice } from '../device';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
+import { runSettings } from '../study';
 import { log } from '../log';
 import { ensureDir } from '../util/atomic';
 import { writeFileAtomic, writeFilesAtomic } from '../report';
@@ -84,7 +85,7 @@ async function heapmapHandler(args: Args): Promise<number> {
   if (ops === 0) throw new SimError('USAGE', `${args.trace} has no ops to show`, { file: args.trace });
   const at = parseAt(args.at, ops);
   const cfg: RunConfig = {
-    device: dev, allocator: f.name, ...flags, series: false,
+    device: dev, allocator: f.name, ...flags, oom: runSettings(f, flags.oom).oom, series: false,
   };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   const info = { device: dev.name, allocator: f.name, trace: trace.info.name, regions: deviceRegions(dev) };

@@ -15,47 +15,36 @@ import type { MinHeapResult } from '../sim';
 import { runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
 import { handler } from './common';
-import { loadTraces, resolveAllocators } from './compare';
+import { loadStudyTraces, resolveAllocators, skippedLines } from '../study';
 import { warnPointerSizes } from '../trace';
+import type { SimArgs } from './options';
+import { reportSkipped } from './trace';
 import {
-  deviceOption, jobsOption, outputTarget, parseJobs, parseReplayFlags, parseSample, Progress, replayOptions,
+  deviceOption, jobsOption, list, outputTarget, parseJobs, parseReplayFlags, parseSample, Progress, replayOptions,
 } from './options';
 
-interface Args {
-  device: string;
-  allocator: string[];
-  trace: string[];
-  oom?: string;
-  locks?: string;
-  param?: string[];
-  seed?: number;
-  check?: boolean;
-  sample?: number;
-  jobs?: number;
-  json?: string;
-}
-
-async function minHeapHandler(args: Args): Promise<number> {
+async function minHeapHandler(args: SimArgs): Promise<number> {
   const flags = parseReplayFlags(args);
   const params = flags.params;
   const sample = parseSample(args.sample);
   const jobsN = parseJobs(args.jobs);
   const json = outputTarget(args.json);
-  const tolRaw = (args as unknown as { tolerance?: unknown }).tolerance;
+  const tolRaw = args.tolerance;
   const tolerance = tolRaw === undefined ? 0 : Number(tolRaw) / 100;
   if (!(tolerance >= 0 && tolerance < 0.5)) throw new SimError('USAGE', `--tolerance: "${String(tolRaw)}" is not a percentage between 0 and 50`);
 
   const dev = loadDevice(args.device);
   heapSpans(dev);
-  const allocs = resolveAllocators(dev, args.allocator, params);
-  const traces = await loadTraces(args.trace);
+  const allocs = resolveAllocators(dev, list(args.allocator), params, flags.oom);
+  const traces = await loadStudyTraces(list(args.trace), { strict: args.strict === true });
+  for (const s of skippedLines(traces)) reportSkipped(s.file, s.skipped);
   warnPointerSizes(traces, dev);
 
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {
     for (const a of allocs) {
       const cfg: Job['cfg'] = {
-        device: dev, allocator: a.name, ...flags, params: a.params, series: false,
+        device: dev, allocator: a.name, ...flags, oom: a.oom, params: a.params, series: false,
       };
       if (sample !== undefined) cfg.sample = sample;
       jobs.push({ kind: 'minHeap', trace: ti, cfg, tolerance });
@@ -79,7 +68,7 @@ async function minHeapHandler(args: Args): Promise<number> {
   return 0;
 }
 
-export const minHeapCommand: CommandModule<object, Args> = {
+export const minHeapCommand: CommandModule<object, SimArgs> = {
   command: 'min-heap',
   describe: 'find the smallest heap with zero OOMs for an allocator and a trace (bisection, then verified)',
   builder: (y) =>

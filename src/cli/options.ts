@@ -26,18 +26,52 @@ export type FormatName = (typeof FORMATS)[number];
 /** The bundled traces folder (works from src/ under ts-node and from dist/). */
 export const FIRMWARE_TRACES_DIR = path.resolve(__dirname, '..', '..', 'firmware-traces');
 
-/** The options every simulation command understands, as yargs parses them. */
+/**
+ * The one argument type of every simulation command (run, compare, the default command, report,
+ * min-heap, heapmap), as yargs parses the builders below: each command declares the options it
+ * takes with these builders, so a name means the same thing everywhere. `allocator` and `trace`
+ * are one value for run/heapmap and lists elsewhere (see `list`).
+ */
 export interface SimArgs {
   device: string;
-  trace?: string[];
+  allocator?: string | string[];
+  trace?: string | string[];
   heap?: string;
   oom?: string;
   locks?: string;
+  'compact-every'?: number;
+  'compact-above'?: number;
+  'compact-budget'?: number;
   param?: string[];
   seed?: number;
   check?: boolean;
+  strict?: boolean;
   sample?: number;
   jobs?: number;
+  // compare / default / report
+  goal?: string;
+  format?: string;
+  json?: string;
+  csv?: string;
+  svg?: string;
+  'svg-dir'?: string;
+  'min-heap'?: boolean;
+  output?: string;
+  'frame-budget'?: string;
+  'max-frames'?: number;
+  // run / min-heap / heapmap
+  'fail-on-oom'?: boolean;
+  tolerance?: number;
+  at?: string;
+  frames?: string;
+  every?: number;
+  animate?: string;
+  logLevel?: string;
+}
+
+/** A one-or-many flag as a list (absent: empty). */
+export function list(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 // ---- builders --------------------------------------------------------------------------
@@ -90,7 +124,11 @@ export function traceOption<T>(y: Argv<T>) {
 /** Replay configuration shared by run, compare and min-heap. */
 export function replayOptions<T>(y: Argv<T>) {
   return y
-    .option('oom', { type: 'string', default: 'fail', describe: `what the program does after a failed allocation: ${OOM_POLICIES.join(' | ')} (fail: drop the object; compact: moving allocators compact and retry; release: free the oldest objects and retry; abort: stop)` })
+    .option('oom', {
+      type: 'string',
+      describe: `what the program does after a failed allocation, for every allocator: ${OOM_POLICIES.join(' | ')} (fail: drop the object; compact: moving allocators compact and retry; release: free the oldest objects and retry; abort: stop). Default: as the real allocator does: moving ones compact, the others fail`,
+    })
+    .option('strict', { type: 'boolean', default: false, describe: 'make skipped trace lines an error (exit 2) instead of a count on stderr' })
     .option('locks', {
       type: 'string',
       default: 'none',
@@ -138,7 +176,8 @@ function oneOf<T extends string>(what: string, v: unknown, allowed: readonly T[]
   return s as T;
 }
 
-export const parseOom = (v: unknown): OomPolicyName => oneOf('oom', v ?? 'fail', OOM_POLICIES);
+/** --oom as given; undefined when absent (each allocator then runs its natural policy, src/study runSettings). */
+export const parseOom = (v: unknown): OomPolicyName | undefined => (v === undefined ? undefined : oneOf('oom', v, OOM_POLICIES));
 export const parseGoal = (v: unknown): GoalName => oneOf('goal', v ?? 'balanced', GOALS);
 export const parseFormat = (v: unknown): FormatName => oneOf('format', v ?? 'table', FORMATS);
 
@@ -160,7 +199,8 @@ export function parseLocks(v: unknown): string {
 export interface ReplayFlags {
   /** `--param name=value` flags (resolved against the device profile and defaults by the engine). */
   params: Record<string, string>;
-  oom: OomPolicyName;
+  /** The user's --oom for every allocator; undefined: each allocator's natural policy. */
+  oom?: OomPolicyName;
   locks: string;
   seed: number;
   check: boolean;
@@ -170,8 +210,9 @@ export interface ReplayFlags {
 }
 
 export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?: unknown; seed?: unknown; check?: unknown }): ReplayFlags {
+  const oom = parseOom(args.oom);
   return {
-    oom: parseOom(args.oom),
+    ...(oom !== undefined ? { oom } : {}),
     locks: parseLocks(args.locks),
     params: parseParamFlags(args.param),
     seed: parseSeed(args.seed),

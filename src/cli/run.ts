@@ -13,29 +13,15 @@ import { planRig, replay } from '../sim';
 import type { RunConfig } from '../sim';
 import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
 import { SimError } from '../errors';
+import { runSettings } from '../study';
 import { handler } from './common';
+import type { SimArgs } from './options';
+import { reportSkipped } from './trace';
 import {
   allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseReplayFlags, parseSample, replayOptions, traceOption,
 } from './options';
 
-interface Args {
-  device: string;
-  allocator: string;
-  trace: string;
-  heap?: string;
-  oom?: string;
-  locks?: string;
-  param?: string[];
-  seed?: number;
-  check?: boolean;
-  sample?: number;
-  json?: string;
-  csv?: string;
-  svg?: string;
-  'fail-on-oom'?: boolean;
-}
-
-async function runHandler(args: Args): Promise<number> {
+async function runHandler(args: SimArgs): Promise<number> {
   const flags = parseReplayFlags(args);
   const params = flags.params;
   const sample = parseSample(args.sample);
@@ -48,15 +34,17 @@ async function runHandler(args: Args): Promise<number> {
   if (json === 'stdout' && csv === 'stdout') throw new SimError('USAGE', 'only one of --json and --csv can go to stdout');
 
   const dev = loadDevice(args.device);
-  const f = planRig(dev, args.allocator, { params, heapSize }).factory; // validates before any work
-  const files = findTraceFiles([args.trace]);
+  const f = planRig(dev, String(args.allocator), { params, heapSize }).factory; // validates before any work
+  const tracePath = String(args.trace);
+  const files = findTraceFiles([tracePath]);
   if (files.length !== 1)
-    throw new SimError('USAGE', `run takes one trace; ${args.trace} holds ${files.length} (use compare for several)`, { file: args.trace });
-  const trace = await loadTrace(files[0]!);
+    throw new SimError('USAGE', `run takes one trace; ${tracePath} holds ${files.length} (use compare for several)`, { file: tracePath });
+  const trace = await loadTrace(files[0]!, { strict: args.strict === true });
+  reportSkipped(trace.info.path, trace.skipped);
   warnPointerSizes([trace], dev);
 
   const cfg: RunConfig = {
-    device: dev, allocator: f.name, ...flags, series: Boolean(csv || svg),
+    device: dev, allocator: f.name, ...flags, oom: runSettings(f, flags.oom).oom, series: Boolean(csv || svg),
   };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   if (sample !== undefined) cfg.sample = sample;
@@ -84,7 +72,7 @@ async function runHandler(args: Args): Promise<number> {
   return 0;
 }
 
-export const runCommand: CommandModule<object, Args> = {
+export const runCommand: CommandModule<object, SimArgs> = {
   command: 'run',
   describe: 'replay one trace through one allocator on a device; summary, JSON, CSV series, SVG chart',
   builder: (y) =>

@@ -32,7 +32,7 @@ export interface RankCell {
   summary?: { ooms: number; recoveredOoms?: number };
   cycles?: { ops: { mean: number; p99: number; max: number } };
   compaction?: { longestPause: number };
-  minHeap?: { minHeap: number; ratio: number; fitsDevice: boolean } | null;
+  minHeap?: { minHeap: number; ratio: number; fitsDevice: boolean; safeFrom?: number } | null;
 }
 
 export interface RankTrace {
@@ -66,16 +66,31 @@ export const failedOoms = (c: RankCell): number => (c.summary ? c.summary.ooms :
 /** The device heap a trace's runs used (0 when no cell says). */
 const traceHeap = (t: RankTrace): number => t.results.find((c) => c.heap.size > 0)?.heap.size ?? 0;
 
-/** Traces whose peak live bytes exceed the device heap: no allocator can run them without OOM. */
-export function unfittableTraces(traces: readonly RankTrace[]): { trace: string; peakLive: number; heap: number }[] {
+/** A cell's run fits the device: it ran at the device heap (all heaps it can use) without a failed allocation. */
+export const cellFits = (c: RankCell): boolean => !c.error && c.status !== 'violation' && !!c.cycles && failedOoms(c) === 0;
+
+/**
+ * Traces that fit no allocator: every allocator's run at the device heap failed an allocation
+ * (or its peak live bytes exceed every heap an allocator could use). `need` is the least any
+ * allocator would need (its verified min heap), when searched.
+ */
+export function unfittableTraces(traces: readonly RankTrace[]): { trace: string; peakLive: number; heap: number; need?: { allocator: string; bytes: number } }[] {
   return traces
-    .filter((t) => traceHeap(t) > 0 && t.peakLive > traceHeap(t))
-    .map((t) => ({ trace: t.trace, peakLive: t.peakLive, heap: traceHeap(t) }));
+    .filter((t) => traceHeap(t) > 0 && t.results.length > 0 && !t.results.some(cellFits))
+    .map((t) => {
+      let need: { allocator: string; bytes: number } | undefined;
+      for (const c of t.results) {
+        const b = c.minHeap ? (c.minHeap.safeFrom ?? c.minHeap.minHeap) : Infinity;
+        if (Number.isFinite(b) && (!need || b < need.bytes)) need = { allocator: c.allocator, bytes: b };
+      }
+      return { trace: t.trace, peakLive: t.peakLive, heap: traceHeap(t), ...(need ? { need } : {}) };
+    });
 }
 
 /** The advice line for an unfittable trace. */
-export function unfittableText(u: { trace: string; peakLive: number; heap: number }, device: string): string {
-  return `${u.trace} needs ${short(u.peakLive)} live at peak: no allocator can fit it in ${device}'s ${short(u.heap)} heap (not ranked)`;
+export function unfittableText(u: { trace: string; peakLive: number; heap: number; need?: { allocator: string; bytes: number } }, device: string): string {
+  const take = u.need ? `; it would take a heap of ${int(u.need.bytes)} bytes (${u.need.allocator})` : '';
+  return `${u.trace} needs ${short(u.peakLive)} live at peak: no allocator fits it in ${device}'s ${short(u.heap)} heap (not ranked)${take}`;
 }
 
 /** Ranks the allocators that appear in `traces` for `goal`; see the file header for the rule. */
@@ -225,4 +240,125 @@ function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName, s
   else if (goal === 'realtime') parts.push(rt, mean);
   else parts.push(space, `${e.relSpeed.toFixed(2)}× the fastest mean`, `p99 ${int(e.worstP99)} cycles`);
   return parts.join('; ');
+}
+
+// ---- the advice: the answer a user acts on -------------------------------------------------
+
+/** Default safety margin on top of the verified min heap in "Use X with a heap of at least N bytes". */
+export const ADVICE_MARGIN = 0.1;
+
+export interface Advice {
+  /** The recommended allocator (null: nothing fits every ranked trace; then no winner is named). */
+  allocator: string | null;
+  /** N of the first line: the deciding verified min heap plus the margin, in bytes (null when not searched or nothing fits). */
+  heapBytes: number | null;
+  /** The margin applied (fraction). */
+  margin: number;
+  /** The trace whose min heap decided N. */
+  decidedBy: { trace: string; minHeap: number } | null;
+  /** Per ranked trace: the recommended allocator's verified min heap and N for that trace alone. */
+  perTrace: { trace: string; minHeap: number | null; heapBytes: number | null }[];
+  /** The best allocator for each goal (tier 0 only; null when nothing fits). */
+  bestPerGoal: Record<GoalName, string | null>;
+  /** The advice as printed, first line first. */
+  lines: string[];
+}
+
+/** Minimal view of a compare report the advice reads (CompareReport satisfies it). */
+export interface AdviceInput {
+  device: string;
+  goal: GoalName;
+  heap: { size: number };
+  traces: readonly RankTrace[];
+  ranking: readonly RankEntry[];
+  settings?: readonly { allocator: string; oom: string; moving: boolean; heaps: string; usableHeap: number }[];
+  locks?: string;
+  minHeapTolerance?: number;
+}
+
+const withMargin = (bytes: number, margin: number, align = 8): number => Math.ceil(Math.ceil(bytes * (1 + margin)) / align) * align;
+
+/** The lock assumption in force, in words. */
+export function lockAssumption(locks: string | undefined, traceHasLocks = false): string {
+  const l = locks ?? 'none';
+  if (traceHasLocks) return `locks: the trace's own lock/unlock ops${l !== 'none' ? ` plus --locks ${l}` : ''}`;
+  if (l === 'none') return 'locks: none: handles assumed unlocked between uses: a best case for moving allocators';
+  if (l === 'access') return 'locks: access (locked while in use, from the trace\'s access ops; lock/unlock calls charged)';
+  if (l.startsWith('pinned:')) return `locks: ${l} (a seeded ${+(Number(l.slice(7)) * 100).toFixed(1)} % of blocks locked for life; lock/unlock calls charged)`;
+  return `locks: ${l} (short-lived blocks locked for life, the thesis' coarse rule; lock/unlock calls charged)`;
+}
+
+/** Writes the advice of a ranked compare report; see README "How the ranking works". */
+export function buildAdvice(rep: AdviceInput, margin = ADVICE_MARGIN): Advice {
+  const skip = new Set(unfittableTraces(rep.traces).map((u) => u.trace));
+  const ranked = rep.traces.filter((t) => !skip.has(t.trace));
+  const searched = ranked.some((t) => t.results.some((c) => c.minHeap));
+  const bestPerGoal = {} as Record<GoalName, string | null>;
+  for (const g of GOALS) {
+    const top = g === rep.goal ? rep.ranking[0] : rankAllocators(rep.traces, g)[0];
+    bestPerGoal[g] = top && top.tier === 0 && ranked.length > 0 ? top.allocator : null;
+  }
+  const best = rep.ranking[0];
+  const lines: string[] = [];
+  const advice: Advice = { allocator: null, heapBytes: null, margin, decidedBy: null, perTrace: [], bestPerGoal, lines };
+  const pct = `${+(margin * 100).toFixed(1)} %`;
+  const settingOf = (a: string) => rep.settings?.find((s) => s.allocator === a);
+
+  if (!best || best.tier !== 0 || ranked.length === 0) {
+    // No winner: say what it would take.
+    let take: { allocator: string; bytes: number; trace: string } | null = null;
+    for (const e of rep.ranking) {
+      if (e.tier === 2) continue;
+      let worst: { bytes: number; trace: string } | null = null;
+      for (const t of rep.traces) {
+        const c = t.results.find((r) => r.allocator === e.allocator);
+        const b = c?.minHeap ? (c.minHeap.safeFrom ?? c.minHeap.minHeap) : null;
+        if (b === null) { worst = null; break; }
+        if (!worst || b > worst.bytes) worst = { bytes: b, trace: t.trace };
+      }
+      if (worst && (!take || worst.bytes < take.bytes)) take = { allocator: e.allocator, ...worst };
+    }
+    const heapName = rep.settings?.some((s) => s.heaps === 'first heap only') ? 'first heap' : 'heap';
+    lines.push(
+      take
+        ? `No allocator runs every trace in ${rep.device}'s ${int(rep.heap.size)}-byte ${heapName}: it would take a ${heapName} of at least ${int(withMargin(take.bytes, margin))} bytes (${take.allocator}: verified min heap ${int(take.bytes)} bytes on ${take.trace} + ${pct} margin)`
+        : `No allocator runs every trace in ${rep.device}'s ${int(rep.heap.size)}-byte ${heapName}${searched ? '' : ' (min heaps not searched: run without --no-min-heap to see what it would take)'}`,
+    );
+  } else {
+    advice.allocator = best.allocator;
+    let decide: { trace: string; minHeap: number } | null = null;
+    let complete = searched;
+    for (const t of ranked) {
+      const c = t.results.find((r) => r.allocator === best.allocator);
+      const m = c?.minHeap ? (c.minHeap.safeFrom ?? c.minHeap.minHeap) : null;
+      advice.perTrace.push({ trace: t.trace, minHeap: m, heapBytes: m === null ? null : withMargin(m, margin) });
+      if (m === null) complete = false;
+      else if (!decide || m > decide.minHeap) decide = { trace: t.trace, minHeap: m };
+    }
+    const s = settingOf(best.allocator);
+    const usable = s?.usableHeap ?? rep.heap.size;
+    if (complete && decide) {
+      let n = withMargin(decide.minHeap, margin);
+      const capped = n > usable && decide.minHeap <= usable;
+      if (capped) n = usable;
+      advice.heapBytes = n;
+      advice.decidedBy = decide;
+      lines.push(`Use ${best.allocator} with a heap of at least ${int(n)} bytes${s?.heaps === 'all heaps' ? ' (over all heaps)' : ''}`);
+      lines.push(
+        `  decided by ${decide.trace}: verified min heap ${int(decide.minHeap)} bytes + ${pct} margin${capped ? ` (capped at the device's ${int(usable)} bytes)` : ''}; goal ${rep.goal}: ${best.reason}`,
+      );
+      lines.push(`  per trace (min heap + ${pct}): ${advice.perTrace.map((p) => `${p.trace} ${int(p.heapBytes ?? 0)}`).join(', ')}`);
+    } else {
+      lines.push(`Use ${best.allocator} with the device heap (${int(usable)} bytes): min heaps not searched, so no smaller size is verified`);
+      lines.push(`  goal ${rep.goal}: ${best.reason}`);
+    }
+  }
+  lines.push(`  best per goal: ${GOALS.map((g) => `${g} ${bestPerGoal[g] ?? '(none fits)'}`).join(', ')}`);
+  const moving = (rep.settings ?? []).filter((x) => x.moving && rep.ranking.some((e) => e.allocator === x.allocator));
+  if (moving.length > 0) {
+    const names = moving.map((m) => m.allocator).join(', ');
+    lines.push(`  ${names}: ${lockAssumption(rep.locks)}; ${moving.every((m) => m.oom === 'compact') ? 'compact on OOM' : `oom ${moving[0]!.oom}`}`);
+    lines.push(`  ${names} hand out handles, not pointers: code must lock(h) for an address and unlock(h) after use (not a drop-in malloc)`);
+  }
+  return advice;
 }

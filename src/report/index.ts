@@ -9,18 +9,24 @@ export * from './table';
 export * from './csv';
 export * from './svg';
 
-import { rankAllocators, GoalName } from './advice';
-import { SCHEMA, CompareReport, CompareTrace } from './json';
+import { buildAdvice, rankAllocators, GoalName } from './advice';
+import { SCHEMA, CompareReport, CompareTrace, StudySetting } from './json';
 
-/** Assembles the compare report and ranks the allocators for `goal`. */
+/** Assembles the compare report, ranks the allocators for `goal` and writes the advice. */
 export function buildCompareReport(
   device: string,
   goal: GoalName,
   heap: { base: number; size: number },
   clockHz: number,
   traces: CompareTrace[],
+  extra: { settings?: StudySetting[]; locks?: string; minHeapTolerance?: number; margin?: number } = {},
 ): CompareReport {
-  return { schema: SCHEMA, device, goal, heap, clockHz, traces, ranking: rankAllocators(traces, goal) };
+  const rep: CompareReport = { schema: SCHEMA, device, goal, heap, clockHz, traces, ranking: rankAllocators(traces, goal) };
+  if (extra.minHeapTolerance !== undefined) rep.minHeapTolerance = extra.minHeapTolerance;
+  if (extra.settings) rep.settings = extra.settings;
+  if (extra.locks !== undefined) rep.locks = extra.locks;
+  rep.advice = buildAdvice(rep, extra.margin);
+  return rep;
 }
 
 // report modules added by other helpers (keep this comment; add lines below it)

@@ -12,8 +12,8 @@
  * plus the allocator's min-heap answer for that trace (the min-heap JSON without the keys its
  * parent already names).
  */
-import type { MinHeapResult, RunResult } from '../sim';
-import type { GoalName, RankEntry } from './advice';
+import type { MinHeapResult, OomPolicy, RunResult } from '../sim';
+import type { Advice, GoalName, RankEntry } from './advice';
 
 export const SCHEMA = 1 as const;
 
@@ -34,12 +34,21 @@ export interface CompareCell {
   error?: string;
   /** Why minHeap is null when the device-heap run worked (e.g. no heap up to the search limit suffices). */
   minHeapError?: string;
+  /**
+   * The fit verdict against the memory this allocator can use (src/study): its heap (min heap
+   * <= heap size, not the region), or every heap for allocators managing several pools (the run
+   * at the device heaps without a failed allocation). `heaps` says which.
+   */
+  fits?: boolean;
+  heaps?: 'one heap' | 'all heaps' | 'first heap only';
 }
 
 export interface CompareTrace {
   trace: string;
   ops: number;
   peakLive: number;
+  /** Lock/unlock ops the trace itself holds (before any lock model). */
+  lockOps?: number;
   results: CompareCell[];
 }
 
@@ -54,6 +63,24 @@ export interface CompareReport {
   ranking: RankEntry[];
   /** Relative tolerance of every min-heap figure (0.005: a verified clean size at most 0.5 % above the boundary); absent = exact. */
   minHeapTolerance?: number;
+  /** How each allocator ran (src/study runSettings / heapScope), in allocator order. */
+  settings?: StudySetting[];
+  /** The lock model in force (--locks). */
+  locks?: string;
+  /** The answer, first line first (src/report/advice.ts buildAdvice). */
+  advice?: Advice;
+}
+
+/** How one allocator ran in a study: its OOM policy (and why) and the heap memory it can use. */
+export interface StudySetting {
+  allocator: string;
+  oom: OomPolicy;
+  oomWhy: string;
+  moving: boolean;
+  /** 'one heap' (the device has one), 'all heaps' (manages every heap) or 'first heap only'. */
+  heaps: 'one heap' | 'all heaps' | 'first heap only';
+  /** Bytes of heap it can use at the device heap (the sum over its heaps). */
+  usableHeap: number;
 }
 
 /** Run JSON: the RunResult without wallMs (so two identical runs give identical bytes). */

@@ -7,8 +7,8 @@ import Table from 'cli-table3';
 import type { MinHeapResult, RunResult } from '../sim';
 import { formatBytes } from '../util/units';
 import type { RankEntry } from './advice';
-import { failedOoms, unfittableText, unfittableTraces } from './advice';
-import type { CompareCell, CompareReport } from './json';
+import { failedOoms, lockAssumption, unfittableText, unfittableTraces } from './advice';
+import type { CompareCell, CompareReport, CompareTrace } from './json';
 
 export interface TableStyle {
   /** Colour the headers (only when writing to a terminal). */
@@ -49,8 +49,18 @@ export function cellRow(c: CompareCell, clockHz: number): string[] {
     int(ops.p99),
     int(ops.max),
     us(meanUs),
-    m ? (m.fitsDevice ? 'fits' : 'does not fit') : c.minHeapError ? 'does not fit' : '-',
+    deviceVerdict(c),
   ];
+}
+
+/** The device column: fits or not, against the memory this allocator can use. */
+function deviceVerdict(c: CompareCell): string {
+  const fits = c.fits ?? (c.minHeap ? c.minHeap.fitsDevice : c.minHeapError ? false : undefined);
+  if (fits === undefined) return '-';
+  const v = fits ? 'fits' : 'does not fit';
+  if (c.heaps === 'all heaps') return `${v} (all heaps)`;
+  if (c.heaps === 'first heap only') return `${v} (1st heap)`;
+  return v;
 }
 
 function shorten(s: string, n: number): string {
@@ -77,11 +87,27 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
     if (tol > 0) out.push(`* min heap (within ${+(tol * 100).toFixed(2)} %): a verified OOM-free heap at most ${+(tol * 100).toFixed(2)} % above the smallest one`);
     const est = t.results.filter((c) => c.bus?.aluEstimated).map((c) => c.allocator);
     if (est.length) out.push(`cycles of ${est.join(', ')} (C, wasm32): memory accesses charged by the bus; ALU work an ESTIMATE from executed wasm instructions`);
+    out.push(...tableNotes(rep, t));
     out.push('');
   }
   for (const u of unfittableTraces(rep.traces)) out.push(unfittableText(u, rep.device));
+  if (rep.advice) out.push(...rep.advice.lines);
   out.push(rankingText(rep.ranking, rep.device, rep.goal));
   return out.join('\n') + '\n';
+}
+
+/** The notes under a trace's table: how the allocators ran (OOM policy, lock assumption). */
+export function tableNotes(rep: CompareReport, t: CompareTrace): string[] {
+  const st = rep.settings;
+  if (!st || st.length === 0) return [];
+  const byPolicy = new Map<string, string[]>();
+  for (const s of st) byPolicy.set(s.oom, [...(byPolicy.get(s.oom) ?? []), s.allocator]);
+  const policy =
+    byPolicy.size === 1
+      ? `oom ${st[0]!.oom} for every allocator`
+      : [...byPolicy].map(([p, names]) => `${p === 'compact' ? 'compact on OOM' : `oom ${p}`}: ${names.length > 3 ? `the other ${names.length}` : names.join(', ')}`).join('; ');
+  const traceLocks = (t.lockOps ?? 0) > 0;
+  return [`  ${policy}; ${lockAssumption(rep.locks, traceLocks)}`];
 }
 
 export function rankingText(ranking: readonly RankEntry[], device: string, goal: string): string {

@@ -278,6 +278,12 @@ export interface MinHeapResult {
   otherHeapsBytes: number;
   alignment: number;
   verify: { atMinHeap: MinHeapRun; below: MinHeapRun | null; monotonic: boolean; note?: string };
+  /**
+   * The size from which every checked larger size ran clean (>= minHeap; the heap to recommend
+   * is built on it) and how many sizes above the answer the band check ran (src/sim/minheap.ts).
+   */
+  safeFrom?: number;
+  checkedSizes?: number;
   /** Replays the search used. */
   runs: number;
 }

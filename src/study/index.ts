@@ -1,0 +1,288 @@
+/**
+ * The study: the one workflow behind every answer the tool gives about "which allocator, how
+ * much heap" (design §2). The default command, `compare`, `report` and every compare JSON/CSV
+ * call it, so the same inputs always give the same tables, ranking and advice; src/cli/ only
+ * parses flags and prints what comes back.
+ *
+ * API (keep it small; squeeze and tune build on it):
+ *
+ *   loadStudyTraces(paths?, { strict? })        → PackedTrace[]
+ *       Files or folders (default: the bundled firmware-traces/), in order. Skipped trace lines
+ *       are kept on each trace (`trace.skipped`); `skippedLines(traces)` lists them so the CLI
+ *       prints the counts on stderr. With `strict` a skipped line is an error (exit 2).
+ *   resolveAllocators(dev, names?, paramFlags, userOom?) → StudyAllocator[]
+ *       The allocators to run (default: all registered), each with its parameters (a --param
+ *       goes to the allocators that have it), its run settings (`runSettings`) and the heaps it
+ *       can use (`heapScope`).
+ *   runSettings(factory, userOom?)              → { oom, why }
+ *       How the allocator runs when its real counterpart would: moving allocators compact when
+ *       an allocation fails (their natural policy), the others fail; a user's --oom applies to
+ *       all alike.
+ *   heapScope(factory, dev)                     → { scope: 'all heaps' | 'first heap only' | 'one heap', bytes }
+ *       The memory the allocator can use on the device: every heap for allocators that manage
+ *       several pools (heap5, ...), the first heap for the rest.
+ *   runStudy(spec: StudySpec)                   → Promise<Study>
+ *       Loads, resolves, replays every trace × allocator at the device heap, searches each
+ *       min heap (src/sim/minheap.ts, with the band check above the answer), ranks and
+ *       explains. `study.report` is the compare JSON (schema 1) with its advice; `study.runs`
+ *       the device-heap runs (charts); `study.failures` the crashes (exit 1).
+ *
+ * A study never writes to stdout or files: that is the CLI's business.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { allocatorNames, getFactory, resolveParams } from '../alloc';
+import type { AllocatorFactory, Params } from '../alloc';
+import { heapSpans, loadDevice } from '../device';
+import type { DeviceProfile } from '../device';
+import { SimError } from '../errors';
+import { log } from '../log';
+import { buildCompareReport, compareCell } from '../report';
+import type { CompareCell, CompareReport, CompareTrace, GoalName, StudySetting } from '../report';
+import { traceFacts } from '../sim';
+import type { MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
+import { runJobs } from '../sim/parallel';
+import type { Job } from '../sim/parallel';
+import { findTraceFiles, loadTrace } from '../trace';
+import { OP_ALLOC, OP_FREE, OP_REALLOC } from '../trace/types';
+import type { PackedTrace, SkipCount } from '../trace/types';
+
+/** The bundled traces folder (works from src/ under ts-node and from dist/). */
+export const FIRMWARE_TRACES_DIR = path.resolve(__dirname, '..', '..', 'firmware-traces');
+
+/** The compare's min-heap tolerance: 0 (exact, at the device alignment). */
+export const MIN_HEAP_TOLERANCE = 0;
+
+export interface StudySpec {
+  /** A shipped device name, a profile path, or a loaded profile. */
+  device: string | DeviceProfile;
+  allocators?: string[];
+  /** Trace files or folders (default: the bundled ones), or traces already loaded. */
+  traces?: string[] | PackedTrace[];
+  /** Reject skipped trace lines (--strict). */
+  strict?: boolean;
+  heapSize?: number;
+  /** The user's --oom, for every allocator; absent: each allocator's natural policy (runSettings). */
+  oom?: OomPolicy;
+  locks: string;
+  /** Scheduled compaction (--compact-every/-above/-budget), passed to every run and search. */
+  compaction?: { compactEvery?: number; compactAboveExtFrag?: number; compactBudget?: number };
+  /** --param flags. */
+  params: Record<string, string>;
+  seed: number;
+  check: boolean;
+  sample?: number;
+  goal: GoalName;
+  jobs: number;
+  /** Keep each run's series (for charts). */
+  series: boolean;
+  /** Run the min-heap searches (the expensive part); default true. */
+  minHeap?: boolean;
+  /** Relative min-heap tolerance (default MIN_HEAP_TOLERANCE: exact). */
+  minHeapTolerance?: number;
+  /** Safety margin added to the verified min heap in the advice (fraction; default ADVICE_MARGIN). */
+  margin?: number;
+  progress?: { update(done: number, total: number): void; stop(): void };
+}
+
+export interface StudyAllocator {
+  name: string;
+  params: Params;
+  factory: AllocatorFactory;
+  oom: OomPolicy;
+  /** Why this policy (its natural one, or the user's --oom). */
+  oomWhy: string;
+  scope: 'all heaps' | 'first heap only' | 'one heap';
+  /** Bytes of heap the allocator can use on this device (its heap, or all heaps). */
+  usable: number;
+}
+
+export interface Study {
+  device: DeviceProfile;
+  traces: PackedTrace[];
+  allocators: StudyAllocator[];
+  report: CompareReport;
+  /** Device-heap runs, [trace][allocator] (for charts and frames). */
+  runs: (RunResult | null)[][];
+  /** Crashes or violations: the runs that make the exit status 1. */
+  failures: string[];
+}
+
+/** Loads the traces named (files or folders; default the bundled ones), in order. */
+export async function loadStudyTraces(paths: readonly string[] | undefined, opts: { strict?: boolean } = {}): Promise<PackedTrace[]> {
+  const given = paths && paths.length > 0 ? [...paths] : [FIRMWARE_TRACES_DIR];
+  if (!paths?.length && !fs.existsSync(FIRMWARE_TRACES_DIR))
+    throw new SimError('TRACE_NOT_FOUND', 'no bundled traces (firmware-traces/ is missing); name some with --trace', { file: FIRMWARE_TRACES_DIR });
+  const out: PackedTrace[] = [];
+  for (const f of findTraceFiles(given)) out.push(await loadTrace(f, { strict: opts.strict === true }));
+  return out;
+}
+
+/** Every trace's skipped lines (file, counts), for the one stderr line per reason. */
+export function skippedLines(traces: readonly PackedTrace[]): { file: string; skipped: SkipCount[] }[] {
+  return traces.filter((t) => t.skipped.length > 0).map((t) => ({ file: t.info.path, skipped: t.skipped }));
+}
+
+/** The OOM policy an allocator runs with: the user's --oom for all, else its real counterpart's. */
+export function runSettings(f: Pick<AllocatorFactory, 'moving'>, userOom?: OomPolicy): { oom: OomPolicy; why: string } {
+  if (userOom !== undefined) return { oom: userOom, why: `--oom ${userOom} (for every allocator)` };
+  if (f.moving) return { oom: 'compact', why: 'compacts when an allocation fails, then retries (its natural policy)' };
+  return { oom: 'fail', why: 'an allocation that does not fit fails (NULL), as in C' };
+}
+
+/** The heap memory an allocator can use on the device. */
+export function heapScope(f: Pick<AllocatorFactory, 'multiHeap'>, dev: DeviceProfile, heapSize?: number): { scope: StudyAllocator['scope']; usable: number } {
+  const spans = heapSpans(dev, heapSize, false);
+  if (spans.length <= 1) return { scope: 'one heap', usable: spans[0]!.size };
+  if (f.multiHeap) return { scope: 'all heaps', usable: spans.reduce((s, h) => s + h.size, 0) };
+  return { scope: 'first heap only', usable: spans[0]!.size };
+}
+
+/**
+ * The allocators to run, checked, with each one's flag parameters (a `--param` goes to the
+ * allocators that have that parameter; an error when none has it) and run settings.
+ */
+export function resolveAllocators(dev: DeviceProfile, names: readonly string[] | undefined, flags: Record<string, string>, userOom?: OomPolicy, heapSize?: number): StudyAllocator[] {
+  const list = names && names.length > 0 ? [...new Set(names)] : allocatorNames();
+  if (list.length === 0) throw new SimError('ALLOCATOR_UNKNOWN', 'no allocators are registered');
+  const factories = list.map((n) => getFactory(n));
+  for (const k of Object.keys(flags))
+    if (!factories.some((f) => f.params.some((p) => p.name === k)))
+      throw new SimError('ALLOCATOR_PARAM', `--param ${k}: none of ${list.join(', ')} has a parameter "${k}"`);
+  return factories.map((f) => {
+    const mine: Params = {};
+    for (const [k, v] of Object.entries(flags)) if (f.params.some((p) => p.name === k)) mine[k] = v;
+    resolveParams(f, dev.allocators?.[f.name], mine); // validates names and values now, before any work
+    const s = runSettings(f, userOom);
+    const h = heapScope(f, dev, heapSize);
+    return { name: f.name, params: mine, factory: f, oom: s.oom, oomWhy: s.why, scope: h.scope, usable: h.usable };
+  });
+}
+
+/**
+ * Does the allocator fit the device on this trace? Against the memory it can use: its own heap
+ * (the min heap is at most the heap's size; the region beyond the heap does not count), or for
+ * an allocator managing every heap, its run at the device heaps without a failed allocation.
+ * Without a min-heap answer, the device-heap run decides.
+ */
+export function fitVerdict(run: RunResult, mh: MinHeapResult | null, a: Pick<StudyAllocator, 'scope' | 'usable'>): boolean {
+  const runClean = run.status !== 'violation' && run.summary.ooms === 0;
+  if (a.scope === 'all heaps') return runClean;
+  if (!mh) return runClean;
+  return (mh.safeFrom ?? mh.minHeap) <= a.usable && runClean;
+}
+
+/** Σ requested sizes of live ids at their maximum over the trace, as the trace asks (no allocator involved). */
+export function tracePeakLive(trace: PackedTrace): number {
+  const { n, kind, id, arg } = trace.ops;
+  const size = new Map<number, number>();
+  let live = 0;
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kind[i]!;
+    if (k === OP_ALLOC) {
+      const x = id[i]!;
+      live += arg[i]! - (size.get(x) ?? 0);
+      size.set(x, arg[i]!);
+    } else if (k === OP_REALLOC) {
+      const x = id[i]!;
+      live += arg[i]! - (size.get(x) ?? 0);
+      if (arg[i]! === 0) size.delete(x);
+      else size.set(x, arg[i]!);
+    } else if (k === OP_FREE) {
+      const x = id[i]!;
+      live -= size.get(x) ?? 0;
+      size.delete(x);
+    } else continue;
+    if (live > peak) peak = live;
+  }
+  return peak;
+}
+
+/** Runs the whole study; see the file header. */
+export async function runStudy(spec: StudySpec): Promise<Study> {
+  const dev = typeof spec.device === 'string' ? loadDevice(spec.device) : spec.device;
+  const allocs = resolveAllocators(dev, spec.allocators, spec.params, spec.oom, spec.heapSize);
+  const first = heapSpans(dev, spec.heapSize, false)[0]!; // HEAP_TOO_LARGE before any work
+  const traces: PackedTrace[] =
+    spec.traces && spec.traces.length > 0 && typeof spec.traces[0] !== 'string'
+      ? (spec.traces as PackedTrace[])
+      : await loadStudyTraces(spec.traces as string[] | undefined, { strict: spec.strict === true });
+  const searching = spec.minHeap !== false;
+  const tol = spec.minHeapTolerance ?? MIN_HEAP_TOLERANCE;
+
+  const base = { device: dev, locks: spec.locks, seed: spec.seed, check: spec.check, ...(spec.compaction ?? {}) };
+  const jobs: Job[] = [];
+  traces.forEach((_, ti) => {
+    for (const a of allocs) {
+      const run: RunConfig = { ...base, oom: a.oom, allocator: a.name, params: a.params, series: spec.series };
+      if (spec.heapSize !== undefined) run.heapSize = spec.heapSize;
+      if (spec.sample !== undefined) run.sample = spec.sample;
+      jobs.push({ kind: 'replay', trace: ti, cfg: run });
+      if (searching)
+        jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, oom: a.oom, allocator: a.name, params: a.params, series: false }, tolerance: tol });
+    }
+  });
+
+  const outcomes = await runJobs(traces, jobs, { threads: spec.jobs, onProgress: (d, t) => spec.progress?.update(d, t) });
+  spec.progress?.stop();
+
+  // A SimError is a limit of the configuration, not a crash: the allocator cannot run this
+  // heap (too small for its metadata, too large for its block indexes) or no heap up to the
+  // search limit is enough. When every device-heap run fails that way the input is bad (exit 2,
+  // the first such error in job order); otherwise the cell says why and the others go on.
+  const per = searching ? 2 : 1; // jobs per cell
+  const replays = outcomes.filter((_, k) => k % per === 0);
+  const firstSim = replays.find((r) => !r.ok && r.error instanceof SimError);
+  if (firstSim && !firstSim.ok && replays.every((r) => !r.ok && r.error instanceof SimError)) throw firstSim.error;
+
+  const failures: string[] = [];
+  const runs: (RunResult | null)[][] = [];
+  const out: CompareTrace[] = traces.map((t, ti) => {
+    const row: (RunResult | null)[] = [];
+    const results: CompareCell[] = allocs.map((a, ai) => {
+      const k = per * (ti * allocs.length + ai);
+      const rr = outcomes[k]!;
+      const mr = per === 2 ? outcomes[k + 1]! : undefined;
+      const mh = mr?.ok && mr.kind === 'minHeap' ? (mr.value as MinHeapResult) : null;
+      if (!rr.ok || rr.kind !== 'replay') {
+        row.push(null);
+        let msg = 'unexpected result';
+        if (!rr.ok && rr.error instanceof SimError) msg = `cannot run: ${rr.error.message} (${rr.error.code})`;
+        else if (!rr.ok) {
+          msg = rr.error.message;
+          log.error({ allocator: a.name, trace: t.info.name, stack: rr.error.stack }, 'replay crashed');
+          failures.push(`${a.name} on ${t.info.name}: ${msg}`);
+        }
+        return { allocator: a.name, params: a.params, heap: { base: first.base, size: a.usable }, status: 'error', minHeap: null, error: msg };
+      }
+      row.push(rr.value);
+      const cell = compareCell(rr.value, mh);
+      cell.heaps = a.scope;
+      cell.fits = fitVerdict(rr.value, mh, a);
+      if (cell.minHeap) cell.minHeap.fitsDevice = cell.fits;
+      if (cell.error) failures.push(`${a.name} on ${t.info.name}: ${cell.error}`);
+      if (mr && !mr.ok) {
+        if (mr.error instanceof SimError) cell.minHeapError = mr.error.message;
+        else {
+          log.error({ allocator: a.name, trace: t.info.name, stack: mr.error.stack }, 'min-heap search crashed');
+          cell.minHeapError = mr.error.message;
+          failures.push(`${a.name} on ${t.info.name}: min-heap search: ${mr.error.message}`);
+        }
+      }
+      return cell;
+    });
+    runs.push(row);
+    // Peak live is a property of the trace (a run whose allocations failed saw less of it).
+    const peak = tracePeakLive(t);
+    return { trace: t.info.name, ops: t.ops.n, peakLive: peak, lockOps: traceFacts(t).locks, results };
+  });
+  const settings: StudySetting[] = allocs.map((a) => ({ allocator: a.name, oom: a.oom, oomWhy: a.oomWhy, moving: a.factory.moving, heaps: a.scope, usableHeap: a.usable }));
+  const report = buildCompareReport(dev.name, spec.goal, { base: first.base, size: first.size }, dev.cpu.clockHz, out, {
+    settings,
+    locks: spec.locks,
+    ...(searching && tol > 0 ? { minHeapTolerance: tol } : {}),
+    ...(spec.margin !== undefined ? { margin: spec.margin } : {}),
+  });
+  return { device: dev, traces, allocators: allocs, report, runs, failures };
+}
