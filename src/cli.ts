@@ -10,6 +10,7 @@ import { SimError, describeFsError, printable } from './errors';
 import { installSignalHandlers } from './util/cleanup';
 import { badNumberFlag, spoolTraceArgs } from './cli/guard';
 import { configMiddleware } from './config/cli';
+import { stdoutDashes } from './cli/common';
 
 // commands: one import per command file (keep this comment; add lines below it)
 import { soakCommand } from './cli/soak';
@@ -57,7 +58,8 @@ function joinCflags(argv: string[]): string[] {
 
 async function main(args: string[]): Promise<void> {
   installSignalHandlers();
-  const raw = joinCflags(args);
+  // `--cflags "-DX"` and `--json -` (stdout, see stdoutDashes) as `--flag=value`
+  const raw = stdoutDashes(joinCflags(args));
   let y = yargs(raw)
     .scriptName('rmalloc-sim')
     .option('log-level', { type: 'string', describe: 'pino log level for stderr (default warn; env LOG_LEVEL)', global: true })

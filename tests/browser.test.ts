@@ -85,7 +85,7 @@ test('report in headless chromium: scrubber, compaction view, toggles; offline, 
   const tf = path.join(OUT, 'browser-synthetic.trace');
   fs.writeFileSync(tf, text);
   const html = await buildHtmlReport({
-    device: 'nds', allocators: ['first-fit', 'best-fit', 'rmalloc'], traces: [tf], heapSize: HEAP, oom: 'fail', locks: 'none',
+    device: 'nds', allocators: ['first-fit', 'best-fit', 'rmalloc'], traces: [tf], heapSize: HEAP, locks: 'none',
     params: {}, seed: 1, check: false, goal: 'balanced', jobs: 1, frameBudget: 4 << 20, maxFrames: 60,
   });
   const file = path.join(OUT, 'browser-report.html');

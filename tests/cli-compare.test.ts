@@ -32,8 +32,15 @@ test('compare --format json --jobs 1: the compare schema, key for key', () => {
   assert.is(j.schema, 1);
   assert.is(j.device, 'nds');
   assert.is(j.goal, 'balanced');
-  assert.is(j.minHeapTolerance, 0.005, 'the compare says its min heaps are within 0.5 %');
-  for (const t of j.traces) for (const c of t.results) if (c.minHeap) assert.is(c.minHeap.verify.atMinHeap.ooms, 0);
+  assert.is(j.minHeapTolerance, undefined, 'the compare\'s min heaps are exact (no tolerance)');
+  for (const t of j.traces)
+    for (const c of t.results)
+      if (c.minHeap) {
+        assert.is(c.minHeap.verify.atMinHeap.ooms, 0);
+        assert.ok(c.minHeap.verify.below.ooms > 0, 'one alignment step below the answer OOMs');
+        assert.ok(c.minHeap.checkedSizes > 0, 'the band above the answer was checked');
+        assert.ok(c.minHeap.safeFrom >= c.minHeap.minHeap);
+      }
   assert.equal(j.traces.map((t: { trace: string }) => t.trace), ['alpha', 'beta']);
   for (const t of j.traces) {
     for (const k of ['trace', 'peakLive', 'results']) assert.ok(k in t, `traces[].${k}`);
@@ -79,8 +86,9 @@ test('default command: one table per trace and the ranking on stdout; --svg-dir 
   assert.match(r.stdout, /^beta: 200 ops, peak live /m);
   assert.is((r.stdout.match(/│ allocator /g) ?? []).length, 2, 'two tables');
   assert.match(r.stdout, /(Recommendation for nds|least bad) \(goal: realtime\)/);
-  assert.match(r.stdout, /^ +1\. (first-fit|buddy) +score +[\d,.]+ +no OOM on any trace; p99 [\d,]+, worst [\d,]+ cycles; mean [\d,]+ cycles\/op$/m);
-  assert.match(r.stdout, /│ first-fit +│ +0 │ +- │ +- │/, 'no min heap column values without the search');
+  assert.match(r.stdout, /^ +1\. (first-fit|buddy) +score +[\d,.]+ +no OOM on any trace; worst malloc\/free [\d,]+ cycles, p99 [\d,]+; realloc apart: worst [\d,]+ \(copies\); mean [\d,]+ cycles\/op$/m);
+  assert.match(r.stdout, /│ first-fit +│ +0 │ +- │ +- │.*│ fits +│/, 'no min heap values without the search; the device verdict from the run');
+  assert.match(r.stdout, /^Use (first-fit|buddy) with the device heap \(2,097,152 bytes\): min heaps not searched/m);
   assert.equal(fs.readdirSync(svgDir).sort(), ['alpha--buddy.svg', 'alpha--first-fit.svg', 'beta--buddy.svg', 'beta--first-fit.svg']);
   for (const f of fs.readdirSync(svgDir)) assert.ok(fs.readFileSync(path.join(svgDir, f), 'utf8').startsWith('<svg '));
   assert.is(fs.readFileSync(csv, 'utf8').trimEnd().split('\n').length, 1 + 4);

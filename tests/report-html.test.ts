@@ -41,7 +41,7 @@ let dir = '';
 let traceFile = '';
 let html = '';
 const OPTS = (): ReportOptions => ({
-  device: 'nds', allocators: ['first-fit', 'rmalloc'], traces: [traceFile], heapSize: HEAP, oom: 'fail', locks: 'none',
+  device: 'nds', allocators: ['first-fit', 'rmalloc'], traces: [traceFile], heapSize: HEAP, locks: 'none',
   params: {}, seed: 1, check: false, goal: 'balanced', jobs: 1, frameBudget: 1 << 20, maxFrames: 40,
 });
 

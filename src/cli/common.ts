@@ -40,3 +40,23 @@ export function parseParamFlags(list: unknown): Record<string, string> {
   }
   return out;
 }
+
+/** Output flags that take a file name, where "-" means stdout. */
+const OUTPUT_FLAGS = new Set(['--json', '--csv', '--svg', '--html', '--output', '-o', '--animate']);
+
+/**
+ * `--json -` as `--json=-`: yargs reads a lone "-" as a positional argument (stdin, by
+ * convention), which .strict() then rejects; for an output flag it means stdout.
+ */
+export function stdoutDashes(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (OUTPUT_FLAGS.has(a) && argv[i + 1] === '-') {
+      out.push(`${a}=-`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+

@@ -9,8 +9,9 @@
  * 2. Inside a tier, by the goal's score:
  *    space    = geometric mean over traces of minHeap / peakLive;
  *    speed    = geometric mean over traces of mean cycles per op;
- *    realtime = worst single op over all traces in cycles (max per op, or the longest compaction
- *               pause if longer), ties broken by the worst p99;
+ *    realtime = worst single malloc or free (or lock/unlock) over all traces in cycles, or the
+ *               longest compaction pause if longer, ties broken by the worst p99 of those;
+ *               reallocs are reported apart (their copies grow with the block size);
  *    balanced = sqrt(space × relative speed), where relative speed is the geometric mean over
  *               traces of (mean cycles per op / the best mean cycles per op on that trace).
  * 3. Ties (to 1e-9 relative) fall back to the other goals' scores, then to the name.
@@ -30,7 +31,7 @@ export interface RankCell {
   status?: string;
   heap: { size: number };
   summary?: { ooms: number; recoveredOoms?: number };
-  cycles?: { ops: { mean: number; p99: number; max: number } };
+  cycles?: { ops: { mean: number; p99: number; max: number }; byKind?: Partial<Record<'alloc' | 'free' | 'realloc' | 'lock' | 'unlock', { count: number; p99: number; max: number }>> };
   compaction?: { longestPause: number };
   minHeap?: { minHeap: number; ratio: number; fitsDevice: boolean; safeFrom?: number } | null;
 }
@@ -54,8 +55,11 @@ export interface RankEntry {
   space: number;
   speed: number;
   relSpeed: number;
+  /** Worst single malloc/free (or lock/unlock, or a compaction pause inside one), cycles: the realtime score. */
   worstCycles: number;
   worstP99: number;
+  /** Worst realloc in cycles (size-proportional copies), reported apart from the realtime score. */
+  worstRealloc: number;
 }
 
 const geomean = (xs: number[]): number => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : NaN);
@@ -116,6 +120,7 @@ export function rankAllocators(allTraces: readonly RankTrace[], goal: GoalName):
     const rel: number[] = [];
     let worst = 0;
     let worstP99 = 0;
+    let worstRealloc = 0;
     let tier = 0 as 0 | 1 | 2;
     let oomTraces = 0;
     traces.forEach((t, ti) => {
@@ -133,8 +138,10 @@ export function rankAllocators(allTraces: readonly RankTrace[], goal: GoalName):
       const mean = Math.max(c.cycles.ops.mean, 1e-9);
       means.push(mean);
       rel.push(Number.isFinite(bestMean[ti]!) ? mean / bestMean[ti]! : 1);
-      worst = Math.max(worst, c.cycles.ops.max, c.compaction?.longestPause ?? 0);
-      worstP99 = Math.max(worstP99, c.cycles.ops.p99);
+      const w = worstMallocFree(c);
+      worst = Math.max(worst, w.max, c.compaction?.longestPause ?? 0);
+      worstP99 = Math.max(worstP99, w.p99);
+      worstRealloc = Math.max(worstRealloc, c.cycles.byKind?.realloc?.max ?? 0);
     });
     const space = ratios.length ? geomean(ratios) : 1;
     const speed = means.length ? geomean(means) : Infinity;
@@ -151,6 +158,7 @@ export function rankAllocators(allTraces: readonly RankTrace[], goal: GoalName):
       relSpeed,
       worstCycles: tier === 2 ? Infinity : worst,
       worstP99: tier === 2 ? Infinity : worstP99,
+      worstRealloc: tier === 2 ? Infinity : worstRealloc,
     };
     e.score = goalScore(e, goal);
     return e;
@@ -175,6 +183,21 @@ export function rankAllocators(allTraces: readonly RankTrace[], goal: GoalName):
     e.reason = reasonFor(e, traces, goal, searched);
   });
   return entries;
+}
+
+/** The worst malloc/free (and lock/unlock) of a cell: max and p99 over those kinds (all ops when the kinds are not given). */
+function worstMallocFree(c: RankCell): { max: number; p99: number } {
+  const k = c.cycles?.byKind;
+  if (!k) return { max: c.cycles?.ops.max ?? 0, p99: c.cycles?.ops.p99 ?? 0 };
+  let max = 0;
+  let p99 = 0;
+  for (const n of ['alloc', 'free', 'lock', 'unlock'] as const) {
+    const x = k[n];
+    if (!x || x.count === 0) continue;
+    max = Math.max(max, x.max);
+    p99 = Math.max(p99, x.p99);
+  }
+  return { max, p99 };
 }
 
 export function goalScore(e: Pick<RankEntry, 'space' | 'speed' | 'relSpeed' | 'worstCycles'>, goal: GoalName): number {
@@ -234,7 +257,7 @@ function reasonFor(e: RankEntry, traces: readonly RankTrace[], goal: GoalName, s
   }
   const space = !searched ? 'min heap not searched' : Number.isFinite(e.space) ? `min heap ${e.space.toFixed(2)}× peak live` : 'min heap not found';
   const mean = `mean ${int(e.speed)} cycles/op`;
-  const rt = `p99 ${int(e.worstP99)}, worst ${int(e.worstCycles)} cycles`;
+  const rt = `worst malloc/free ${int(e.worstCycles)} cycles, p99 ${int(e.worstP99)}; realloc apart: worst ${int(e.worstRealloc)} (copies)`;
   if (goal === 'space') parts.push(space, mean);
   else if (goal === 'speed') parts.push(`${mean} (${e.relSpeed.toFixed(2)}× the fastest)`, space);
   else if (goal === 'realtime') parts.push(rt, mean);

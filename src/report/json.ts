@@ -83,11 +83,16 @@ export interface StudySetting {
   usableHeap: number;
 }
 
+/** A run's status as reported: 'oom' when allocations failed and the run went on (exit 0 unless --fail-on-oom). */
+export function runStatus(r: Pick<RunResult, 'status' | 'summary'>): RunResult['status'] {
+  return r.status === 'ok' && r.summary.ooms > 0 ? 'oom' : r.status;
+}
+
 /** Run JSON: the RunResult without wallMs (so two identical runs give identical bytes). */
 export function runJson(r: RunResult): Omit<RunResult, 'wallMs'> {
   const { wallMs, ...rest } = r;
   void wallMs;
-  return rest;
+  return { ...rest, status: runStatus(r) };
 }
 
 export function minHeapJson(m: MinHeapResult): MinHeapResult {
@@ -106,7 +111,7 @@ export function compareCell(r: RunResult, m: MinHeapResult | null): CompareCell 
     allocator: r.allocator,
     params: r.params,
     heap: r.heap,
-    status: r.status,
+    status: runStatus(r),
     summary: r.summary,
     cycles: r.cycles,
     compaction: r.compaction,

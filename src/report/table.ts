@@ -9,6 +9,7 @@ import { formatBytes } from '../util/units';
 import type { RankEntry } from './advice';
 import { failedOoms, lockAssumption, unfittableText, unfittableTraces } from './advice';
 import type { CompareCell, CompareReport, CompareTrace } from './json';
+import { runStatus } from './json';
 
 export interface TableStyle {
   /** Colour the headers (only when writing to a terminal). */
@@ -142,7 +143,9 @@ function scoreText(x: number): string {
 export function runText(r: RunResult): string {
   const s = r.summary;
   const l: string[] = [];
-  const status = r.status === 'ok' ? 'ok' : r.status === 'aborted' ? 'aborted at the first OOM' : 'INTEGRITY VIOLATION';
+  const st = runStatus(r);
+  const status =
+    st === 'ok' ? 'ok' : st === 'oom' ? `oom (${int(r.summary.ooms)} allocation${r.summary.ooms === 1 ? '' : 's'} failed)` : st === 'aborted' ? 'aborted at the first OOM' : 'INTEGRITY VIOLATION';
   l.push(`${r.allocator} on ${r.device}, trace ${r.trace.name}: ${status}`);
   l.push(
     `  heap          ${formatBytes(r.heap.size)} at 0x${r.heap.base.toString(16)}${r.multiHeap ? ` (${r.heaps.length} heaps)` : ''}`,
@@ -185,8 +188,12 @@ export function minHeapText(m: MinHeapResult): string {
     `  ideal         ${formatBytes(m.idealFootprint)} (a perfect compaction of this allocator)`,
     `  Robson bound  ${formatBytes(m.robsonBound)} (worst case for a non-moving allocator)`,
     `  search        ${int(m.runs)} replays; verified at ${int(m.verify.atMinHeap.heapSize)} bytes: ${int(m.verify.atMinHeap.ooms)} OOMs${
-      m.verify.below ? `; one step below (${int(m.verify.below.heapSize)} bytes): ${int(m.verify.below.ooms)} OOMs` : ''
-    }${m.verify.monotonic ? '' : ' (not monotonic)'}${m.verify.note ? `; ${m.verify.note}` : ''}`,
+      m.verify.below ? `; one step below (${int(m.verify.below.heapSize)} bytes): ${m.verify.below.status === 'aborted' ? 'OOMs' : `${int(m.verify.below.ooms)} OOMs`}` : ''
+    }${m.route === 'high-water' ? '; found from one replay\'s high-water mark' : ''}`,
+    `  band above    ${int(m.checkedSizes ?? 0)} larger sizes checked up to the device heap; ${
+      m.verify.monotonic ? 'all clean (monotonic on this evidence)' : `NOT monotonic: clean from ${int(m.safeFrom ?? m.minHeap)} bytes on every checked size`
+    }${m.verify.note ? `; ${m.verify.note}` : ''}`,
   ];
+  if ((m.safeFrom ?? m.minHeap) > m.minHeap) l.push(`  safe from     ${formatBytes(m.safeFrom!)} (${int(m.safeFrom!)} bytes): build on this, not on the min heap`);
   return l.join('\n') + '\n';
 }

@@ -29,7 +29,8 @@
  */
 import { SimError } from '../errors';
 import { heapSpans } from '../device';
-import { getFactory } from '../alloc';
+import { getFactory, resolveParams } from '../alloc';
+import type { AllocatorFactory } from '../alloc';
 import type { PackedTrace } from '../trace/types';
 import { robsonBound } from '../metrics';
 import { alignDown, alignUp } from '../util/units';
@@ -52,10 +53,63 @@ export interface MinHeapOptions {
    * above the true boundary. 0 (default): exact, at the device's alignment granularity.
    */
   tolerance?: number;
+  /** The band checked above the answer (default DEFAULT_BAND); `{ stretch: 0, samples: 0 }` skips it. */
+  band?: BandOptions;
+}
+
+/** How much of the band above an answer the search checks (see the file header). */
+export interface BandOptions {
+  /** Every alignment step from answer + 1 step up to answer + stretch steps. */
+  stretch: number;
+  /** Then this many sizes spread evenly over the next 2 % above the answer (where layouts change most). */
+  near?: number;
+  /** Then this many sizes spread geometrically from there up to the device heap (included). */
+  samples: number;
+}
+
+/** The min-heap command's band: 32 alignment steps, 32 sizes over the next 2 %, then 8 sampled sizes up to the device heap. */
+export const DEFAULT_BAND: BandOptions = { stretch: 32, near: 32, samples: 8 };
+
+/**
+ * Allocators whose placement does not depend on the heap size below their high-water mark:
+ * address-ordered first fit that cuts from the front of a free block (first-fit with
+ * order=address, cut=front; FreeRTOS heap_4 and heap_5 on one heap; uClibc's free-area list).
+ * A run in a heap of size H is the same run as in any larger heap until a block would end past
+ * H, so one clean replay in a large heap gives the exact boundary: the smallest size that holds
+ * the highest block end, plus whatever the allocator keeps after it (found by stepping up from
+ * there). tests/sim-minheap-hwm.test.ts shows it equals the bisection on every bundled trace.
+ */
+export function highWaterExact(allocator: string, params: Readonly<Record<string, unknown>>): boolean {
+  if (allocator === 'heap4' || allocator === 'heap5' || allocator === 'uclibc') return true;
+  if (allocator === 'first-fit') return String(params.order ?? 'address') === 'address' && String(params.cut ?? 'front') === 'front';
+  return false;
+}
+
+/** Wraps a factory so the allocator records the highest end address (payload + usable) of any block it returned. */
+function highWaterFactory(f: AllocatorFactory, mark: { end: number }): AllocatorFactory {
+  return {
+    ...f,
+    create(ctx) {
+      const a = f.create(ctx);
+      const alloc = a.alloc.bind(a);
+      const realloc = a.realloc.bind(a);
+      const note = (h: number): number => {
+        if (h !== 0) {
+          const end = a.addressOf(h) + a.usableSize(h);
+          if (end > mark.end) mark.end = end;
+        }
+        return h;
+      };
+      a.alloc = (size: number) => note(alloc(size));
+      a.realloc = (h: number, size: number) => note(realloc(h, size));
+      return a;
+    },
+  };
 }
 
 export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, opts: MinHeapOptions = {}): MinHeapResult {
   const tol = Math.max(0, opts.tolerance ?? 0);
+  const band = opts.band ?? DEFAULT_BAND;
   const dev = cfg.device;
   const align = dev.alignment;
   const locks = cfg.locks ?? 'none';
@@ -63,26 +117,30 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   applyLocks(trace, locks, cfg.seed ?? 1);
   const spans = heapSpans(dev);
   const first = spans[0]!;
-  const region = dev.regions.find((r) => r.name === first.region)!;
-  const deviceLimit = region.base + region.size - first.base;
   const f = cfg.factory ?? getFactory(cfg.allocator);
   // A multi-heap allocator is searched on the first heap alone, so its answer compares with
   // the single-heap allocators' (with every heap it would "need" only what spills over).
   const multi = f.multiHeap && dev.heaps.length > 1;
   const searchCfg = multi ? { ...cfg, device: { ...dev, heaps: [dev.heaps[0]!] as typeof dev.heaps } } : cfg;
   const otherHeapsBytes = 0;
+  // The device heap (not the region around it) is what the allocator gets.
+  const deviceLimit = first.size;
   // Heaps beyond what the device's pointers can address are not worth simulating.
   const addrLimit = dev.cpu.pointerBytes === 2 ? 0x10000 : 2 ** 32;
   const maxHeap = Math.max(align, Math.min(MAX_HEAP, alignDown(addrLimit - first.base, align)));
+  const resolved = resolveParams(f, dev.allocators?.[f.name], cfg.params ?? {});
+  const hwm = !multi && cfg.oom !== 'compact' && highWaterExact(f.name, resolved);
+  const mark = { end: 0 };
 
   let runs = 0;
-  const attempt = (size: number, full: boolean): RunResult | null => {
+  const attempt = (size: number, full: boolean, track = false): RunResult | null => {
     runs++;
     let r: RunResult;
     try {
       r = replay(trace, {
         ...searchCfg, heapSize: size, whatIf: true, series: false,
         lean: !full, stopAtFirstOom: !full,
+        ...(track ? { factory: highWaterFactory(f, mark) } : {}),
       });
     } catch (e) {
       if (e instanceof SimError && e.code === 'HEAP_TOO_SMALL') return null;
@@ -94,9 +152,14 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const clean = (r: RunResult | null): boolean => r !== null && r.summary.ooms === 0 && r.status !== 'violation' && r.status !== 'aborted';
   /** The largest size a search run saw fail (for the tolerant search's "below" record). */
   let failedAt: { size: number; r: RunResult | null } | null = null;
+  /** Every size a search run saw fail (the band check reads it). */
+  const failing = new Set<number>();
+  const cleanSizes = new Set<number>();
   const works = (size: number): boolean => {
     const r = attempt(size, false);
     const ok = clean(r);
+    if (ok) cleanSizes.add(size);
+    else failing.add(size);
     if (!ok && (failedAt === null || size > failedAt.size)) failedAt = { size, r };
     return ok;
   };
@@ -105,8 +168,11 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
 
   // Upper bound: the device heap, doubled until clean.
   let hi = Math.min(maxHeap, alignUp(first.size, align));
-  let probe = attempt(hi, false);
-  if (!clean(probe)) failedAt = { size: hi, r: probe };
+  let probe = attempt(hi, false, hwm);
+  if (!clean(probe)) {
+    failedAt = { size: hi, r: probe };
+    failing.add(hi);
+  }
   while (!clean(probe)) {
     if (hi >= maxHeap) {
       const ev = probe?.oomEvents[0];
@@ -118,28 +184,52 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
       );
     }
     hi = Math.min(maxHeap, hi * 2);
-    probe = attempt(hi, false);
-    if (!clean(probe)) failedAt = { size: hi, r: probe };
+    mark.end = 0;
+    probe = attempt(hi, false, hwm);
+    if (!clean(probe)) {
+      failedAt = { size: hi, r: probe };
+      failing.add(hi);
+    }
   }
+  cleanSizes.add(hi);
+  const probeSize = hi;
   const peakLive = probe!.summary.peakLive;
   const floor = f.multiHeap ? align : Math.max(align, alignUp(peakLive, align));
   let lo = Math.min(floor, hi);
+  let route: 'high-water' | 'bisection' = 'bisection';
+
+  // The high-water route: the boundary sits at the highest block end of the clean run (plus the
+  // allocator's tail); step up from there, and confirm one step below fails.
+  if (hwm && mark.end > first.base) {
+    let c = Math.max(lo, alignUp(mark.end - first.base, align));
+    for (let k = 0; k < 16 && c < hi; k++, c += align) {
+      if (!works(c)) continue;
+      if (c - align < lo || !works(c - align)) {
+        hi = c;
+        lo = c;
+        route = 'high-water';
+      } else hi = c - align; // not the boundary after all: bisect below
+      break;
+    }
+  }
+
   // Gallop up from a first guess, the most the clean run ever used: most allocators need a
   // little more than that, so the bisection interval shrinks from [peakLive, device heap] to a
   // few percent of the answer. Failing sizes are cheap (the run stops at the first OOM).
-  const firstHeapUsed = probe!.summary.maxUsed - otherHeapsBytes;
-  let guess = alignUp(Math.max(lo, Math.ceil(firstHeapUsed * 1.02)), align);
-  let step = Math.max(align, alignUp(Math.ceil(guess * 0.04), align));
-  while (guess < hi && !closeEnough()) {
-    if (works(guess)) {
-      hi = guess;
-      break;
+  if (route === 'bisection') {
+    let guess = alignUp(Math.max(lo, Math.ceil(probe!.summary.maxUsed * 1.02)), align);
+    let step = Math.max(align, alignUp(Math.ceil(guess * 0.04), align));
+    while (guess < hi && !closeEnough()) {
+      if (works(guess)) {
+        hi = guess;
+        break;
+      }
+      lo = guess + align;
+      guess += step;
+      step *= 2;
     }
-    lo = guess + align;
-    guess += step;
-    step *= 2;
+    lo = Math.min(lo, hi);
   }
-  lo = Math.min(lo, hi);
 
   const bisect = (): void => {
     while (lo < hi && !closeEnough()) {
@@ -154,8 +244,8 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   let note: string | undefined;
   let below: MinHeapRun | null = null;
   if (tol > 0) {
-    // Tolerant search: no extra full run below; "below" is the largest size seen failing (a
-    // search run that stopped at its first OOM, so its OOM count is a lower bound: at least 1).
+    // Tolerant search: "below" is the largest size seen failing (a search run that stopped at
+    // its first OOM, so its OOM count is a lower bound: at least 1).
     const fa = failedAt as { size: number; r: RunResult | null } | null;
     if (fa) below = { heapSize: fa.size, ooms: fa.r ? fa.r.summary.ooms : -1, status: fa.r ? fa.r.status : 'aborted' };
     note = `tolerance ${(tol * 100).toFixed(2)} %: the answer is a verified clean size at most that far above the smallest clean size this search would find`;
@@ -163,9 +253,13 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   for (let k = 0; tol === 0; k++) {
     const b = hi - align;
     if (b < align) break;
-    const rb = attempt(b, true);
-    below = { heapSize: b, ooms: rb ? rb.summary.ooms : -1, status: rb ? rb.status : 'aborted' };
-    if (!clean(rb)) break;
+    // One step below the answer must fail (a search run stopping at its first OOM: ooms >= 1).
+    const rb = failing.has(b) ? null : attempt(b, false);
+    const bClean = !failing.has(b) && clean(rb);
+    if (!bClean) failing.add(b);
+    below = { heapSize: b, ooms: bClean ? 0 : rb ? rb.summary.ooms : 1, status: rb ? rb.status : 'aborted' };
+    if (!bClean) break;
+    cleanSizes.add(b);
     monotonic = false;
     if (k >= MAX_RESEARCH) {
       note = `OOM-freedom is not monotonic in the heap size: ${b} bytes also runs clean; stopped searching after ${k + 1} retries`;
@@ -173,9 +267,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
       break;
     }
     hi = b;
-    lo = Math.min(floor, hi);
-    // Search below the clean size again; a size below peakLive cannot work.
-    lo = Math.max(align, Math.min(lo, hi));
+    lo = Math.max(align, Math.min(floor, hi));
     bisect();
   }
   if (!monotonic && !note) note = 'OOM-freedom is not monotonic in the heap size: a clean run was found below the first bisection answer';
@@ -185,8 +277,26 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     // Should not happen (hi was clean in a search run); report honestly.
     throw new SimError('USAGE', `min-heap verification failed: ${cfg.allocator} at ${hi} bytes is not clean on a full run`);
   }
-  const facts = traceFacts(trace);
   const minHeap = hi;
+
+  // The band above the answer: does the heap keep working when it grows?
+  // Every size run above the answer counts as evidence: the band's and the search's own probes.
+  const bandSizes = bandAbove(minHeap, align, Math.max(probeSize, alignUp(first.size, align)), band);
+  for (const sz of bandSizes) if (!cleanSizes.has(sz) && !failing.has(sz)) works(sz);
+  const checked = new Set([...cleanSizes, ...failing].filter((x) => x > minHeap)).size;
+  let bad = 0;
+  for (const sz of failing) if (sz > minHeap) bad = Math.max(bad, sz);
+  // The smallest size from which every checked size (band and search runs) was clean.
+  let safeFrom = minHeap;
+  if (bad > 0) {
+    const above = [...bandSizes, ...cleanSizes].filter((x) => x > bad && !failing.has(x)).sort((x, y) => x - y);
+    safeFrom = above[0] ?? bad + align;
+    monotonic = false;
+    const n = [...failing].filter((x) => x > minHeap).length;
+    note = [note, `OOM-freedom is not monotonic in the heap size: ${n} checked size${n === 1 ? '' : 's'} above ${minHeap} bytes OOM (the largest ${bad}); every checked size from ${safeFrom} bytes was clean`].filter(Boolean).join('; ');
+  }
+
+  const facts = traceFacts(trace);
   return {
     schema: 1,
     device: dev.name,
@@ -199,10 +309,13 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     ratio: at.summary.peakLive > 0 ? minHeap / at.summary.peakLive : 0,
     idealFootprint: at.summary.idealFootprint,
     robsonBound: robsonBound(at.summary.peakLive, facts.minRequest, facts.maxRequest),
-    fitsDevice: minHeap <= deviceLimit,
+    fitsDevice: safeFrom <= deviceLimit,
     deviceLimit,
     otherHeapsBytes,
     alignment: align,
+    safeFrom,
+    checkedSizes: checked,
+    route,
     verify: {
       atMinHeap: { heapSize: hi, ooms: at.summary.ooms, status: at.status },
       below,
@@ -212,6 +325,29 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     runs,
     ...(tol > 0 ? { tolerance: tol } : {}),
   };
+}
+
+/**
+ * The sizes of the band check above `answer`: every alignment step for `stretch` steps, then
+ * `near` sizes evenly over the next 2 % above the answer, then `samples` sizes spread
+ * geometrically up to `top` (the device heap, or the clean probe above it), `top` included.
+ * Ascending, distinct, all <= top.
+ */
+export function bandAbove(answer: number, align: number, top: number, band: BandOptions): number[] {
+  const out = new Set<number>();
+  for (let k = 1; k <= band.stretch; k++) out.add(answer + k * align);
+  let from = answer + band.stretch * align;
+  const near = band.near ?? 0;
+  if (near > 0) {
+    const end = Math.max(from, alignUp(Math.ceil(answer * 1.02), align));
+    for (let k = 1; k <= near; k++) out.add(alignUp(Math.round(from + ((end - from) * k) / near), align));
+    from = end;
+  }
+  if (band.samples > 0 && from < top) {
+    const ratio = top / from;
+    for (let k = 1; k <= band.samples; k++) out.add(k === band.samples ? top : alignUp(Math.round(from * ratio ** (k / band.samples)), align));
+  }
+  return [...out].filter((x) => x > answer && x <= top).sort((x, y) => x - y);
 }
 
 function violationError(cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, r: RunResult, size: number): SimError {

@@ -20,6 +20,7 @@ import { SimError, SimErrorCode } from '../errors';
 import { log } from '../log';
 import type { PackedTrace } from '../trace/types';
 import { minHeap } from './minheap';
+import type { BandOptions } from './minheap';
 import { replay } from './engine';
 import type { MinHeapResult, RunConfig, RunResult } from './types';
 
@@ -27,7 +28,7 @@ export type MinHeapConfig = Omit<RunConfig, 'heapSize' | 'whatIf'>;
 
 export type Job =
   | { kind: 'replay'; trace: number; cfg: RunConfig }
-  | { kind: 'minHeap'; trace: number; cfg: MinHeapConfig; tolerance?: number };
+  | { kind: 'minHeap'; trace: number; cfg: MinHeapConfig; tolerance?: number; band?: BandOptions };
 
 export type JobOutcome =
   | { ok: true; kind: 'replay'; value: RunResult }
@@ -65,7 +66,7 @@ export function runJob(traces: readonly PackedTrace[], job: Job): JobOutcome {
   const t = traces[job.trace];
   if (!t) throw new Error(`job names trace ${job.trace}, only ${traces.length} given`);
   if (job.kind === 'replay') return { ok: true, kind: 'replay', value: replay(t, job.cfg) };
-  return { ok: true, kind: 'minHeap', value: minHeap(t, job.cfg, { tolerance: job.tolerance ?? 0 }) };
+  return { ok: true, kind: 'minHeap', value: minHeap(t, job.cfg, { tolerance: job.tolerance ?? 0, ...(job.band ? { band: job.band } : {}) }) };
 }
 
 export function toWire(e: unknown): WireError {

@@ -138,7 +138,11 @@ export interface Violation {
   blocks: string[];
 }
 
-export type RunStatus = 'ok' | 'aborted' | 'violation';
+/**
+ * 'ok', 'aborted' (stopped at the first OOM under --oom abort), 'violation'; the reports show
+ * 'oom' for a run that went on after failed allocations (src/report runStatus).
+ */
+export type RunStatus = 'ok' | 'aborted' | 'violation' | 'oom';
 
 export interface RunResult {
   schema: 1;
@@ -284,6 +288,8 @@ export interface MinHeapResult {
    */
   safeFrom?: number;
   checkedSizes?: number;
+  /** How the answer was found: 'bisection', or 'high-water' (one clean replay's highest block end, verified; minheap.ts highWaterExact). */
+  route?: 'high-water' | 'bisection';
   /** Replays the search used. */
   runs: number;
 }

@@ -40,7 +40,7 @@ import { log } from '../log';
 import { buildCompareReport, compareCell } from '../report';
 import type { CompareCell, CompareReport, CompareTrace, GoalName, StudySetting } from '../report';
 import { traceFacts } from '../sim';
-import type { MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
+import type { BandOptions, MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
 import { runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
 import { findTraceFiles, loadTrace } from '../trace';
@@ -52,6 +52,11 @@ export const FIRMWARE_TRACES_DIR = path.resolve(__dirname, '..', '..', 'firmware
 
 /** The compare's min-heap tolerance: 0 (exact, at the device alignment). */
 export const MIN_HEAP_TOLERANCE = 0;
+/**
+ * The band a study checks above each min heap (besides the search's own probes above the
+ * answer, which count too): 4 alignment steps, then 2 sizes up to the device heap.
+ */
+export const STUDY_BAND: BandOptions = { stretch: 4, samples: 2 };
 
 export interface StudySpec {
   /** A shipped device name, a profile path, or a loaded profile. */
@@ -78,6 +83,8 @@ export interface StudySpec {
   series: boolean;
   /** Run the min-heap searches (the expensive part); default true. */
   minHeap?: boolean;
+  /** The band checked above each min heap (default STUDY_BAND). */
+  band?: BandOptions;
   /** Relative min-heap tolerance (default MIN_HEAP_TOLERANCE: exact). */
   minHeapTolerance?: number;
   /** Safety margin added to the verified min heap in the advice (fraction; default ADVICE_MARGIN). */
@@ -220,7 +227,7 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
       if (spec.sample !== undefined) run.sample = spec.sample;
       jobs.push({ kind: 'replay', trace: ti, cfg: run });
       if (searching)
-        jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, oom: a.oom, allocator: a.name, params: a.params, series: false }, tolerance: tol });
+        jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, oom: a.oom, allocator: a.name, params: a.params, series: false }, tolerance: tol, band: spec.band ?? STUDY_BAND });
     }
   });
 
