@@ -32,7 +32,7 @@ export interface RankCell {
   heap: { size: number };
   summary?: { ooms: number; recoveredOoms?: number };
   cycles?: { ops: { mean: number; p99: number; max: number }; byKind?: Partial<Record<'alloc' | 'free' | 'realloc' | 'lock' | 'unlock', { count: number; p99: number; max: number }>> };
-  compaction?: { longestPause: number };
+  compaction?: { longestPause: number; runs?: number; bytesMoved?: number };
   minHeap?: { minHeap: number; ratio: number; fitsDevice: boolean; safeFrom?: number } | null;
 }
 
@@ -383,5 +383,30 @@ export function buildAdvice(rep: AdviceInput, margin = ADVICE_MARGIN): Advice {
     lines.push(`  ${names}: ${lockAssumption(rep.locks)}; ${moving.every((m) => m.oom === 'compact') ? 'compact on OOM' : `oom ${moving[0]!.oom}`}`);
     lines.push(`  ${names} hand out handles, not pointers: code must lock(h) for an address and unlock(h) after use (not a drop-in malloc)`);
   }
+  const gen = generationsNote(rep.traces);
+  if (gen) lines.push(`  ${gen}`);
   return advice;
+}
+
+/**
+ * Does rmalloc-gen differ from rmalloc here? Its generations only change which blocks a
+ * compaction pass moves, so where no compaction ran the two are the same allocator. Says where
+ * they differ, or why they do not (null when the pair is not in the study).
+ */
+export function generationsNote(traces: readonly RankTrace[]): string | null {
+  const pairs = traces
+    .map((t) => ({ t, a: t.results.find((c) => c.allocator === 'rmalloc'), b: t.results.find((c) => c.allocator === 'rmalloc-gen') }))
+    .filter((x) => x.a && x.b) as { t: RankTrace; a: RankCell; b: RankCell }[];
+  if (pairs.length === 0) return null;
+  const same = (a: RankCell, b: RankCell): boolean =>
+    (a.minHeap?.minHeap ?? null) === (b.minHeap?.minHeap ?? null) &&
+    (a.cycles?.ops.mean ?? null) === (b.cycles?.ops.mean ?? null) &&
+    (a.compaction?.bytesMoved ?? 0) === (b.compaction?.bytesMoved ?? 0);
+  const differ = pairs.filter((x) => !same(x.a, x.b)).map((x) => x.t.trace);
+  const compacted = pairs.filter((x) => (x.a.compaction?.runs ?? 0) + (x.b.compaction?.runs ?? 0) > 0).map((x) => x.t.trace);
+  if (differ.length > 0)
+    return `rmalloc-gen differs from rmalloc on ${differ.length} of ${pairs.length} trace${pairs.length === 1 ? '' : 's'} (${differ.join(', ')}): its minor passes move only young blocks`;
+  if (compacted.length === 0)
+    return 'rmalloc-gen = rmalloc on every trace here: generations only change what a compaction moves, and no compaction ran at the device heap (try a smaller --heap, --compact-every N or --compact-above X)';
+  return `rmalloc-gen = rmalloc on every trace here: compaction ran (${compacted.join(', ')}) but only on the OOM path, where a failed request falls back to a whole-heap pass in both`;
 }

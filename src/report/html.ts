@@ -26,7 +26,7 @@ import type { MapGeometry, MapHeap, RegionLike } from './heapmap';
 import type { CompareReport } from './json';
 import { chartFromRun, escapeXml, renderChart } from './svg';
 import type { ChartPoint, RunLike } from './svg';
-import { cellRow, COMPARE_HEAD, rankingText } from './table';
+import { cellRow, COMPARE_HEAD, rankingText, tableNotes } from './table';
 
 /** Chart columns kept per allocator (the series is merged down to this many). */
 export const CHART_POINTS = 480;
@@ -306,8 +306,11 @@ export function renderHtmlReport(inp: HtmlReportInput): string {
     `<div class="toggles"><b>Allocators:</b> ${allocs
       .map((a) => `<label><input type="checkbox" value="${attr(a)}" checked> ${esc(a)}${inp.policies[a] && inp.policies[a] !== 'fail' ? ` <span class="muted">(oom ${esc(inp.policies[a]!)})</span>` : ''}</label>`)
       .join(' ')}</div>`,
+    `<h2>Advice</h2><pre class="advice">${esc((rep.advice?.lines ?? []).join('\n'))}</pre>`,
     `<h2>Ranking</h2><pre class="ranking">${esc(rankingText(rep.ranking, rep.device, rep.goal))}</pre>`,
   );
+  // The study's compare report itself (the compare JSON, schema 1): what the page shows, as data.
+  dataScripts.push(`<script type="application/json" id="compare-data">${scriptJson(rep)}</script>`);
   for (const tr of inp.traces) {
     const t = rep.traces[tr.index]!;
     body.push(
@@ -316,6 +319,7 @@ export function renderHtmlReport(inp: HtmlReportInput): string {
       `<p class="muted">${int(t.ops)} ops · peak live ${esc(formatBytes(t.peakLive))}</p>`,
       `<h3>Comparison</h3>`,
       compareTableHtml(rep, tr.index),
+      ...tableNotes(rep, t).map((n) => `<p class="muted">${esc(n.trim())}</p>`),
       `<p class="muted">min heap: smallest heap with no failed allocation; µs/op: mean allocator time per op at the device clock (${esc(
         usText(1e6 / Math.max(1, rep.clockHz) * 1000),
       )} per 1000 cycles).</p>`,

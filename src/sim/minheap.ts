@@ -77,7 +77,10 @@ export const DEFAULT_BAND: BandOptions = { stretch: 32, near: 32, samples: 8 };
  * A run in a heap of size H is the same run as in any larger heap until a block would end past
  * H, so one clean replay in a large heap gives the exact boundary: the smallest size that holds
  * the highest block end, plus whatever the allocator keeps after it (found by stepping up from
- * there). tests/sim-minheap-hwm.test.ts shows it equals the bisection on every bundled trace.
+ * there), checked: clean at the answer, OOM one step below. A realloc that grows in place in a
+ * large heap but has to move in a small one breaks the premise (the mark is then too high, and
+ * the size below it is clean too): the search then bisects as before. tests/sim-minheap-band
+ * and bench/minheap-hwm.bench.ts show the route's answer equals the bisection's.
  */
 export function highWaterExact(allocator: string, params: Readonly<Record<string, unknown>>): boolean {
   if (allocator === 'heap4' || allocator === 'heap5' || allocator === 'uclibc') return true;
