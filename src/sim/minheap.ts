@@ -55,6 +55,13 @@ export interface MinHeapOptions {
   tolerance?: number;
   /** The band checked above the answer (default DEFAULT_BAND); `{ stretch: 0, samples: 0 }` skips it. */
   band?: BandOptions;
+  /**
+   * A run of the same configuration at the device heap done already (the study's device-heap
+   * replay), used as the search's first probe instead of running it again; with
+   * `probeHighWater`, the highest block end that run saw (see highWaterRun).
+   */
+  probe?: RunResult;
+  probeHighWater?: number;
 }
 
 /** How much of the band above an answer the search checks (see the file header). */
@@ -110,6 +117,20 @@ function highWaterFactory(f: AllocatorFactory, mark: { end: number }): Allocator
   };
 }
 
+/**
+ * One replay of `cfg` (the study's device-heap run) that also records the highest block end
+ * when the allocator qualifies for the high-water route (else `highWater` is 0), so minHeap can
+ * start from it (MinHeapOptions.probe).
+ */
+export function highWaterRun(trace: PackedTrace, cfg: RunConfig): { run: RunResult; highWater: number } {
+  const f = cfg.factory ?? getFactory(cfg.allocator);
+  const dev = cfg.device;
+  const eligible = !(f.multiHeap && dev.heaps.length > 1) && cfg.oom !== 'compact' && highWaterExact(f.name, resolveParams(f, dev.allocators?.[f.name], cfg.params ?? {}));
+  const mark = { end: 0 };
+  const run = replay(trace, eligible ? { ...cfg, factory: highWaterFactory(f, mark) } : cfg);
+  return { run, highWater: mark.end };
+}
+
 export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, opts: MinHeapOptions = {}): MinHeapResult {
   const tol = Math.max(0, opts.tolerance ?? 0);
   const band = opts.band ?? DEFAULT_BAND;
@@ -158,10 +179,15 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   /** Every size a search run saw fail (the band check reads it). */
   const failing = new Set<number>();
   const cleanSizes = new Set<number>();
+  /** The clean search runs by size (lean runs still measure peak live and the ideal footprint). */
+  const cleanRuns = new Map<number, RunResult>();
   const works = (size: number): boolean => {
     const r = attempt(size, false);
     const ok = clean(r);
-    if (ok) cleanSizes.add(size);
+    if (ok) {
+      cleanSizes.add(size);
+      cleanRuns.set(size, r!);
+    }
     else failing.add(size);
     if (!ok && (failedAt === null || size > failedAt.size)) failedAt = { size, r };
     return ok;
@@ -171,7 +197,12 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
 
   // Upper bound: the device heap, doubled until clean.
   let hi = Math.min(maxHeap, alignUp(first.size, align));
-  let probe = attempt(hi, false, hwm);
+  const reuse = opts.probe !== undefined && hi === alignUp(first.size, align) && opts.probe.heap.size === hi && !multi;
+  let probe: RunResult | null;
+  if (reuse) {
+    probe = opts.probe!;
+    mark.end = opts.probeHighWater ?? 0;
+  } else probe = attempt(hi, false, hwm);
   if (!clean(probe)) {
     failedAt = { size: hi, r: probe };
     failing.add(hi);
@@ -195,6 +226,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     }
   }
   cleanSizes.add(hi);
+  cleanRuns.set(hi, probe!);
   const probeSize = hi;
   const peakLive = probe!.summary.peakLive;
   const floor = f.multiHeap ? align : Math.max(align, alignUp(peakLive, align));
@@ -275,7 +307,8 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   }
   if (!monotonic && !note) note = 'OOM-freedom is not monotonic in the heap size: a clean run was found below the first bisection answer';
 
-  const at = attempt(hi, true);
+  // The clean run at the answer (a search run: it ran the whole trace without an OOM).
+  const at = cleanRuns.get(hi) ?? attempt(hi, false);
   if (!at || !clean(at)) {
     // Should not happen (hi was clean in a search run); report honestly.
     throw new SimError('USAGE', `min-heap verification failed: ${cfg.allocator} at ${hi} bytes is not clean on a full run`);

@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { SimError, SimErrorCode } from '../errors';
 import { log } from '../log';
 import type { PackedTrace } from '../trace/types';
-import { minHeap } from './minheap';
+import { highWaterRun, minHeap } from './minheap';
 import type { BandOptions } from './minheap';
 import { replay } from './engine';
 import type { MinHeapResult, RunConfig, RunResult } from './types';
@@ -28,11 +28,21 @@ export type MinHeapConfig = Omit<RunConfig, 'heapSize' | 'whatIf'>;
 
 export type Job =
   | { kind: 'replay'; trace: number; cfg: RunConfig }
-  | { kind: 'minHeap'; trace: number; cfg: MinHeapConfig; tolerance?: number; band?: BandOptions };
+  | { kind: 'minHeap'; trace: number; cfg: MinHeapConfig; tolerance?: number; band?: BandOptions }
+  /** A study cell: the device-heap replay, then the min-heap search starting from it (one fewer replay). */
+  | { kind: 'cell'; trace: number; cfg: RunConfig; tolerance?: number; band?: BandOptions };
+
+/** What a cell job returns: the run, and the search's answer or why it has none. */
+export interface CellValue {
+  run: RunResult;
+  minHeap: MinHeapResult | null;
+  minHeapError?: WireError;
+}
 
 export type JobOutcome =
   | { ok: true; kind: 'replay'; value: RunResult }
   | { ok: true; kind: 'minHeap'; value: MinHeapResult }
+  | { ok: true; kind: 'cell'; value: CellValue }
   | { ok: false; error: Error };
 
 /** An error as it crosses a thread boundary. */
@@ -52,6 +62,7 @@ export type ToWorker = { type: 'job'; index: number; job: Job } | { type: 'stop'
 export type FromWorker =
   | { type: 'done'; index: number; kind: 'replay'; value: RunResult }
   | { type: 'done'; index: number; kind: 'minHeap'; value: MinHeapResult }
+  | { type: 'done'; index: number; kind: 'cell'; value: CellValue }
   | { type: 'failed'; index: number; error: WireError };
 
 export interface PoolOptions {
@@ -66,6 +77,17 @@ export function runJob(traces: readonly PackedTrace[], job: Job): JobOutcome {
   const t = traces[job.trace];
   if (!t) throw new Error(`job names trace ${job.trace}, only ${traces.length} given`);
   if (job.kind === 'replay') return { ok: true, kind: 'replay', value: replay(t, job.cfg) };
+  if (job.kind === 'cell') {
+    const { run, highWater } = highWaterRun(t, job.cfg);
+    const { heapSize, whatIf, series, sample, ...search } = job.cfg;
+    void heapSize; void whatIf; void series; void sample;
+    const opts = { tolerance: job.tolerance ?? 0, ...(job.band ? { band: job.band } : {}), ...(job.cfg.heapSize === undefined ? { probe: run, probeHighWater: highWater } : {}) };
+    try {
+      return { ok: true, kind: 'cell', value: { run, minHeap: minHeap(t, { ...search, series: false }, opts) } };
+    } catch (e) {
+      return { ok: true, kind: 'cell', value: { run, minHeap: null, minHeapError: toWire(e) } };
+    }
+  }
   return { ok: true, kind: 'minHeap', value: minHeap(t, job.cfg, { tolerance: job.tolerance ?? 0, ...(job.band ? { band: job.band } : {}) }) };
 }
 
@@ -98,7 +120,7 @@ function logJob(traces: readonly PackedTrace[], job: Job, index: number, ms: num
 
 /** Rough relative cost of a job, for longest-first dispatch. */
 function cost(traces: readonly PackedTrace[], j: Job): number {
-  return (traces[j.trace]?.ops.n ?? 0) * (j.kind === 'minHeap' ? 20 : 1) + 1;
+  return (traces[j.trace]?.ops.n ?? 0) * (j.kind === 'replay' ? 1 : 20) + 1;
 }
 
 /** A copy of the trace whose op arrays live in shared memory (only [0, n) is copied). */
@@ -195,8 +217,7 @@ export async function runJobsHere(traces: readonly PackedTrace[], jobs: readonly
       workers.push(w);
       w.on('message', (m: FromWorker) => {
         if (failed) return;
-        results[m.index] =
-          m.type === 'failed' ? { ok: false, error: fromWire(m.error) } : m.kind === 'replay' ? { ok: true, kind: 'replay', value: m.value } : { ok: true, kind: 'minHeap', value: m.value };
+        results[m.index] = m.type === 'failed' ? { ok: false, error: fromWire(m.error) } : ({ ok: true, kind: m.kind, value: m.value } as JobOutcome);
         logJob(traces, jobs[m.index]!, m.index, performance.now() - (w.since ?? 0), m.type === 'done');
         w.current = undefined;
         done++;

@@ -20,7 +20,7 @@ port.on('message', (m: ToWorker) => {
   try {
     const r = runJob(traces, m.job);
     if (!r.ok) throw r.error;
-    reply = r.kind === 'replay' ? { type: 'done', index: m.index, kind: 'replay', value: r.value } : { type: 'done', index: m.index, kind: 'minHeap', value: r.value };
+    reply = { type: 'done', index: m.index, kind: r.kind, value: r.value } as FromWorker;
   } catch (e) {
     reply = { type: 'failed', index: m.index, error: toWire(e) };
   }

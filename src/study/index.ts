@@ -41,7 +41,7 @@ import { buildCompareReport, compareCell } from '../report';
 import type { CompareCell, CompareReport, CompareTrace, GoalName, StudySetting } from '../report';
 import { traceFacts } from '../sim';
 import type { BandOptions, MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
-import { runJobs } from '../sim/parallel';
+import { fromWire, runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
 import { findTraceFiles, loadTrace } from '../trace';
 import { OP_ALLOC, OP_FREE, OP_REALLOC } from '../trace/types';
@@ -225,9 +225,9 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
       const run: RunConfig = { ...base, oom: a.oom, allocator: a.name, params: a.params, series: spec.series };
       if (spec.heapSize !== undefined) run.heapSize = spec.heapSize;
       if (spec.sample !== undefined) run.sample = spec.sample;
-      jobs.push({ kind: 'replay', trace: ti, cfg: run });
-      if (searching)
-        jobs.push({ kind: 'minHeap', trace: ti, cfg: { ...base, oom: a.oom, allocator: a.name, params: a.params, series: false }, tolerance: tol, band: spec.band ?? STUDY_BAND });
+      // With the search, one job per cell: the device-heap replay is also the search's first probe.
+      if (searching) jobs.push({ kind: 'cell', trace: ti, cfg: run, tolerance: tol, band: spec.band ?? STUDY_BAND });
+      else jobs.push({ kind: 'replay', trace: ti, cfg: run });
     }
   });
 
@@ -238,43 +238,40 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
   // heap (too small for its metadata, too large for its block indexes) or no heap up to the
   // search limit is enough. When every device-heap run fails that way the input is bad (exit 2,
   // the first such error in job order); otherwise the cell says why and the others go on.
-  const per = searching ? 2 : 1; // jobs per cell
-  const replays = outcomes.filter((_, k) => k % per === 0);
-  const firstSim = replays.find((r) => !r.ok && r.error instanceof SimError);
-  if (firstSim && !firstSim.ok && replays.every((r) => !r.ok && r.error instanceof SimError)) throw firstSim.error;
+  const firstSim = outcomes.find((r) => !r.ok && r.error instanceof SimError);
+  if (firstSim && !firstSim.ok && outcomes.every((r) => !r.ok && r.error instanceof SimError)) throw firstSim.error;
 
   const failures: string[] = [];
   const runs: (RunResult | null)[][] = [];
   const out: CompareTrace[] = traces.map((t, ti) => {
     const row: (RunResult | null)[] = [];
     const results: CompareCell[] = allocs.map((a, ai) => {
-      const k = per * (ti * allocs.length + ai);
-      const rr = outcomes[k]!;
-      const mr = per === 2 ? outcomes[k + 1]! : undefined;
-      const mh = mr?.ok && mr.kind === 'minHeap' ? (mr.value as MinHeapResult) : null;
-      if (!rr.ok || rr.kind !== 'replay') {
+      const o = outcomes[ti * allocs.length + ai]!;
+      if (!o.ok) {
         row.push(null);
-        let msg = 'unexpected result';
-        if (!rr.ok && rr.error instanceof SimError) msg = `cannot run: ${rr.error.message} (${rr.error.code})`;
-        else if (!rr.ok) {
-          msg = rr.error.message;
-          log.error({ allocator: a.name, trace: t.info.name, stack: rr.error.stack }, 'replay crashed');
+        let msg: string;
+        if (o.error instanceof SimError) msg = `cannot run: ${o.error.message} (${o.error.code})`;
+        else {
+          msg = o.error.message;
+          log.error({ allocator: a.name, trace: t.info.name, stack: o.error.stack }, 'replay crashed');
           failures.push(`${a.name} on ${t.info.name}: ${msg}`);
         }
         return { allocator: a.name, params: a.params, heap: { base: first.base, size: a.usable }, status: 'error', minHeap: null, error: msg };
       }
-      row.push(rr.value);
-      const cell = compareCell(rr.value, mh);
+      const run = o.kind === 'cell' ? o.value.run : (o.value as RunResult);
+      const mh = o.kind === 'cell' ? o.value.minHeap : null;
+      row.push(run);
+      const cell = compareCell(run, mh);
       cell.heaps = a.scope;
-      cell.fits = fitVerdict(rr.value, mh, a);
+      cell.fits = fitVerdict(run, mh, a);
       if (cell.minHeap) cell.minHeap.fitsDevice = cell.fits;
       if (cell.error) failures.push(`${a.name} on ${t.info.name}: ${cell.error}`);
-      if (mr && !mr.ok) {
-        if (mr.error instanceof SimError) cell.minHeapError = mr.error.message;
-        else {
-          log.error({ allocator: a.name, trace: t.info.name, stack: mr.error.stack }, 'min-heap search crashed');
-          cell.minHeapError = mr.error.message;
-          failures.push(`${a.name} on ${t.info.name}: min-heap search: ${mr.error.message}`);
+      if (o.kind === 'cell' && o.value.minHeapError) {
+        const e = fromWire(o.value.minHeapError);
+        cell.minHeapError = e.message;
+        if (!(e instanceof SimError)) {
+          log.error({ allocator: a.name, trace: t.info.name, stack: o.value.minHeapError.stack }, 'min-heap search crashed');
+          failures.push(`${a.name} on ${t.info.name}: min-heap search: ${e.message}`);
         }
       }
       return cell;
