@@ -81,7 +81,8 @@ async function squeezeHandler(args: Args): Promise<number> {
   const mixes = await loadMixes(args.mix, flags.seed);
   const traces = [...(args.trace?.length || mixes.length === 0 ? await loadTraces(args.trace) : []), ...mixes];
 
-  const { params: _p, ...run } = flags;
+  const { params: _p, ...rest } = flags;
+  const run = { ...rest, oom: flags.oom ?? 'compact' };
   const progress = new Progress('squeeze');
   const o: SqueezeOptions = {
     device: dev, allocators: allocs, traces, run, steps, minHeapTolerance: MIN_HEAP_TOLERANCE, jobs: parseJobs(args.jobs),

@@ -56,7 +56,7 @@ export interface SqueezePoint {
   ofMinHeap: number;
   /** heap / peak live. */
   ofPeakLive: number;
-  status: 'ok' | 'aborted' | 'violation' | 'error';
+  status: 'ok' | 'aborted' | 'violation' | 'oom' | 'error';
   /** Requests (alloc + realloc) that failed after the policy did what it could. */
   failures: number;
   /** Σ requested sizes of those requests. */
