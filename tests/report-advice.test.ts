@@ -128,4 +128,23 @@ test('a trace whose peak live exceeds the device heap is named and left out of t
   assert.is(unfittableText(u[0]!, 'nds'), "huge needs 7.2 MiB live at peak: no allocator fits it in nds's 1 MiB heap (not ranked); it would take a heap of 8,388,608 bytes (alpha)");
 });
 
+test('realtime ranks by the worst malloc/free; a slow realloc (a copy) is reported apart, not scored', () => {
+  const cell = (allocator: string, mallocMax: number, reallocMax: number): RankCell => ({
+    allocator, heap: { size: HEAP }, summary: { ooms: 0, recoveredOoms: 0 },
+    cycles: {
+      ops: { mean: 10, p99: Math.max(mallocMax, reallocMax), max: Math.max(mallocMax, reallocMax) },
+      byKind: { alloc: { count: 5, p99: mallocMax, max: mallocMax }, free: { count: 5, p99: 20, max: 20 }, realloc: { count: 1, p99: reallocMax, max: reallocMax } },
+    },
+    compaction: { longestPause: 0 },
+    minHeap: { minHeap: 1000, ratio: 1, fitsDevice: true },
+  });
+  // copier: fast malloc/free (100), one 50,000-cycle realloc; steady: every malloc 900 cycles
+  const t: RankTrace[] = [{ trace: 't', peakLive: 1000, results: [cell('copier', 100, 50_000), cell('steady', 900, 950)] }];
+  const got = rankAllocators(t, 'realtime');
+  assert.equal(got.map((e) => e.allocator), ['copier', 'steady']);
+  assert.is(got[0]!.score, 100);
+  assert.is(got[0]!.worstRealloc, 50_000);
+  assert.match(got[0]!.reason, /^fits every trace with \d+ % headroom; worst malloc\/free 100 cycles, p99 100; realloc apart: worst 50,000 \(copies\)/);
+});
+
 test.run();

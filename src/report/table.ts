@@ -71,10 +71,11 @@ function shorten(s: string, n: number): string {
 /** One table per trace, then the ranking. */
 export function compareTable(rep: CompareReport, style: TableStyle): string {
   const out: string[] = [];
+  const unfit = new Set(unfittableTraces(rep.traces).map((u) => u.trace));
   for (const t of rep.traces) {
     out.push(
       `${t.trace}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}${
-        t.peakLive > rep.heap.size ? ' (does not fit on any allocator: not ranked)' : ''}`,
+        unfit.has(t.trace) ? ' (fits no allocator: not ranked)' : ''}`,
     );
     const tol = rep.minHeapTolerance ?? 0;
     const head = tol > 0 ? COMPARE_HEAD.map((h) => (h === 'min heap' ? `min heap*` : h)) : COMPARE_HEAD;
@@ -117,7 +118,7 @@ export function rankingText(ranking: readonly RankEntry[], device: string, goal:
   const lines = [
     best.tier === 0
       ? `Recommendation for ${device} (goal: ${goal}): ${best.allocator}`
-      : `No allocator runs every trace without OOM on ${device}'s heap; least bad (goal: ${goal}): ${best.allocator}`,
+      : `Ranking for ${device} (goal: ${goal}): no allocator runs every ranked trace without a failed allocation, so none is recommended`,
   ];
   const w = Math.max(...ranking.map((r) => r.allocator.length));
   const sw = Math.max(...ranking.map((r) => scoreText(r.score).length));
