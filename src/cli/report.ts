@@ -17,7 +17,6 @@ import { heapSpans } from '../device';
 import { SimError } from '../errors';
 import { log } from '../log';
 import { writeFileAtomic } from '../report';
-import type { GoalName } from '../report';
 import { collectFrames } from '../report/frames';
 import type { AllocFrames } from '../report/frames';
 import { renderHtmlReport } from '../report/html';
@@ -25,51 +24,32 @@ import type { HtmlTrace } from '../report/html';
 import { replay } from '../sim';
 import type { OomPolicy, RunConfig } from '../sim';
 import { handler } from './common';
-import { studyFor } from './compare';
+import { studyFor, studySpec } from './compare';
 import type { StudySpec } from '../study';
 import { deviceRegions } from './heapmap';
 import {
-  Progress, allocatorsOption, deviceOption, heapOption, jobsOption, list, parseGoal, parseHeap, parseJobs, parseReplayFlags,
-  replayOptions, tracesOption,
+  Progress, allocatorsOption, deviceOption, heapOption, jobsOption, list, replayOptions, tracesOption,
 } from './options';
 import type { SimArgs } from './options';
 
 /** Default bytes of encoded heap-map frames in one report. */
 export const DEFAULT_FRAME_BUDGET = 2 * 1024 * 1024;
 
-export interface ReportOptions {
+/** A study spec (without series: the report always keeps them) plus the page's own options. */
+export type ReportOptions = Omit<StudySpec, 'series' | 'device' | 'traces'> & {
   device: string;
-  allocators?: string[];
   traces?: string[];
-  heapSize?: number;
-  /** The user's --oom for every allocator; absent: each allocator's natural policy. */
-  oom?: OomPolicy;
-  locks: string;
-  params: Record<string, string>;
-  seed: number;
-  check: boolean;
-  strict?: boolean;
-  goal: GoalName;
-  jobs: number;
   frameBudget: number;
   maxFrames: number;
   command?: string;
-  progress?: Progress;
-}
+};
 
 /** Builds the report page (no file written). */
 export async function buildHtmlReport(o: ReportOptions): Promise<string> {
   // The comparison is the study's, exactly as compare and the default command run it.
-  const spec: StudySpec = {
-    device: o.device, locks: o.locks, params: o.params, seed: o.seed, check: o.check, goal: o.goal, jobs: o.jobs, series: true,
-  };
-  if (o.oom !== undefined) spec.oom = o.oom;
-  if (o.allocators) spec.allocators = o.allocators;
-  if (o.traces) spec.traces = o.traces;
-  if (o.strict) spec.strict = true;
-  if (o.heapSize !== undefined) spec.heapSize = o.heapSize;
-  if (o.progress) spec.progress = o.progress;
-  const st = await studyFor(spec);
+  const { frameBudget, maxFrames, command, ...rest } = o;
+  void frameBudget; void maxFrames; void command;
+  const st = await studyFor({ ...rest, series: true });
   const { report, device: dev, allocators: allocs } = st;
   for (const f of st.failures) process.stderr.write(`rmalloc-sim: ${f} (ALLOCATOR_FAILED)\n`);
   const policies: Record<string, OomPolicy> = {};
@@ -113,26 +93,17 @@ async function reportHandler(args: SimArgs): Promise<number> {
   if (!fs.existsSync(outDir)) throw new SimError('IO', `cannot write ${args.output}: folder ${outDir} does not exist`);
   const maxFrames = args['max-frames'] ?? 120;
   if (!Number.isInteger(maxFrames) || maxFrames < 2) throw new SimError('USAGE', `--max-frames: "${String(maxFrames)}" is not an integer >= 2`);
-  const flags = parseReplayFlags(args);
+  const { series, device, traces, ...spec } = studySpec(args, { series: true });
+  void series; void device; void traces;
   const o: ReportOptions = {
+    ...spec,
     device: args.device,
-    ...(flags.oom !== undefined ? { oom: flags.oom } : {}),
-    locks: flags.locks,
-    params: flags.params,
-    seed: flags.seed,
-    check: flags.check,
-    strict: args.strict === true,
-    goal: parseGoal(args.goal),
-    jobs: parseJobs(args.jobs),
     frameBudget: parseBudget(args['frame-budget']),
     maxFrames,
     progress: new Progress('report'),
     command: ['rmalloc-sim', 'report', ...process.argv.slice(3)].join(' '),
   };
-  if (list(args.allocator).length) o.allocators = list(args.allocator);
   if (list(args.trace).length) o.traces = list(args.trace);
-  const heap = parseHeap(args.heap);
-  if (heap !== undefined) o.heapSize = heap;
   const html = await buildHtmlReport(o);
   writeFileAtomic(args.output, html);
   process.stdout.write(`${args.output}: ${(Buffer.byteLength(html) / 1048576).toFixed(2)} MiB\n`);
