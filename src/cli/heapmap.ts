@@ -30,23 +30,8 @@ import { handler } from './common';
 import {
   allocatorOption, deviceOption, heapOption, parseHeap, parseReplayFlags, replayOptions, traceOption,
 } from './options';
-
-interface Args {
-  device: string;
-  allocator: string;
-  trace: string;
-  heap?: string;
-  oom?: string;
-  locks?: string;
-  param?: string[];
-  seed?: number;
-  check?: boolean;
-  at?: string;
-  svg?: string;
-  frames?: string;
-  every?: number;
-  animate?: string;
-}
+import type { SimArgs } from './options';
+import { reportSkipped } from './trace';
 
 /** The device's regions with numeric base and size (the profile may hold strings). */
 export function deviceRegions(dev: DeviceProfile): RegionLike[] {
@@ -62,7 +47,7 @@ function parseAt(v: string | undefined, ops: number): number | undefined {
   return n;
 }
 
-async function heapmapHandler(args: Args): Promise<number> {
+async function heapmapHandler(args: SimArgs): Promise<number> {
   const flags = parseReplayFlags(args);
   const params = flags.params;
   const heapSize = parseHeap(args.heap);
@@ -75,14 +60,16 @@ async function heapmapHandler(args: Args): Promise<number> {
   if (args.every !== undefined && !sequence) throw new SimError('USAGE', '--every needs --frames DIR or --animate F');
 
   const dev = loadDevice(args.device);
-  const f = planRig(dev, args.allocator, { params, heapSize }).factory; // validates before any work
-  const files = findTraceFiles([args.trace]);
+  const f = planRig(dev, String(args.allocator), { params, heapSize }).factory; // validates before any work
+  const tracePath = String(args.trace);
+  const files = findTraceFiles([tracePath]);
   if (files.length !== 1)
-    throw new SimError('USAGE', `heapmap takes one trace; ${args.trace} holds ${files.length}`, { file: args.trace });
-  const trace = await loadTrace(files[0]!);
+    throw new SimError('USAGE', `heapmap takes one trace; ${tracePath} holds ${files.length}`, { file: tracePath });
+  const trace = await loadTrace(files[0]!, { strict: args.strict === true });
+  reportSkipped(trace.info.path, trace.skipped);
   warnPointerSizes([trace], dev);
   const ops = trace.ops.n;
-  if (ops === 0) throw new SimError('USAGE', `${args.trace} has no ops to show`, { file: args.trace });
+  if (ops === 0) throw new SimError('USAGE', `${tracePath} has no ops to show`, { file: tracePath });
   const at = parseAt(args.at, ops);
   const cfg: RunConfig = {
     device: dev, allocator: f.name, ...flags, oom: runSettings(f, flags.oom).oom, series: false,
@@ -148,7 +135,7 @@ async function heapmapHandler(args: Args): Promise<number> {
   return r.status === 'violation' ? 1 : 0;
 }
 
-export const heapmapCommand: CommandModule<object, Args> = {
+export const heapmapCommand: CommandModule<object, SimArgs> = {
   command: 'heapmap',
   describe: 'the heap layout after an op as SVG (--at OP), or a frame sequence / animated SVG (--frames DIR --every N, --animate F)',
   builder: (y) =>
