@@ -135,7 +135,12 @@ test('--no-min-heap: the trace\'s own peak live and the does-not-fit flag', asyn
   assert.is(tr.peakLive, 3000);
   assert.is(tr.results[0]!.summary!.peakLive, 1000, 'the run saw less');
   assert.is(tr.results[0]!.fits, false);
-  assert.match(compareTable(st.report, { color: false }), /│ first-fit +│ +2 │ +- │.*│ does not fit │/);
+  const text = compareTable(st.report, { color: false });
+  assert.match(text, /│ first-fit +│ +2 │ +- │.*│ does not fit │/);
+  // the only trace fits no allocator: nothing is recommended (no "Infinity× the fastest")
+  assert.not.match(text, /Recommendation|Infinity|^Use /m);
+  assert.match(text, /no allocator runs every ranked trace without a failed allocation, so none is recommended/);
+  assert.match(text, /1\. first-fit +score - +no trace fits any allocator: nothing to rank on/);
 });
 
 test('the advice: Use X with a heap of at least N bytes (safe min heap + 10 %), the deciding trace, best per goal, locks and handles', async () => {

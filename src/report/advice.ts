@@ -181,6 +181,12 @@ export function rankAllocators(allTraces: readonly RankTrace[], goal: GoalName):
   entries.forEach((e, i) => {
     e.rank = i + 1;
     e.reason = reasonFor(e, traces, goal, searched);
+    // Nothing to rank on: no trace fits any allocator, so none runs "every trace".
+    if (traces.length === 0 && e.tier === 0) {
+      e.tier = 1;
+      e.score = NaN;
+      e.reason = 'no trace fits any allocator: nothing to rank on';
+    }
   });
   return entries;
 }
