@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
+import { fragTrace } from './helpers/frag';
 import * as assert from 'uvu/assert';
 import { buildHtmlReport } from '../src/cli/report';
 import { loadDevice } from '../src/device';
@@ -32,17 +33,7 @@ const OUT = path.join(ROOT, 'out');
 const HEAP = 4608;
 
 /** Fragmenting workload: small blocks, every other one freed, then bigger requests. */
-function syntheticTrace(): string {
-  const l: string[] = ['# synthetic: fragmentation then larger requests (browser test)'];
-  for (let r = 0; r < 3; r++) {
-    const b = r * 1000;
-    for (let i = 0; i < 40; i++) l.push(`a ${b + i} ${88 + (i % 2) * 8}`);
-    for (let i = 0; i < 40; i += 2) l.push(`f ${b + i}`);
-    for (let i = 0; i < 6; i++) l.push(`a ${b + 500 + i} 480`, `f ${b + 500 + i}`);
-    for (let i = 1; i < 40; i += 2) l.push(`f ${b + i}`);
-  }
-  return l.join('\n') + '\n';
-}
+const syntheticTrace = (): string => fragTrace(3, '# synthetic: fragmentation then larger requests (browser test)');
 
 /** walk() block counts of a replay at the given ops, and before/after its first compaction. */
 function walkCounts(text: string, allocator: string, oom: OomPolicy, ops: number[]): { at: Map<number, number>; compaction?: [number, number, number] } {

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
+import { fragTrace } from './helpers/frag';
 import * as assert from 'uvu/assert';
 import { buildHtmlReport, reportCommand } from '../src/cli/report';
 import type { ReportOptions } from '../src/cli/report';
@@ -25,17 +26,6 @@ import { traceFromText } from '../src/trace';
 const ROOT = path.resolve(__dirname, '..');
 const HEAP = 4608;
 
-function fragTrace(rounds = 2): string {
-  const l: string[] = ['# fragmenting rounds'];
-  for (let r = 0; r < rounds; r++) {
-    const b = r * 1000;
-    for (let i = 0; i < 40; i++) l.push(`a ${b + i} ${88 + (i % 2) * 8}`);
-    for (let i = 0; i < 40; i += 2) l.push(`f ${b + i}`);
-    for (let i = 0; i < 6; i++) l.push(`a ${b + 500 + i} 480`, `f ${b + 500 + i}`);
-    for (let i = 1; i < 40; i += 2) l.push(`f ${b + i}`);
-  }
-  return l.join('\n') + '\n';
-}
 
 let dir = '';
 let traceFile = '';

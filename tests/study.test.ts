@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
+import { fragTrace } from './helpers/frag';
 import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
 import { compareTable } from '../src/report';
@@ -34,18 +35,6 @@ function blocks(n: number, size: number, name = 'blocks'): string {
   return l.join('\n') + '\n';
 }
 
-/** Rounds that leave small holes, then ask for big blocks: compaction pays. */
-function fragTrace(rounds = 2): string {
-  const l: string[] = ['# fragmenting rounds'];
-  for (let r = 0; r < rounds; r++) {
-    const b = r * 1000;
-    for (let i = 0; i < 40; i++) l.push(`a ${b + i} ${88 + (i % 2) * 8}`);
-    for (let i = 0; i < 40; i += 2) l.push(`f ${b + i}`);
-    for (let i = 0; i < 6; i++) l.push(`a ${b + 500 + i} 480`, `f ${b + 500 + i}`);
-    for (let i = 1; i < 40; i += 2) l.push(`f ${b + i}`);
-  }
-  return l.join('\n') + '\n';
-}
 
 const dir = tempDir('rms-study-');
 const fragFile = path.join(dir, 'frag.trace');
