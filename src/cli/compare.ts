@@ -57,6 +57,9 @@ export function studySpec(args: SimArgs, extra: { series: boolean; minHeap?: boo
   return spec;
 }
 
+/** The study of a compare spec (tune's verification calls it by this name). */
+export const runCompare = (spec: StudySpec): Promise<Study> => runStudy(spec);
+
 /** Runs the study of a command and prints the skipped-line counts of its traces on stderr. */
 export async function studyFor(spec: StudySpec): Promise<Study> {
   const st = await runStudy(spec);

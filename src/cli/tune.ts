@@ -172,7 +172,7 @@ async function tuneHandler(args: Args): Promise<number> {
     goal: parseGoal(args.goal),
     budget: parseBudget(args.budget),
     seed: parseSeed(args.seed),
-    base: { oom: parseOom(args.oom), locks: parseLocks(args.locks), seed: parseSeed(args.seed), ...parseCompaction(args as unknown as Record<string, unknown>) },
+    base: { oom: parseOom(args.oom) ?? 'fail', locks: parseLocks(args.locks), seed: parseSeed(args.seed), ...parseCompaction(args as unknown as Record<string, unknown>) },
     fixed: parseParamFlags(args.param),
     jobs: parseJobs(args.jobs),
     progress: new Progress('tune'),
