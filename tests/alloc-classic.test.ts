@@ -425,10 +425,13 @@ cycles('buddy: alloc(1) on a fresh 256-byte heap (one split)', () => {
   const { RN, WN, WS } = nds32(h);
   const c0 = h.bus.counters().cycles;
   h.alloc.alloc(1);
-  // work 3 (order) | read mask @B: N | work 3 (pick list 5) | read head[5] @B+8: N | read next of
-  // B+216 @B+220: N | write head[5] = 0: N | work 2 (split) | write half B+232 header: N, next: S,
-  // prev: S | write head[4] @B+4: N | write mask @B: N | write used header @B+216: N.
-  assert.is(h.bus.counters().cycles - c0, 8 + 3 * RN + 5 * WN + 2 * WS);
+  // order: add, fls, clamp (2 + fls: CLZ + RSB = 2 on the ARM946E-S) | read mask @B: N | pick
+  // list 5: mask, ffs (1 + ffs = 4) | read head[5] @B+8: N | read next of B+216 @B+220: N |
+  // write head[5] = 0: N | work 2 (split) | write half B+232 header: N, next: S, prev: S |
+  // write head[4] @B+4: N | write mask @B: N | write used header @B+216: N.
+  const { fls, ffs } = h.bus.cpu;
+  assert.equal([fls, ffs], [2, 4]);
+  assert.is(h.bus.counters().cycles - c0, 2 + fls + 1 + ffs + 2 + 3 * RN + 5 * WN + 2 * WS);
 });
 cycles.run();
 

@@ -44,10 +44,11 @@
  * Complexity: alloc and free O(max order − min order) splits or merges, O(1) list search
  * (mask + find-first-set). largestAllocatable O(1): the highest set bit of the mask.
  *
- * Cycles: header, link, list-head and mask accesses through the bus; ALU: 3 cycles for the
- * order computation (add header, count leading zeros, clamp), 3 for picking the list (mask,
- * isolate lowest set bit, clz), 2 per split (shift, add), 3 per merge step (xor for the buddy
- * address, bounds compare, tag compare).
+ * Cycles: header, link, list-head and mask accesses through the bus; ALU: the order
+ * computation is an add, an fls and a clamp (2 + bus.fls(): the bit scan at the core's cost,
+ * 4 cycles with CLZ, 24 without), picking the list a mask and an ffs (1 + bus.ffs()), 2 per
+ * split (shift, add), 3 per merge step (xor for the buddy address, bounds compare, tag
+ * compare).
  */
 import { SimError } from '../errors';
 import type { MemoryBus } from '../bus';
@@ -186,12 +187,15 @@ export class Buddy implements Allocator {
 
   alloc(n: number): number {
     const bus = this.bus, P = this.P;
-    bus.work(3); // order = max(minOrder, 32 - clz(n + H - 1))
+    bus.work(1); // order = max(minOrder, fls(n + H - 1) + 1): add the header,
+    bus.fls(); // the bit scan (CLZ where the core has it),
+    bus.work(1); // clamp to minOrder
     const k = this.orderFor(n);
     if (k > this.maxOrder) return 0;
     let mask = bus.read32(this.maskAddr);
     const sel = (mask & (~0 << k)) >>> 0;
-    bus.work(3); // mask off orders below k, isolate the lowest set bit, clz
+    bus.work(1); // mask off orders below k,
+    bus.ffs(); // the lowest non-empty order (isolate the lowest set bit, then a bit scan)
     if (sel === 0) return 0;
     let j = 31 - Math.clz32(sel & -sel);
     const m0 = mask;
@@ -258,7 +262,9 @@ export class Buddy implements Allocator {
     const bus = this.bus;
     const b = h - this.Hb;
     const k = bus.readPtr(b) & ORDER_MASK;
-    bus.work(3); // new order
+    bus.work(1); // new order, as in alloc: add the header,
+    bus.fls(); // bit scan,
+    bus.work(1); // clamp
     const kn = this.orderFor(n);
     if (kn <= k) {
       if (kn < k) {
