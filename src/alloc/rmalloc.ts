@@ -86,8 +86,9 @@
  * bytes moved; a full compaction also walks the handle table once.
  *
  * What costs cycles: every header, footer, link and entry access goes through the bus; moves
- * are bus.copy (charged as bursts); handle updates are entry writes; class lookups charge a
- * few ALU cycles. Observers (walk, check, freeBytes, largestAllocatable...) use uncounted
+ * are bus.copy (charged as bursts); handle updates are entry writes; a class lookup is a shift
+ * and an fls (bus.fls(), at the core's cost: CLZ where it has one, a software loop where not),
+ * the next non-empty class an ffs on the class bitmap (bus.ffs()). Observers (walk, check, freeBytes, largestAllocatable...) use uncounted
  * peeks and JS-side counters that a C implementation would keep in globals.
  *
  * Prior art and what differs: the classic Mac OS Memory Manager (master pointers allocated in
@@ -735,7 +736,8 @@ export class Rmalloc implements Allocator {
     const bus = this.bus;
     const P = this.P;
     const c = this.classOf(bs / this.U);
-    bus.work(2);
+    bus.work(1); // units = size >> log2(U)
+    bus.fls(); // class = fls(units)
     if (c < this.nClass && ((this.bitmap >>> c) & 1) !== 0) {
       let n = bus.readPtr(this.base + c * P);
       while (n !== 0) {
@@ -747,7 +749,7 @@ export class Rmalloc implements Allocator {
     let m = c + 1 < 32 ? (this.bitmap >>> (c + 1)) << (c + 1) : 0;
     while (m !== 0) {
       const c2 = 31 - Math.clz32(m & -m);
-      bus.work(1);
+      bus.ffs(); // the next non-empty class above
       let n = bus.readPtr(this.base + c2 * P);
       while (n !== 0) {
         const F = this.sizeOfFree(bus.readPtr(n));
@@ -836,7 +838,9 @@ export class Rmalloc implements Allocator {
     if (head !== 0) bus.writePtr(head + 2 * P, b);
     bus.writePtr(hAddr, b);
     this.bitmap = (this.bitmap | (1 << c)) >>> 0;
-    bus.work(1);
+    bus.work(1); // units = size >> log2(U)
+    bus.fls(); // class = fls(units)
+    bus.work(1); // set the class's bitmap bit
     if (c === this.lcClass && size > this.lcMax) this.lcMax = size;
   }
 
@@ -850,6 +854,8 @@ export class Rmalloc implements Allocator {
     if (prev !== 0) bus.writePtr(prev + P, next);
     else {
       const c = this.classOf(size / this.U);
+      bus.work(1); // units = size >> log2(U)
+      bus.fls(); // class = fls(units): the list head to update
       bus.writePtr(this.base + c * P, next);
       if (next === 0) this.bitmap = (this.bitmap & ~(1 << c)) >>> 0;
     }
