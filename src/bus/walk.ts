@@ -17,13 +17,22 @@
  * before the next step that goes through counted reads. Call flush() before the next counted
  * access after the walk.
  */
-import type { MemoryBus } from './index';
+/** What a walk needs of the bus (MemoryBus has it; no import of the bus module, so no cycle). */
+export interface WalkBus {
+  readonly pointerBytes: number;
+  plainAccess(a: number, w: number): boolean;
+  continuesRead(a: number): boolean;
+  peekPtr(a: number): number;
+  readPtr(a: number): number;
+  work(n: number): void;
+  chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter?: number, endsAt?: number, seqReads?: number): void;
+}
 
 export class ListWalk {
   /** The words the last visit read (w1: 0 when the step makes one read). */
   w0 = 0;
   w1 = 0;
-  private readonly bus: MemoryBus;
+  private readonly bus: WalkBus;
   private readonly P: number;
   private readonly off0: number;
   private readonly off1: number;
@@ -42,7 +51,7 @@ export class ListWalk {
    * @param off0 offset of the first read from the node, @param off1 of the second (-1: none),
    * @param alu ALU cycles per step, charged after the first `aluAfter` reads.
    */
-  constructor(bus: MemoryBus, off0: number, off1: number, alu: number, aluAfter = off1 < 0 ? 1 : 2) {
+  constructor(bus: WalkBus, off0: number, off1: number, alu: number, aluAfter = off1 < 0 ? 1 : 2) {
     this.bus = bus;
     this.P = bus.pointerBytes;
     this.off0 = off0;
