@@ -7,9 +7,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tlsf } from '../src/alloc/tlsf';
-import { cpuCosts } from '../src/bus';
+import { cpuCosts, MemoryBus } from '../src/bus';
+import { getFactory } from '../src/alloc';
 import { loadDevice } from '../src/device';
 import { makeHeap, randomRun, walkList, footprintFillsHeap } from './helpers/heap';
+import { multiHeapOf, randomMulti } from './helpers/multiheap';
 
 const rows = (h: ReturnType<typeof makeHeap>) =>
   walkList(h.alloc).map((b) => [b.addr - h.heaps[0]!.base, b.size, b.state, b.state === 'used' ? b.payload - h.heaps[0]!.base : 0, b.usable]);
@@ -179,6 +181,64 @@ test('fixedMetadataBytes + Σ blockFootprint is a heap the blocks fill exactly',
   for (const n of [1, 7, 24, 100, 333, 1000, 13]) assert.ok(b.alloc(n) !== 0);
   assert.is(b.alloc(4000), 0);
   assert.is(b.freeBytes(), 4004);
+});
+
+test('several pools (tlsf_add_pool per heap): declared multiHeap; stm32f4 SRAM + CCM and nds-slot2 main + 16-bit-only slot-2 RAM run clean with blocks in both', () => {
+  assert.is(getFactory('tlsf').multiHeap, true);
+  const st = multiHeapOf('tlsf', 'stm32f4', [['sram', 0x4000, 9000], ['ccm', 0, 3000]]);
+  const r1 = randomMulti(st, 31, 20_000, 1500);
+  assert.equal(r1.violations, [], r1.violations.join('\n'));
+  assert.ok(r1.ooms > 0 && r1.crossed);
+  const ds = multiHeapOf('tlsf', 'nds-slot2', [['main', 0x180000, 8000], ['slot2', 0, 7000]]);
+  const r2 = randomMulti(ds, 32, 20_000, 2000);
+  assert.equal(r2.violations, [], r2.violations.join('\n'));
+  assert.ok(r2.ooms > 0 && r2.crossed);
+  assert.ok(ds.bus.counters().byRegion.slot2!.accesses > 0);
+});
+
+test('several pools: each heap is one pool (its own sentinel), a block never spans two, the second pool is used once the first is full', () => {
+  const h = multiHeapOf('tlsf', 'stm32f4', [['sram', 0x4000, 4096], ['ccm', 0, 2048]]);
+  const t = h.alloc as Tlsf;
+  assert.is(t.pools.length, 2);
+  // Address order: CCM (0x10000000) before SRAM (0x20000000); the control structure sits in SRAM, the first heap given.
+  assert.ok(t.pools[0]!.heap.region === 'ccm' && t.control === h.heaps[0]!.base);
+  const ccm = h.heaps[1]!;
+  // The CCM pool has no control structure: its one free block takes the whole heap but 2 size words and alignment.
+  assert.ok(t.pools[0]!.bytes >= ccm.size - 16, `ccm pool ${t.pools[0]!.bytes}`);
+  const inCcm = (p: number) => p >= ccm.base && p < ccm.base + ccm.size;
+  const got: number[] = [];
+  for (let p = t.alloc(500); p !== 0; p = t.alloc(500)) got.push(p);
+  assert.ok(got.some(inCcm) && got.some((p) => !inCcm(p)));
+  for (const p of got) t.free(p);
+  // Everything free again: one free block per pool (coalescing stops at each sentinel).
+  assert.is(walkList(t).filter((b) => b.state === 'free').length, 2);
+  assert.equal(t.check(), []);
+});
+
+test('step assertions: with check on, a corrupted free block is reported by the step that meets it; off, they cost nothing', () => {
+  const dev = loadDevice('nds');
+  const heaps = [{ name: 'h', region: 'main', base: 0x02180000, size: 16384 }];
+  const make = (check: boolean) => {
+    const bus = new MemoryBus(dev, heaps);
+    return { bus, t: new Tlsf({ bus, heaps, alignment: dev.alignment, params: { slLog2: 5, flIndexMax: 0 }, check }) };
+  };
+  const run = (check: boolean) => {
+    const { bus, t } = make(check);
+    const a = t.alloc(100);
+    t.alloc(100); // keeps a's block from merging with the pool's rest
+    t.free(a);
+    // Clear the free bit of a's block behind the allocator's back, then take it from its list.
+    const b = a - 8;
+    bus.poke32(b + 4, bus.peek32(b + 4) & ~1);
+    const c0 = bus.cycles;
+    t.alloc(100);
+    return { v: t.check(), cycles: bus.cycles - c0 };
+  };
+  const on = run(true);
+  const off = run(false);
+  assert.ok(on.v.some((m) => m.startsWith('tlsf assertion: remove_free_block') && m.includes('is not free')), on.v.join('\n'));
+  assert.not.ok(off.v.some((m) => m.includes('assertion')));
+  assert.is(on.cycles, off.cycles);
 });
 
 test.run();

@@ -40,6 +40,7 @@
  */
 import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';
+import { Assertions } from './assert';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { hex } from '../util/units';
 
@@ -55,6 +56,8 @@ export class Dlmalloc implements Allocator {
   readonly moving = false;
 
   private readonly bus: MemoryBus;
+  /** Step assertions (run under --check; see assert.ts). */
+  private readonly asserts: Assertions;
   private readonly S: number;
   readonly align: number;
   readonly minChunk: number;
@@ -87,6 +90,7 @@ export class Dlmalloc implements Allocator {
   constructor(ctx: AllocatorContext) {
     const bus = ctx.bus;
     this.bus = bus;
+    this.asserts = new Assertions('dlmalloc', ctx.check === true);
     const S = bus.pointerBytes;
     this.S = S;
     this.align = Math.max(2 * S, ctx.alignment);
@@ -247,6 +251,7 @@ export class Dlmalloc implements Allocator {
   private unlinkChunk(p: number, s: number): void {
     const bus = this.bus;
     const S = this.S;
+    if (this.asserts.on) this.expectBinned('unlink_chunk', p, s);
     this.binned--;
     const f = this.fd(p);
     const b = this.bk(p);
@@ -265,6 +270,22 @@ export class Dlmalloc implements Allocator {
       }
       bus.work(2);
     }
+  }
+
+  /**
+   * Assertion (dlmalloc's RTCHECK(F->bk == P && B->fd == P) and ok_address): p is a free chunk
+   * of size s inside the heap, linked both ways with its neighbours.
+   */
+  private expectBinned(step: string, p: number, s: number): void {
+    const o = this.bus.observer;
+    const S = this.S;
+    const hx = (a: number) => '0x' + a.toString(16);
+    if (p < this.heapBase || p + s > this.heapEnd) return this.asserts.fail(`${step}: chunk ${hx(p)} lies outside the heap`);
+    if ((o.readPtr(p + S) & this.sizeMask) !== s) this.asserts.fail(`${step}: chunk ${hx(p)} has size ${o.readPtr(p + S) & this.sizeMask}, expected ${s}`);
+    if ((o.readPtr(p + s + S) & PINUSE) !== 0) this.asserts.fail(`${step}: chunk ${hx(p)} is marked in use by its successor`);
+    const f = o.readPtr(p + 2 * S);
+    const b = o.readPtr(p + 3 * S);
+    if (o.readPtr(f + 3 * S) !== p || o.readPtr(b + 2 * S) !== p) this.asserts.fail(`${step}: chunk ${hx(p)}'s neighbours do not link back to it (corrupted bin)`);
   }
 
   /** replace_dv: the old dv goes into the bins, r becomes dv. */
@@ -417,6 +438,8 @@ export class Dlmalloc implements Allocator {
   private dispose(p: number, psize: number): void {
     const bus = this.bus;
     const S = this.S;
+    if (this.asserts.on && (this.bus.observer.readPtr(p + S) & CINUSE) === 0)
+      this.asserts.fail(`dispose: chunk 0x${p.toString(16)} is not in use (double free?)`);
     const next = p + psize;
     const phead = this.head(p);
     bus.work(2);
@@ -659,7 +682,7 @@ export class Dlmalloc implements Allocator {
   }
 
   check(): string[] {
-    const v: string[] = [];
+    const v: string[] = this.asserts.take();
     const bus = this.bus;
     const S = this.S;
     const top = bus.peekPtr(this.topVar);

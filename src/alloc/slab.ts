@@ -54,6 +54,7 @@
  * The class table and slab capacities are constants (flash on a microcontroller), not heap.
  */
 import { SimError } from '../errors';
+import { Assertions } from './assert';
 import type { MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { checkPointerReach, numParam } from './freelist';
@@ -69,6 +70,8 @@ export class Slab implements Allocator {
   readonly moving = false;
 
   private readonly bus: MemoryBus;
+  /** Step assertions (run under --check; see assert.ts). */
+  private readonly asserts: Assertions;
   private readonly P: number;
   private readonly PAGE: number;
   private readonly shift: number;
@@ -115,6 +118,7 @@ export class Slab implements Allocator {
     const bus = ctx.bus;
     const heap = ctx.heaps[0]!;
     this.bus = bus;
+    this.asserts = new Assertions('slab', ctx.check === true);
     const P = bus.pointerBytes;
     this.P = P;
     this.base = heap.base;
@@ -423,6 +427,7 @@ export class Slab implements Allocator {
     const cap = this.caps[i]!;
     const fl = bus.readPtr(s + this.oFree);
     const inuse = bus.readPtr(s + this.oInuse) - 1;
+    if (this.asserts.on) this.expectLiveObject(s, h, i, inuse, fl);
     bus.writePtr(h, fl);
     bus.writePtr(s + this.oFree, h);
     bus.writePtr(s + this.oInuse, inuse);
@@ -445,6 +450,19 @@ export class Slab implements Allocator {
       this.slabUnlink(cd + from, s);
       this.slabPush(cd, s);
     }
+  }
+
+  /**
+   * Assertion at free: h is an object boundary of slab s (class i) that held at least one
+   * object, and h is not already on the slab's free list (a double free).
+   */
+  private expectLiveObject(s: number, h: number, i: number, inuse: number, fl: number): void {
+    const o = this.bus.observer;
+    const hx = (a: number) => '0x' + a.toString(16);
+    if (!(i >= 0 && i < this.sizes.length && Number.isInteger(i))) return this.asserts.fail(`free: ${hx(h)} is in no slab of a size class`);
+    if (inuse < 0 || inuse >= this.caps[i]!) this.asserts.fail(`free: slab ${hx(s)} held ${inuse + 1} objects (capacity ${this.caps[i]})`);
+    for (let f = fl, k = 0; f !== 0 && k <= this.caps[i]!; f = o.readPtr(f), k++)
+      if (f === h) return this.asserts.fail(`free: object ${hx(h)} is already on slab ${hx(s)}'s free list (double free)`);
   }
 
   realloc(h: number, n: number): number {
@@ -666,7 +684,7 @@ export class Slab implements Allocator {
   }
 
   check(): string[] {
-    const v: string[] = [];
+    const v: string[] = this.asserts.take();
     const bus = this.bus, P = this.P, PAGE = this.PAGE;
     const freeRuns = new Set<number>();
     const slabs = new Set<number>();

@@ -42,28 +42,49 @@
  * The control structure (Conte's control_t) is the first thing in the heap: block_null (the
  * empty-list sentinel, 4P bytes), fl_bitmap (4), sl_bitmap[FL_COUNT] (4 each) and
  * blocks[FL_COUNT][SL_COUNT] list heads (P each). With FL_INDEX_MAX = 30 on 32-bit that is
- * 16 + 4 + 24·4 + 24·32·4 = 3188 bytes. Then one pool: its first block's size word, the blocks,
- * and a zero-size used sentinel block (pool overhead 2P). Everything is reached through the bus.
+ * 16 + 4 + 24·4 + 24·32·4 = 3188 bytes. Then the pools (tlsf_add_pool), one per heap of the
+ * device: the first right after the control structure in the first heap, the others at the
+ * start of their own heaps (esp32's DRAM regions, stm32f4's SRAM and CCM, nds-slot2's main and
+ * expansion RAM). A pool is its first block's size word, the blocks, and a zero-size used
+ * sentinel block (pool overhead 2P) that stops coalescing at the pool's end, so a block never
+ * spans two heaps; all pools share the lists and bitmaps. On a device with one heap the layout
+ * is exactly Conte's tlsf_create_with_pool. Everything is reached through the bus.
  *
  * Costs. fls/ffs are charged at the core's cost (bus.fls/ffs, from the CPU cost table in
  * src/bus/cpu.ts): one CLZ/NSAU instruction plus a subtract where the core has it, Conte's
  * generic binary-search fallback (~20 cycles on a 32-bit core, ~4× that on an 8-bit one)
- * where it does not. malloc(0) is served
- * as malloc(1) (Conte returns NULL; the engine treats 0 as "no block"). realloc follows
- * tlsf_realloc: shrink or grow in place into a free next block, else malloc + copy + free.
- * One pool: on a device with several heaps tlsf manages the first (tlsf_add_pool per region
- * would work but is not modelled; use heap5 for multi-region devices).
+ * where it does not. malloc(0) is served as malloc(1) (Conte returns NULL; the engine treats 0
+ * as "no block"). realloc follows tlsf_realloc: shrink or grow in place into a free next block,
+ * else malloc + copy + free.
+ *
+ * Code shape: Conte's. The public operations only compose small helpers named after his
+ * (mapping_insert → mappingInsert, block_merge_prev → blockMergePrev, ...). Each helper states
+ * the invariant that holds at its step (the block found on a list is free, a block merged with
+ * its predecessor has that predecessor free, ...); the assertions run when the replay has
+ * --check (AllocatorContext.check) and are reported by check() with the step that failed;
+ * otherwise they cost one boolean test. Helpers take a MemPort where the observer view also
+ * uses them (pool setup goes through bus.observer, uncharged).
  */
 import type { MemoryBus, MemPort } from '../bus';
+import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
+import { Assertions } from './assert';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
-import { hex } from '../util/units';
-
-// ---- the allocator ---------------------------------------------------------------------------
-
 
 const fls32 = (x: number): number => 31 - Math.clz32(x);
 const ffs32 = (x: number): number => 31 - Math.clz32(x & -x);
+const hx = (a: number): string => '0x' + a.toString(16);
+
+/** One pool (tlsf_add_pool over one heap of the device). */
+interface Pool {
+  heap: HeapSpan;
+  /** Block pointer of the pool's first block (its prev_phys word lies before the pool). */
+  first: number;
+  /** Payload bytes of the pool's one initial free block. */
+  bytes: number;
+  /** Block pointer of the zero-size used sentinel at the pool's end. */
+  sentinel: number;
+}
 
 export class Tlsf implements Allocator {
   readonly name = 'tlsf';
@@ -87,18 +108,21 @@ export class Tlsf implements Allocator {
   private readonly pfb: number;
   private readonly sizeMask: number;
 
-  // Addresses of the control structure fields (in the heap).
-  private readonly heapBase: number;
-  private readonly heapEnd: number;
+  // Addresses of the control structure fields (in the first heap).
   readonly control: number;
   readonly controlBytes: number;
   private readonly flBitmap: number;
   private readonly slBitmap: number;
   private readonly heads: number;
-  /** Block pointer of the first block of the pool (its prev_phys word lies before the pool). */
-  private readonly firstBlock: number;
+  /** The pools, in address order. */
+  readonly pools: readonly Pool[];
+  /** Heaps too small to hold a pool (left unused, reported as metadata by walk). */
+  private readonly unused: readonly HeapSpan[];
+  /** Payload bytes of the first pool (the only one on a single-heap device). */
   readonly poolBytes: number;
-  private readonly sentinel: number;
+  private readonly heapBytes: number;
+  private readonly maxPoolBytes: number;
+  private readonly asserts: Assertions;
 
   // Observer-side tallies (not used by the algorithm: no cycles, no simulated bytes).
   private freeSum = 0;
@@ -110,6 +134,7 @@ export class Tlsf implements Allocator {
   constructor(ctx: AllocatorContext) {
     const bus = ctx.bus;
     this.bus = bus;
+    this.asserts = new Assertions('tlsf', ctx.check === true);
     const P = bus.pointerBytes;
     this.P = P;
     const A = Math.max(ctx.alignment, P);
@@ -139,31 +164,22 @@ export class Tlsf implements Allocator {
     this.maxBlockSize = 2 ** this.flIndexMax;
     this.minBlockSize = this.roundSize(3 * P);
 
-    const h = ctx.heaps[0]!;
-    this.heapBase = h.base;
-    this.heapEnd = h.base + h.size;
-    this.control = h.base;
+    // tlsf_create: the control structure at the start of the first heap.
+    const h0 = ctx.heaps[0]!;
+    this.control = h0.base;
     this.flBitmap = this.control + 4 * P;
     this.slBitmap = this.flBitmap + 4;
     this.heads = this.slBitmap + 4 * this.flCount;
     this.controlBytes = 4 * P + 4 + 4 * this.flCount + this.flCount * this.slCount * P;
-    const ctrlEnd = this.control + this.controlBytes;
-    // Pool: first block's size word at `mem`, payload at mem + P (A-aligned).
-    const mem = Math.ceil((ctrlEnd + P) / A) * A - P;
-    this.firstBlock = mem - P;
-    const room = this.heapEnd - mem - P; // bytes for size word + payloads + sentinel size word, less one P
-    let pool = Math.floor(room / A) * A - P;
-    if (pool >= this.maxBlockSize) pool = this.roundDown(this.maxBlockSize - 1);
-    pool = this.roundDown(pool);
-    if (pool < this.minBlockSize)
+    // The pools' layout first (a heap too small for the control structure and one pool is
+    // refused before anything is written), then tlsf_create and tlsf_add_pool per heap.
+    const layouts = ctx.heaps.map((h, i) => this.poolLayout(h, i === 0 ? this.control + this.controlBytes : h.base));
+    if (!layouts[0])
       throw new SimError(
         'HEAP_TOO_SMALL',
-        `tlsf needs ${this.controlBytes} bytes of control structure plus a pool of at least ${this.minBlockSize + 2 * P} bytes; the heap has ${h.size}`,
+        `tlsf needs ${this.controlBytes} bytes of control structure plus a pool of at least ${this.minBlockSize + 2 * P} bytes; the heap has ${h0.size}`,
       );
-    this.poolBytes = pool;
-    this.sentinel = this.firstBlock + P + pool;
-
-    // tlsf_create: every list head and the sentinel's links point at block_null; bitmaps clear.
+    // Every list head and block_null's links point at block_null; bitmaps clear.
     // Initialisation is not charged (the engine measures operations, not setup).
     const o = bus.observer;
     const nb = this.control;
@@ -172,11 +188,44 @@ export class Tlsf implements Allocator {
     for (let i = 0; i < this.flCount; i++) o.write32(this.slBitmap + 4 * i, 0);
     o.write32(this.flBitmap, 0);
     for (let i = 0; i < this.flCount * this.slCount; i++) o.writePtr(this.heads + i * P, nb);
-    // tlsf_add_pool: one free block over the pool, then the zero-size used sentinel.
-    o.writePtr(this.firstBlock + P, pool | this.fb);
-    o.writePtr(this.sentinel, this.firstBlock);
-    o.writePtr(this.sentinel + P, 0 | this.pfb);
-    this.insertFree(o, this.firstBlock, pool);
+    const pools: Pool[] = [];
+    const unused: HeapSpan[] = [];
+    ctx.heaps.forEach((h, i) => {
+      const q = layouts[i];
+      if (q) pools.push(this.addPool(q));
+      else unused.push(h);
+    });
+    this.poolBytes = pools[0]!.bytes;
+    this.pools = pools.sort((a, b) => a.heap.base - b.heap.base);
+    this.unused = unused;
+    this.heapBytes = ctx.heaps.reduce((n, h) => n + h.size, 0);
+    this.maxPoolBytes = Math.max(...pools.map((q) => q.bytes));
+  }
+
+  /** Where a pool over heap h from address `start` lies; undefined when it cannot hold a minimum block. */
+  private poolLayout(h: HeapSpan, start: number): Pool | undefined {
+    const P = this.P;
+    const A = this.M;
+    const end = h.base + h.size;
+    // Pool: first block's size word at `mem`, payload at mem + P (A-aligned).
+    const mem = Math.ceil((start + P) / A) * A - P;
+    const room = end - mem - P; // bytes for size word + payloads + sentinel size word, less one P
+    let bytes = Math.floor(room / A) * A - P;
+    if (bytes >= this.maxBlockSize) bytes = this.roundDown(this.maxBlockSize - 1);
+    bytes = this.roundDown(bytes);
+    if (!(bytes >= this.minBlockSize)) return undefined;
+    const first = mem - P;
+    return { heap: h, first, bytes, sentinel: first + P + bytes };
+  }
+
+  /** tlsf_add_pool: one free block over the pool, then the zero-size used sentinel. */
+  private addPool(q: Pool): Pool {
+    const o = this.bus.observer;
+    o.writePtr(q.first + this.P, q.bytes | this.fb);
+    o.writePtr(q.sentinel, q.first);
+    o.writePtr(q.sentinel + this.P, 0 | this.pfb);
+    this.blockInsert(o, q.first, q.bytes);
+    return q;
   }
 
   // ---- size arithmetic --------------------------------------------------------------------
@@ -205,22 +254,16 @@ export class Tlsf implements Allocator {
     return (f - (this.flShift - 1)) * this.slCount + sl;
   }
 
-  /** mapping_search: round up to the next list boundary, then map. */
+  /** The list index a request of (adjusted) size searches from: rounded up to the next list. */
   private searchIndex(size: number): number {
     if (size >= this.smallBlockSize) size += (1 << (fls32(size) - this.slLog2)) - 1;
     return this.listIndex(size);
   }
 
-  // ---- memory helpers ---------------------------------------------------------------------
+  // ---- mapping (charged on the port) --------------------------------------------------------
 
-  private sizeOf(b: number): number {
-    return this.bus.readPtr(b + this.P) & this.sizeMask;
-  }
-
-  // ---- free lists (all charged) -----------------------------------------------------------
-
-  /** mapping_insert, charged on m: fls and the shifts where the size is above the small range. */
-  private mapping(m: MemPort, size: number): number {
+  /** mapping_insert: the list a free block of `size` belongs on (fls and the shifts above the small range). */
+  private mappingInsert(m: MemPort, size: number): number {
     if (size < this.smallBlockSize) m.work(2);
     else {
       m.fls();
@@ -229,58 +272,17 @@ export class Tlsf implements Allocator {
     return this.listIndex(size);
   }
 
-  /** insert_free_block (through m: the bus, or the observer while the pool is set up). */
-  private insertFree(m: MemPort, b: number, size: number): void {
-    const P = this.P;
-    const idx = this.mapping(m, size);
-    const fl = (idx / this.slCount) | 0;
-    const sl = idx - fl * this.slCount;
-    const headAddr = this.heads + idx * P;
-    const cur = m.readPtr(headAddr);
-    m.writePtr(b + 2 * P, cur);
-    m.writePtr(b + 3 * P, this.control);
-    m.writePtr(cur + 3 * P, b);
-    m.writePtr(headAddr, b);
-    m.write32(this.flBitmap, (m.read32(this.flBitmap) | (1 << fl)) >>> 0);
-    const sa = this.slBitmap + 4 * fl;
-    m.write32(sa, (m.read32(sa) | (1 << sl)) >>> 0);
-    m.work(4);
-    this.freeSum += size;
-  }
-
-  /** remove_free_block (b is in list idx). */
-  private removeFree(b: number, size: number, idx: number): void {
-    const bus = this.bus;
-    const P = this.P;
-    const prev = bus.readPtr(b + 3 * P);
-    const next = bus.readPtr(b + 2 * P);
-    bus.writePtr(next + 3 * P, prev);
-    bus.writePtr(prev + 2 * P, next);
-    const headAddr = this.heads + idx * P;
-    bus.work(2);
-    if (bus.readPtr(headAddr) === b) {
-      bus.writePtr(headAddr, next);
-      bus.work(1);
-      if (next === this.control) {
-        const fl = (idx / this.slCount) | 0;
-        const sl = idx - fl * this.slCount;
-        const sa = this.slBitmap + 4 * fl;
-        const m = (bus.read32(sa) & ~(1 << sl)) >>> 0;
-        bus.write32(sa, m);
-        bus.work(2);
-        if (m === 0) bus.write32(this.flBitmap, (bus.read32(this.flBitmap) & ~(1 << fl)) >>> 0);
-      }
+  /** mapping_search: round the request up to the next list boundary, then map it. */
+  private mappingSearch(size: number): number {
+    if (size >= this.smallBlockSize) {
+      this.bus.fls();
+      this.bus.work(3);
     }
-    this.freeSum -= size;
-  }
-
-  /** block_remove: remove a free block found by address (its list from its size). */
-  private unlinkBlock(b: number, size: number): void {
-    this.removeFree(b, size, this.mapping(this.bus, size));
+    return this.searchIndex(size);
   }
 
   /** search_suitable_block: list index of the first non-empty list ≥ idx, or -1. */
-  private findList(idx: number): number {
+  private searchSuitableBlock(idx: number): number {
     const bus = this.bus;
     let fl = (idx / this.slCount) | 0;
     const sl = idx - fl * this.slCount;
@@ -303,57 +305,166 @@ export class Tlsf implements Allocator {
     return fl * this.slCount + ffs32(slMap);
   }
 
-  // ---- block operations -------------------------------------------------------------------
+  // ---- free lists ---------------------------------------------------------------------------
+
+  /** insert_free_block via mapping_insert (block_insert): b heads its list; bitmaps set. */
+  private blockInsert(m: MemPort, b: number, size: number): void {
+    const P = this.P;
+    const idx = this.mappingInsert(m, size);
+    const fl = (idx / this.slCount) | 0;
+    const sl = idx - fl * this.slCount;
+    const headAddr = this.heads + idx * P;
+    const cur = m.readPtr(headAddr);
+    m.writePtr(b + 2 * P, cur);
+    m.writePtr(b + 3 * P, this.control);
+    m.writePtr(cur + 3 * P, b);
+    m.writePtr(headAddr, b);
+    m.write32(this.flBitmap, (m.read32(this.flBitmap) | (1 << fl)) >>> 0);
+    const sa = this.slBitmap + 4 * fl;
+    m.write32(sa, (m.read32(sa) | (1 << sl)) >>> 0);
+    m.work(4);
+    this.freeSum += size;
+  }
+
+  /** remove_free_block: unlink free block b from list idx; clear the bitmap bits it empties. */
+  private removeFreeBlock(b: number, size: number, idx: number): void {
+    const bus = this.bus;
+    const P = this.P;
+    if (this.asserts.on) this.expectFree('remove_free_block', b, idx);
+    const prev = bus.readPtr(b + 3 * P);
+    const next = bus.readPtr(b + 2 * P);
+    bus.writePtr(next + 3 * P, prev);
+    bus.writePtr(prev + 2 * P, next);
+    const headAddr = this.heads + idx * P;
+    bus.work(2);
+    if (bus.readPtr(headAddr) === b) {
+      bus.writePtr(headAddr, next);
+      bus.work(1);
+      if (next === this.control) {
+        const fl = (idx / this.slCount) | 0;
+        const sl = idx - fl * this.slCount;
+        const sa = this.slBitmap + 4 * fl;
+        const mm = (bus.read32(sa) & ~(1 << sl)) >>> 0;
+        bus.write32(sa, mm);
+        bus.work(2);
+        if (mm === 0) bus.write32(this.flBitmap, (bus.read32(this.flBitmap) & ~(1 << fl)) >>> 0);
+      }
+    }
+    this.freeSum -= size;
+  }
+
+  /** block_remove: remove a free block found by address (its list from its size). */
+  private blockRemove(b: number, size: number): void {
+    this.removeFreeBlock(b, size, this.mappingInsert(this.bus, size));
+  }
+
+  // ---- blocks ---------------------------------------------------------------------------------
 
   /** block_next of a block of payload size `size`. */
-  private nextOf(b: number, size: number): number {
+  private blockNext(b: number, size: number): number {
     return b + this.P + size;
   }
 
-  /** Mark used and clear the next block's prev-free bit (block_mark_as_used). */
-  private markUsed(b: number, size: number): void {
+  /** block_size, read through m. */
+  private blockSize(m: MemPort, b: number): number {
+    return m.readPtr(b + this.P) & this.sizeMask;
+  }
+
+  /** block_mark_as_used: clear the next block's prev-free bit, then b's free bit. */
+  private blockMarkAsUsed(b: number, size: number): void {
     const bus = this.bus;
     const P = this.P;
-    const n = this.nextOf(b, size);
+    const n = this.blockNext(b, size);
     bus.writePtr(n + P, bus.readPtr(n + P) & ~this.pfb);
     bus.writePtr(b + P, bus.readPtr(b + P) & ~this.fb);
     bus.work(3);
   }
 
-  /**
-   * Split a (free or used, off-list) block to payload `size` when the rest can hold a minimum
-   * block; the rest becomes free and goes on its list (merged with a free next block when
-   * `mergeNext`). Returns the block's final size.
-   */
-  private trim(b: number, bsize: number, size: number, prevFreeBit: number, mergeNext: boolean): number {
+  /** block_mark_as_free: b's size word with the free bit, the next block's prev_phys and prev-free bit. */
+  private blockMarkAsFree(b: number, size: number): number {
     const bus = this.bus;
     const P = this.P;
-    bus.work(2);
-    if (bsize < size + P + this.minBlockSize) return bsize;
-    const rem = b + P + size;
-    let remSize = bsize - size - P;
-    bus.writePtr(b + P, size | prevFreeBit); // block keeps its flags (used now, caller fixed)
-    // block_trim_free links remaining.prev_phys = block (the block is still free there); on the
-    // used path (block_trim_used) that word is the tail of the live payload and stays untouched.
-    if (!mergeNext) bus.writePtr(rem, b);
-    let n = this.nextOf(rem, remSize);
-    if (mergeNext) {
-      const nv = bus.readPtr(n + P);
-      bus.work(1);
-      if (nv & this.fb) {
-        const ns = nv & this.sizeMask;
-        this.unlinkBlock(n, ns);
-        remSize += ns + P;
-        n = this.nextOf(rem, remSize);
-        bus.work(2);
-      }
-    }
-    bus.writePtr(rem + P, remSize | this.fb); // prev (block) is used
-    bus.writePtr(n, rem);
+    const n = this.blockNext(b, size);
+    bus.writePtr(b + P, size | this.fb); // the previous block is used: adjacent frees are merged
+    bus.writePtr(n, b);
     bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
-    bus.work(4);
-    this.insertFree(bus, rem, remSize);
+    bus.work(3);
+    return n;
+  }
+
+  /** block_can_split: does the rest after `size` bytes hold a minimum block? */
+  private blockCanSplit(bsize: number, size: number): boolean {
+    this.bus.work(2);
+    return bsize >= size + this.P + this.minBlockSize;
+  }
+
+  /** block_split: b keeps `size` payload bytes (and its flags prevFreeBit); returns the remainder's block pointer. */
+  private blockSplit(b: number, size: number, prevFreeBit: number): number {
+    this.bus.writePtr(b + this.P, size | prevFreeBit);
+    return b + this.P + size;
+  }
+
+  /** block_merge_prev: absorb b into its free predecessor; returns the merged block. */
+  private blockMergePrev(b: number, sv: number): number {
+    if ((sv & this.pfb) === 0) return b;
+    const bus = this.bus;
+    const prev = bus.readPtr(b);
+    const ps = this.blockSize(bus, prev);
+    if (this.asserts.on && this.blockNext(prev, ps) !== b) this.asserts.fail(`block_merge_prev: prev_phys ${hx(prev)} of ${hx(b)} does not end at it`);
+    this.blockRemove(prev, ps);
+    bus.work(3);
+    return prev;
+  }
+
+  /** block_merge_next: absorb a free next block into b (off the lists); returns b's new size. */
+  private blockMergeNext(b: number, size: number, alu: number): number {
+    const bus = this.bus;
+    const n = this.blockNext(b, size);
+    const nv = bus.readPtr(n + this.P);
+    bus.work(alu);
+    if ((nv & this.fb) === 0) return size;
+    const ns = nv & this.sizeMask;
+    this.blockRemove(n, ns);
+    bus.work(alu + 1);
+    return size + ns + this.P;
+  }
+
+  /**
+   * block_trim_free: split a free block (off its list) taken for a request of `size`; the rest
+   * goes back on its list (its successor is used, so it merges with nothing). Returns b's size.
+   */
+  private blockTrimFree(b: number, bsize: number, size: number, prevFreeBit: number): number {
+    if (!this.blockCanSplit(bsize, size)) return bsize;
+    const rem = this.blockSplit(b, size, prevFreeBit);
+    this.bus.writePtr(rem, b); // remaining.prev_phys = block (still free here)
+    this.blockInsertRemainder(rem, bsize - size - this.P);
     return size;
+  }
+
+  /**
+   * block_trim_used: give the tail of a used block beyond `size` back, merged with a free next
+   * block. The word at the remainder is the tail of the live payload and stays untouched.
+   */
+  private blockTrimUsed(b: number, bsize: number, size: number, prevFreeBit: number): number {
+    if (!this.blockCanSplit(bsize, size)) return bsize;
+    const rem = this.blockSplit(b, size, prevFreeBit);
+    this.blockInsertRemainder(rem, this.blockMergeNext(rem, bsize - size - this.P, 1));
+    return size;
+  }
+
+  /** The remainder of a split becomes a free block (its predecessor is used) and goes on its list. */
+  private blockInsertRemainder(rem: number, remSize: number): void {
+    this.blockMarkAsFree(rem, remSize);
+    this.bus.work(1);
+    this.blockInsert(this.bus, rem, remSize);
+  }
+
+  /** Assertion: b is a free block on list idx (its size maps there). */
+  private expectFree(step: string, b: number, idx: number): void {
+    const o = this.bus.observer;
+    const v = o.readPtr(b + this.P);
+    if ((v & this.fb) === 0) this.asserts.fail(`${step}: block ${hx(b)} is not free`);
+    else if (this.listIndex(v & this.sizeMask) !== idx) this.asserts.fail(`${step}: block ${hx(b)} of size ${v & this.sizeMask} is not on list ${idx}`);
   }
 
   // ---- public operations ------------------------------------------------------------------
@@ -364,19 +475,18 @@ export class Tlsf implements Allocator {
     bus.work(4);
     const size = this.adjust(req);
     if (size === 0) return 0;
-    if (size >= this.smallBlockSize) {
-      bus.fls();
-      bus.work(3);
-    }
-    const idx = this.findList(this.searchIndex(size));
+    // block_locate_free: the head of the first suitable list.
+    const idx = this.searchSuitableBlock(this.mappingSearch(size));
     bus.work(2);
     if (idx < 0) return 0;
     const b = bus.readPtr(this.heads + idx * P);
     const sv = bus.readPtr(b + P);
     const bsize = sv & this.sizeMask;
-    this.removeFree(b, bsize, idx);
-    const fin = this.trim(b, bsize, size, sv & this.pfb, false);
-    this.markUsed(b, fin);
+    if (this.asserts.on && bsize < size) this.asserts.fail(`block_locate_free: block ${hx(b)} of ${bsize} bytes on list ${idx} is smaller than the request's ${size}`);
+    this.removeFreeBlock(b, bsize, idx);
+    // block_prepare_used
+    const fin = this.blockTrimFree(b, bsize, size, sv & this.pfb);
+    this.blockMarkAsUsed(b, fin);
     this.usedSum += fin;
     return b + 2 * P;
   }
@@ -385,37 +495,16 @@ export class Tlsf implements Allocator {
     if (h === 0) return;
     const bus = this.bus;
     const P = this.P;
-    let b = h - 2 * P;
-    const sv = bus.readPtr(b + P);
-    let size = sv & this.sizeMask;
-    this.usedSum -= size;
+    const b0 = h - 2 * P;
+    const sv = bus.readPtr(b0 + P);
+    const size0 = sv & this.sizeMask;
+    if (this.asserts.on && (sv & this.fb) !== 0) this.asserts.fail(`tlsf_free: block ${hx(b0)} is already free`);
+    this.usedSum -= size0;
     bus.work(3);
-    // merge_prev
-    if (sv & this.pfb) {
-      const prev = bus.readPtr(b);
-      const ps = this.sizeOf(prev);
-      this.unlinkBlock(prev, ps);
-      size += ps + P;
-      b = prev;
-      bus.work(3);
-    }
-    // merge_next
-    let n = this.nextOf(b, size);
-    const nv = bus.readPtr(n + P);
-    bus.work(2);
-    if (nv & this.fb) {
-      const ns = nv & this.sizeMask;
-      this.unlinkBlock(n, ns);
-      size += ns + P;
-      n = this.nextOf(b, size);
-      bus.work(3);
-    }
-    // mark free (the previous physical block is used: adjacent frees are always merged)
-    bus.writePtr(b + P, size | this.fb);
-    bus.writePtr(n, b);
-    bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
-    bus.work(3);
-    this.insertFree(bus, b, size);
+    const b = this.blockMergePrev(b0, sv);
+    const size = this.blockMergeNext(b, size0 + (b0 - b), 2);
+    this.blockMarkAsFree(b, size);
+    this.blockInsert(bus, b, size);
   }
 
   realloc(h: number, req: number): number {
@@ -425,7 +514,7 @@ export class Tlsf implements Allocator {
     const b = h - 2 * P;
     const sv = bus.readPtr(b + P);
     const cur = sv & this.sizeMask;
-    const n = this.nextOf(b, cur);
+    const n = this.blockNext(b, cur);
     const nv = bus.readPtr(n + P);
     const nfree = (nv & this.fb) !== 0;
     const combined = cur + (nv & this.sizeMask) + P;
@@ -441,16 +530,15 @@ export class Tlsf implements Allocator {
     }
     let bsize = cur;
     if (size > cur) {
-      // block_merge_next + block_mark_as_used
-      this.unlinkBlock(n, nv & this.sizeMask);
+      // block_merge_next into the used block, then block_mark_as_used's prev-free bit.
+      this.blockRemove(n, nv & this.sizeMask);
       bsize = combined;
       bus.writePtr(b + P, bsize | (sv & this.pfb));
-      const nn = this.nextOf(b, bsize);
+      const nn = this.blockNext(b, bsize);
       bus.writePtr(nn + P, bus.readPtr(nn + P) & ~this.pfb);
       bus.work(4);
     }
-    // block_trim_used
-    const fin = this.trim(b, bsize, size, sv & this.pfb, true);
+    const fin = this.blockTrimUsed(b, bsize, size, sv & this.pfb);
     this.usedSum += fin - cur;
     return h;
   }
@@ -464,7 +552,7 @@ export class Tlsf implements Allocator {
   // ---- observers (uncounted) --------------------------------------------------------------
 
   usableSize(h: number): number {
-    return this.bus.peekPtr(h - this.P) & this.sizeMask;
+    return this.blockSize(this.bus.observer, h - 2 * this.P);
   }
 
   addressOf(h: number): number {
@@ -476,11 +564,11 @@ export class Tlsf implements Allocator {
   }
 
   largestAllocatable(): number {
-    const bus = this.bus;
-    const flMap = bus.peek32(this.flBitmap);
+    const o = this.bus.observer;
+    const flMap = o.read32(this.flBitmap);
     if (flMap === 0) return 0;
     const fl = fls32(flMap);
-    const sl = fls32(bus.peek32(this.slBitmap + 4 * fl));
+    const sl = fls32(o.read32(this.slBitmap + 4 * fl));
     const top = fl * this.slCount + sl;
     // The answer depends only on the highest non-empty list, which rarely changes: memoised in
     // two scalars (what a C port would keep in globals); check() recomputes it.
@@ -494,7 +582,7 @@ export class Tlsf implements Allocator {
   /** Largest request whose search index is ≤ list `top` (monotone in the request: bisect). */
   private largestForTop(top: number): number {
     let lo = 0;
-    let hi = Math.min(this.maxBlockSize, this.poolBytes + 1);
+    let hi = Math.min(this.maxBlockSize, this.maxPoolBytes + 1);
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
       const s = this.adjust(mid);
@@ -505,15 +593,15 @@ export class Tlsf implements Allocator {
   }
 
   metadataBytes(): number {
-    return this.heapEnd - this.heapBase - this.freeSum - this.usedSum;
+    return this.heapBytes - this.freeSum - this.usedSum;
   }
 
   /**
-   * Bytes outside every block: control structure, alignment gap, the sentinel's size word and
-   * the tail slack. fixed + Σ blockFootprint is the heap whose pool the blocks fill exactly.
+   * Bytes outside every block: control structure, alignment gaps, the sentinels' size words and
+   * the tail slack. fixed + Σ blockFootprint is the heap whose pools the blocks fill exactly.
    */
   fixedMetadataBytes(): number {
-    return this.heapEnd - this.heapBase - (this.poolBytes + this.P);
+    return this.pools.reduce((n, q) => n - (q.bytes + this.P), this.heapBytes);
   }
 
   blockFootprint(size: number): number {
@@ -523,84 +611,93 @@ export class Tlsf implements Allocator {
 
   walk(visit: (b: BlockInfo) => void): void {
     const P = this.P;
-    const bus = this.bus;
+    const o = this.bus.observer;
     const meta = (addr: number, size: number) =>
       size > 0 && visit({ addr, size, state: 'meta', handle: 0, payload: 0, usable: 0, locked: false });
-    meta(this.heapBase, this.firstBlock + P - this.heapBase);
-    let b = this.firstBlock;
-    for (let guard = 0; b < this.sentinel && guard < 1e7; guard++) {
-      const v = bus.peekPtr(b + P);
-      const s = v & this.sizeMask;
-      if (v & this.fb) visit({ addr: b + P, size: s + P, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
-      else visit({ addr: b + P, size: s + P, state: 'used', handle: b + 2 * P, payload: b + 2 * P, usable: s, locked: false });
-      if (s === 0) break;
-      b += s + P;
+    const spans: (Pool | HeapSpan)[] = [...this.pools, ...this.unused].sort((a, b) => ('heap' in a ? a.heap : a).base - ('heap' in b ? b.heap : b).base);
+    for (const q of spans) {
+      if (!('heap' in q)) {
+        meta(q.base, q.size);
+        continue;
+      }
+      meta(q.heap.base, q.first + P - q.heap.base);
+      let b = q.first;
+      for (let guard = 0; b < q.sentinel && guard < 1e7; guard++) {
+        const v = o.readPtr(b + P);
+        const s = v & this.sizeMask;
+        if (v & this.fb) visit({ addr: b + P, size: s + P, state: 'free', handle: 0, payload: 0, usable: 0, locked: false });
+        else visit({ addr: b + P, size: s + P, state: 'used', handle: b + 2 * P, payload: b + 2 * P, usable: s, locked: false });
+        if (s === 0) break;
+        b += s + P;
+      }
+      meta(q.sentinel + P, q.heap.base + q.heap.size - q.sentinel - P);
     }
-    meta(this.sentinel + P, this.heapEnd - this.sentinel - P);
   }
 
   check(): string[] {
-    const v: string[] = [];
-    const bus = this.bus;
+    const v: string[] = this.asserts.take();
+    const o = this.bus.observer;
     const P = this.P;
-    // Physical walk.
-    let b = this.firstBlock;
-    let prevFree = false;
-    let prevB = 0;
     let freeCount = 0;
     let freeSum = 0;
     let usedSum = 0;
     const freeSet = new Set<number>();
-    while (b < this.sentinel) {
-      const w = bus.peekPtr(b + P);
-      const s = w & this.sizeMask;
-      const isFree = (w & this.fb) !== 0;
-      if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hex(b, 0)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
-      if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hex(b, 0)}: bad size ${s}`);
-      if (b + P + s > this.sentinel) {
-        v.push(`block ${hex(b, 0)}: size ${s} runs past the pool end`);
-        return v;
+    // Physical walk of every pool.
+    for (const q of this.pools) {
+      let b = q.first;
+      let prevFree = false;
+      let prevB = 0;
+      while (b < q.sentinel) {
+        const w = o.readPtr(b + P);
+        const s = w & this.sizeMask;
+        const isFree = (w & this.fb) !== 0;
+        if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hx(b)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
+        if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hx(b)}: bad size ${s}`);
+        if (b + P + s > q.sentinel) {
+          v.push(`block ${hx(b)}: size ${s} runs past the pool end`);
+          return v;
+        }
+        if (prevFree && o.readPtr(b) !== prevB) v.push(`block ${hx(b)}: prev_phys ${hx(o.readPtr(b))} != ${hx(prevB)}`);
+        if (isFree) {
+          if (prevFree) v.push(`block ${hx(b)}: two adjacent free blocks (not coalesced)`);
+          freeCount++;
+          freeSum += s;
+          freeSet.add(b);
+        } else usedSum += s;
+        prevFree = isFree;
+        prevB = b;
+        if (s === 0) break;
+        b += s + P;
       }
-      if (prevFree && bus.peekPtr(b) !== prevB) v.push(`block ${hex(b, 0)}: prev_phys ${hex(bus.peekPtr(b), 0)} != ${hex(prevB, 0)}`);
-      if (isFree) {
-        if (prevFree) v.push(`block ${hex(b, 0)}: two adjacent free blocks (not coalesced)`);
-        freeCount++;
-        freeSum += s;
-        freeSet.add(b);
-      } else usedSum += s;
-      prevFree = isFree;
-      prevB = b;
-      if (s === 0) break;
-      b += s + P;
+      if (b !== q.sentinel) v.push(`physical walk ended at ${hx(b)}, sentinel is ${hx(q.sentinel)}`);
+      const sw = o.readPtr(q.sentinel + P);
+      if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel ${hx(q.sentinel)} damaged (${hx(sw)})`);
+      if (((sw & this.pfb) !== 0) !== prevFree) v.push(`sentinel ${hx(q.sentinel)}: prev-free bit wrong`);
     }
-    if (b !== this.sentinel) v.push(`physical walk ended at ${hex(b, 0)}, sentinel is ${hex(this.sentinel, 0)}`);
-    const sw = bus.peekPtr(this.sentinel + P);
-    if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel damaged (${hex(sw, 0)})`);
-    if (((sw & this.pfb) !== 0) !== prevFree) v.push('sentinel prev-free bit wrong');
     if (freeSum !== this.freeSum) v.push(`free bytes ${freeSum} != tally ${this.freeSum}`);
     if (usedSum !== this.usedSum) v.push(`used bytes ${usedSum} != tally ${this.usedSum}`);
     // Lists and bitmaps.
-    const flMap = bus.peek32(this.flBitmap);
+    const flMap = o.read32(this.flBitmap);
     let listed = 0;
     for (let fl = 0; fl < this.flCount; fl++) {
-      const slMap = bus.peek32(this.slBitmap + 4 * fl);
+      const slMap = o.read32(this.slBitmap + 4 * fl);
       if (((flMap >>> fl) & 1) !== (slMap !== 0 ? 1 : 0)) v.push(`fl_bitmap bit ${fl} disagrees with sl_bitmap[${fl}]`);
       for (let sl = 0; sl < this.slCount; sl++) {
         const idx = fl * this.slCount + sl;
-        let c = bus.peekPtr(this.heads + idx * P);
+        let c = o.readPtr(this.heads + idx * P);
         const bit = (slMap >>> sl) & 1;
-        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hex(c, 0)}`);
+        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hx(c)}`);
         let prev = this.control;
         let n = 0;
         while (c !== this.control) {
           if (!freeSet.has(c)) {
-            v.push(`list (${fl},${sl}) holds ${hex(c, 0)}, which is not a free block`);
+            v.push(`list (${fl},${sl}) holds ${hx(c)}, which is not a free block`);
             break;
           }
-          if (bus.peekPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hex(c, 0)}.prev_free wrong`);
-          if (this.listIndex(bus.peekPtr(c + P) & this.sizeMask) !== idx) v.push(`block ${hex(c, 0)} in wrong list (${fl},${sl})`);
+          if (o.readPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hx(c)}.prev_free wrong`);
+          if (this.listIndex(this.blockSize(o, c)) !== idx) v.push(`block ${hx(c)} in wrong list (${fl},${sl})`);
           prev = c;
-          c = bus.peekPtr(c + 2 * P);
+          c = o.readPtr(c + 2 * P);
           if (++n > freeCount) {
             v.push(`list (${fl},${sl}) has a cycle`);
             break;
@@ -618,9 +715,9 @@ export class Tlsf implements Allocator {
 
 export const tlsfFactory: AllocatorFactory = {
   name: 'tlsf',
-  summary: 'Two-level segregated fit (Masmano et al.; Conte tlsf 3.x layout): O(1) bitmap search, good-fit rounding, 4-byte header',
+  summary: 'Two-level segregated fit (Masmano et al.; Conte tlsf 3.x layout): O(1) bitmap search, good-fit rounding, 4-byte header; one pool per device heap',
   moving: false,
-  multiHeap: false,
+  multiHeap: true,
   params: [
     { name: 'slLog2', description: 'log2 of the second-level list count (SL_INDEX_COUNT_LOG2)', default: 5, space: { kind: 'int', min: 1, max: 5 } },
     { name: 'flIndexMax', description: 'log2 of the largest block (FL_INDEX_MAX); 0 = 30 on 32-bit, 13 on 16-bit', default: 0 },

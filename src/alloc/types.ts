@@ -24,6 +24,8 @@ export interface AllocatorContext {
   alignment: number;
   /** Parameters after precedence: flag > device profile > allocator default. */
   params: Params;
+  /** The run has --check: allocators evaluate their step assertions (src/alloc/assert.ts). */
+  check?: boolean;
 }
 
 export type BlockState = 'used' | 'free' | 'meta';

@@ -24,6 +24,8 @@ export interface RigOptions {
   whatIf?: boolean;
   /** Heaps given explicitly instead of the device's (tests of multi-region layouts). */
   heaps?: readonly HeapSpan[];
+  /** The run has --check: the allocator evaluates its step assertions (AllocatorContext.check). */
+  check?: boolean;
 }
 
 /** What a rig will be, without building it: throws the same SimErrors buildRig would. */
@@ -55,6 +57,6 @@ export function planRig(device: DeviceProfile, allocator: string, o: RigOptions 
 export function buildRig(device: DeviceProfile, allocator: string, o: RigOptions = {}): Rig {
   const p = planRig(device, allocator, o);
   const bus = new MemoryBus(device, p.heaps);
-  const a = p.factory.create({ bus, heaps: p.heaps, alignment: device.alignment, params: p.params });
+  const a = p.factory.create({ bus, heaps: p.heaps, alignment: device.alignment, params: p.params, check: o.check === true });
   return { ...p, bus, allocator: a };
 }
