@@ -229,7 +229,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   cleanRuns.set(hi, probe!);
   const probeSize = hi;
   const peakLive = probe!.summary.peakLive;
-  const floor = f.multiHeap ? align : Math.max(align, alignUp(peakLive, align));
+  const floor = multi ? align : Math.max(align, alignUp(peakLive, align));
   let lo = Math.min(floor, hi);
   let route: 'high-water' | 'bisection' = 'bisection';
 
