@@ -279,13 +279,12 @@ export class Dlmalloc implements Allocator {
   private expectBinned(step: string, p: number, s: number): void {
     const o = this.bus.observer;
     const S = this.S;
-    const hx = (a: number) => '0x' + a.toString(16);
-    if (p < this.heapBase || p + s > this.heapEnd) return this.asserts.fail(`${step}: chunk ${hx(p)} lies outside the heap`);
-    if ((o.readPtr(p + S) & this.sizeMask) !== s) this.asserts.fail(`${step}: chunk ${hx(p)} has size ${o.readPtr(p + S) & this.sizeMask}, expected ${s}`);
-    if ((o.readPtr(p + s + S) & PINUSE) !== 0) this.asserts.fail(`${step}: chunk ${hx(p)} is marked in use by its successor`);
+    if (p < this.heapBase || p + s > this.heapEnd) return this.asserts.fail(`${step}: chunk ${hex(p, 0)} lies outside the heap`);
+    if ((o.readPtr(p + S) & this.sizeMask) !== s) this.asserts.fail(`${step}: chunk ${hex(p, 0)} has size ${o.readPtr(p + S) & this.sizeMask}, expected ${s}`);
+    if ((o.readPtr(p + s + S) & PINUSE) !== 0) this.asserts.fail(`${step}: chunk ${hex(p, 0)} is marked in use by its successor`);
     const f = o.readPtr(p + 2 * S);
     const b = o.readPtr(p + 3 * S);
-    if (o.readPtr(f + 3 * S) !== p || o.readPtr(b + 2 * S) !== p) this.asserts.fail(`${step}: chunk ${hx(p)}'s neighbours do not link back to it (corrupted bin)`);
+    if (o.readPtr(f + 3 * S) !== p || o.readPtr(b + 2 * S) !== p) this.asserts.fail(`${step}: chunk ${hex(p, 0)}'s neighbours do not link back to it (corrupted bin)`);
   }
 
   /** replace_dv: the old dv goes into the bins, r becomes dv. */

@@ -458,11 +458,10 @@ export class Slab implements Allocator {
    */
   private expectLiveObject(s: number, h: number, i: number, inuse: number, fl: number): void {
     const o = this.bus.observer;
-    const hx = (a: number) => '0x' + a.toString(16);
-    if (!(i >= 0 && i < this.sizes.length && Number.isInteger(i))) return this.asserts.fail(`free: ${hx(h)} is in no slab of a size class`);
-    if (inuse < 0 || inuse >= this.caps[i]!) this.asserts.fail(`free: slab ${hx(s)} held ${inuse + 1} objects (capacity ${this.caps[i]})`);
+    if (!(i >= 0 && i < this.sizes.length && Number.isInteger(i))) return this.asserts.fail(`free: ${hex(h, 0)} is in no slab of a size class`);
+    if (inuse < 0 || inuse >= this.caps[i]!) this.asserts.fail(`free: slab ${hex(s, 0)} held ${inuse + 1} objects (capacity ${this.caps[i]})`);
     for (let f = fl, k = 0; f !== 0 && k <= this.caps[i]!; f = o.readPtr(f), k++)
-      if (f === h) return this.asserts.fail(`free: object ${hx(h)} is already on slab ${hx(s)}'s free list (double free)`);
+      if (f === h) return this.asserts.fail(`free: object ${hex(h, 0)} is already on slab ${hex(s, 0)}'s free list (double free)`);
   }
 
   realloc(h: number, n: number): number {

@@ -69,11 +69,11 @@ import type { MemoryBus, MemPort } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import { Assertions } from './assert';
+import { hex } from '../util/units';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 
 const fls32 = (x: number): number => 31 - Math.clz32(x);
 const ffs32 = (x: number): number => 31 - Math.clz32(x & -x);
-const hx = (a: number): string => '0x' + a.toString(16);
 
 /** One pool (tlsf_add_pool over one heap of the device). */
 interface Pool {
@@ -410,7 +410,7 @@ export class Tlsf implements Allocator {
     const bus = this.bus;
     const prev = bus.readPtr(b);
     const ps = this.blockSize(bus, prev);
-    if (this.asserts.on && this.blockNext(prev, ps) !== b) this.asserts.fail(`block_merge_prev: prev_phys ${hx(prev)} of ${hx(b)} does not end at it`);
+    if (this.asserts.on && this.blockNext(prev, ps) !== b) this.asserts.fail(`block_merge_prev: prev_phys ${hex(prev, 0)} of ${hex(b, 0)} does not end at it`);
     this.blockRemove(prev, ps);
     bus.work(3);
     return prev;
@@ -463,8 +463,8 @@ export class Tlsf implements Allocator {
   private expectFree(step: string, b: number, idx: number): void {
     const o = this.bus.observer;
     const v = o.readPtr(b + this.P);
-    if ((v & this.fb) === 0) this.asserts.fail(`${step}: block ${hx(b)} is not free`);
-    else if (this.listIndex(v & this.sizeMask) !== idx) this.asserts.fail(`${step}: block ${hx(b)} of size ${v & this.sizeMask} is not on list ${idx}`);
+    if ((v & this.fb) === 0) this.asserts.fail(`${step}: block ${hex(b, 0)} is not free`);
+    else if (this.listIndex(v & this.sizeMask) !== idx) this.asserts.fail(`${step}: block ${hex(b, 0)} of size ${v & this.sizeMask} is not on list ${idx}`);
   }
 
   // ---- public operations ------------------------------------------------------------------
@@ -482,7 +482,7 @@ export class Tlsf implements Allocator {
     const b = bus.readPtr(this.heads + idx * P);
     const sv = bus.readPtr(b + P);
     const bsize = sv & this.sizeMask;
-    if (this.asserts.on && bsize < size) this.asserts.fail(`block_locate_free: block ${hx(b)} of ${bsize} bytes on list ${idx} is smaller than the request's ${size}`);
+    if (this.asserts.on && bsize < size) this.asserts.fail(`block_locate_free: block ${hex(b, 0)} of ${bsize} bytes on list ${idx} is smaller than the request's ${size}`);
     this.removeFreeBlock(b, bsize, idx);
     // block_prepare_used
     const fin = this.blockTrimFree(b, bsize, size, sv & this.pfb);
@@ -498,7 +498,7 @@ export class Tlsf implements Allocator {
     const b0 = h - 2 * P;
     const sv = bus.readPtr(b0 + P);
     const size0 = sv & this.sizeMask;
-    if (this.asserts.on && (sv & this.fb) !== 0) this.asserts.fail(`tlsf_free: block ${hx(b0)} is already free`);
+    if (this.asserts.on && (sv & this.fb) !== 0) this.asserts.fail(`tlsf_free: block ${hex(b0, 0)} is already free`);
     this.usedSum -= size0;
     bus.work(3);
     const b = this.blockMergePrev(b0, sv);
@@ -651,15 +651,15 @@ export class Tlsf implements Allocator {
         const w = o.readPtr(b + P);
         const s = w & this.sizeMask;
         const isFree = (w & this.fb) !== 0;
-        if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hx(b)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
-        if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hx(b)}: bad size ${s}`);
+        if (((w & this.pfb) !== 0) !== prevFree) v.push(`block ${hex(b, 0)}: prev-free bit ${(w & this.pfb) !== 0} but previous block free=${prevFree}`);
+        if (s < this.minBlockSize || (s - this.R) % this.M !== 0) v.push(`block ${hex(b, 0)}: bad size ${s}`);
         if (b + P + s > q.sentinel) {
-          v.push(`block ${hx(b)}: size ${s} runs past the pool end`);
+          v.push(`block ${hex(b, 0)}: size ${s} runs past the pool end`);
           return v;
         }
-        if (prevFree && o.readPtr(b) !== prevB) v.push(`block ${hx(b)}: prev_phys ${hx(o.readPtr(b))} != ${hx(prevB)}`);
+        if (prevFree && o.readPtr(b) !== prevB) v.push(`block ${hex(b, 0)}: prev_phys ${hex(o.readPtr(b), 0)} != ${hex(prevB, 0)}`);
         if (isFree) {
-          if (prevFree) v.push(`block ${hx(b)}: two adjacent free blocks (not coalesced)`);
+          if (prevFree) v.push(`block ${hex(b, 0)}: two adjacent free blocks (not coalesced)`);
           freeCount++;
           freeSum += s;
           freeSet.add(b);
@@ -669,10 +669,10 @@ export class Tlsf implements Allocator {
         if (s === 0) break;
         b += s + P;
       }
-      if (b !== q.sentinel) v.push(`physical walk ended at ${hx(b)}, sentinel is ${hx(q.sentinel)}`);
+      if (b !== q.sentinel) v.push(`physical walk ended at ${hex(b, 0)}, sentinel is ${hex(q.sentinel, 0)}`);
       const sw = o.readPtr(q.sentinel + P);
-      if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel ${hx(q.sentinel)} damaged (${hx(sw)})`);
-      if (((sw & this.pfb) !== 0) !== prevFree) v.push(`sentinel ${hx(q.sentinel)}: prev-free bit wrong`);
+      if ((sw & this.sizeMask) !== 0 || (sw & this.fb) !== 0) v.push(`sentinel ${hex(q.sentinel, 0)} damaged (${hex(sw, 0)})`);
+      if (((sw & this.pfb) !== 0) !== prevFree) v.push(`sentinel ${hex(q.sentinel, 0)}: prev-free bit wrong`);
     }
     if (freeSum !== this.freeSum) v.push(`free bytes ${freeSum} != tally ${this.freeSum}`);
     if (usedSum !== this.usedSum) v.push(`used bytes ${usedSum} != tally ${this.usedSum}`);
@@ -686,16 +686,16 @@ export class Tlsf implements Allocator {
         const idx = fl * this.slCount + sl;
         let c = o.readPtr(this.heads + idx * P);
         const bit = (slMap >>> sl) & 1;
-        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hx(c)}`);
+        if ((c !== this.control ? 1 : 0) !== bit) v.push(`list (${fl},${sl}): bitmap bit ${bit} but head ${hex(c, 0)}`);
         let prev = this.control;
         let n = 0;
         while (c !== this.control) {
           if (!freeSet.has(c)) {
-            v.push(`list (${fl},${sl}) holds ${hx(c)}, which is not a free block`);
+            v.push(`list (${fl},${sl}) holds ${hex(c, 0)}, which is not a free block`);
             break;
           }
-          if (o.readPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hx(c)}.prev_free wrong`);
-          if (this.listIndex(this.blockSize(o, c)) !== idx) v.push(`block ${hx(c)} in wrong list (${fl},${sl})`);
+          if (o.readPtr(c + 3 * P) !== prev) v.push(`list (${fl},${sl}): ${hex(c, 0)}.prev_free wrong`);
+          if (this.listIndex(this.blockSize(o, c)) !== idx) v.push(`block ${hex(c, 0)} in wrong list (${fl},${sl})`);
           prev = c;
           c = o.readPtr(c + 2 * P);
           if (++n > freeCount) {

@@ -114,6 +114,7 @@ import {
   type ParamSpec,
 } from '../types';
 import { Compactor } from './compactor';
+import { hex } from '../../util/units';
 import { E_EXT, E_FREE, E_LOCK_MAX, E_LOCK_SHIFT, F_EXT, F_FREE, F_PREV_FREE, locks, type RmallocOptions } from './state';
 
 export type { RmallocOptions } from './state';
@@ -390,7 +391,6 @@ export class Rmalloc extends Compactor implements Allocator {
     const bus = this.bus;
     const P = this.P;
     const U = this.U;
-    const hx = (n: number) => '0x' + n.toString(16);
     const starts = new Set<number>();
     let b = this.first;
     let prevFree = false;
@@ -403,13 +403,13 @@ export class Rmalloc extends Compactor implements Allocator {
       starts.add(b);
       const t = bus.peekPtr(b);
       const pf = (t & F_PREV_FREE) !== 0;
-      if (pf !== prevFree) v.push(`block ${hx(b)}: prevFree bit ${pf} but previous block free=${prevFree}`);
+      if (pf !== prevFree) v.push(`block ${hex(b, 0)}: prevFree bit ${pf} but previous block free=${prevFree}`);
       if ((t & F_FREE) !== 0) {
         const s = this.sizeOfFree(t);
-        if (s < this.minBlock || s % U !== 0) { v.push(`free block ${hx(b)}: bad size ${s}`); break; }
-        if (prevFree) v.push(`free block ${hx(b)}: adjacent to a free block (not coalesced)`);
-        if (bus.peekPtr(b + s - P) !== s / U) v.push(`free block ${hx(b)}: footer ${bus.peekPtr(b + s - P)} != ${s / U}`);
-        if (b + s === this.top) v.push(`free block ${hx(b)}: lies just below top (should be in the gap)`);
+        if (s < this.minBlock || s % U !== 0) { v.push(`free block ${hex(b, 0)}: bad size ${s}`); break; }
+        if (prevFree) v.push(`free block ${hex(b, 0)}: adjacent to a free block (not coalesced)`);
+        if (bus.peekPtr(b + s - P) !== s / U) v.push(`free block ${hex(b, 0)}: footer ${bus.peekPtr(b + s - P)} != ${s / U}`);
+        if (b + s === this.top) v.push(`free block ${hex(b, 0)}: lies just below top (should be in the gap)`);
         if (s >= this.minListed) listedExpect++;
         free += s;
         prevFree = true;
@@ -417,27 +417,27 @@ export class Rmalloc extends Compactor implements Allocator {
       } else {
         const ext = (t & F_EXT) !== 0;
         const s = this.usedSize(b, t, bus.observer);
-        if (s < this.minBlock || s % U !== 0) { v.push(`used block ${hx(b)}: bad size ${s}`); break; }
+        if (s < this.minBlock || s % U !== 0) { v.push(`used block ${hex(b, 0)}: bad size ${s}`); break; }
         const idx = this.handleIndex(b, t, bus.observer);
-        if (idx >= this.tableCount) v.push(`used block ${hx(b)}: handle index ${idx} outside the table (${this.tableCount})`);
+        if (idx >= this.tableCount) v.push(`used block ${hex(b, 0)}: handle index ${idx} outside the table (${this.tableCount})`);
         else {
           const e = bus.peekPtr(this.entryAddr(idx));
           const hs = ext ? this.hsExt : this.hsSmall;
-          if ((e & E_FREE) !== 0) v.push(`used block ${hx(b)}: its entry ${idx} is free`);
-          else if (this.payloadOf(e) !== b + hs) v.push(`used block ${hx(b)}: entry ${idx} points at ${hx(this.payloadOf(e))}, payload is ${hx(b + hs)}`);
-          else if (((e & E_EXT) !== 0) !== ext) v.push(`used block ${hx(b)}: ext flag differs between header and entry`);
-          if (usedIdx.has(idx)) v.push(`used block ${hx(b)}: entry ${idx} named by two blocks`);
+          if ((e & E_FREE) !== 0) v.push(`used block ${hex(b, 0)}: its entry ${idx} is free`);
+          else if (this.payloadOf(e) !== b + hs) v.push(`used block ${hex(b, 0)}: entry ${idx} points at ${hex(this.payloadOf(e), 0)}, payload is ${hex(b + hs, 0)}`);
+          else if (((e & E_EXT) !== 0) !== ext) v.push(`used block ${hex(b, 0)}: ext flag differs between header and entry`);
+          if (usedIdx.has(idx)) v.push(`used block ${hex(b, 0)}: entry ${idx} named by two blocks`);
           usedIdx.add(idx);
           hdr += hs;
         }
-        if (!ext && s / U > this.sizeMask) v.push(`used block ${hx(b)}: small header with size ${s}`);
+        if (!ext && s / U > this.sizeMask) v.push(`used block ${hex(b, 0)}: small header with size ${s}`);
         used++;
         prevFree = false;
         b += s;
       }
     }
-    if (b !== this.top) v.push(`block walk ends at ${hx(b)}, top is ${hx(this.top)}`);
-    if (this.top > this.tableLow) v.push(`top ${hx(this.top)} above the handle table ${hx(this.tableLow)}`);
+    if (b !== this.top) v.push(`block walk ends at ${hex(b, 0)}, top is ${hex(this.top, 0)}`);
+    if (this.top > this.tableLow) v.push(`top ${hex(this.top, 0)} above the handle table ${hex(this.tableLow, 0)}`);
     if (used !== this.usedCount) v.push(`used blocks ${used} != counter ${this.usedCount}`);
     if (hdr !== this.usedHeaderBytes) v.push(`header bytes ${hdr} != counter ${this.usedHeaderBytes}`);
     if (free + this.tableLow - this.top !== this.freeTotal) v.push(`free bytes ${free + this.tableLow - this.top} != counter ${this.freeTotal}`);
@@ -449,11 +449,11 @@ export class Rmalloc extends Compactor implements Allocator {
       let prev = 0;
       let guard = 0;
       while (n !== 0) {
-        if (!starts.has(n)) { v.push(`class ${c}: node ${hx(n)} is not a block`); break; }
+        if (!starts.has(n)) { v.push(`class ${c}: node ${hex(n, 0)} is not a block`); break; }
         const t = bus.peekPtr(n);
-        if ((t & F_FREE) === 0) v.push(`class ${c}: node ${hx(n)} is not free`);
-        else if (this.classOf(this.sizeOfFree(t) / U) !== c) v.push(`class ${c}: node ${hx(n)} of size ${this.sizeOfFree(t)} in the wrong class`);
-        if (bus.peekPtr(n + 2 * P) !== prev) v.push(`class ${c}: node ${hx(n)} prev link wrong`);
+        if ((t & F_FREE) === 0) v.push(`class ${c}: node ${hex(n, 0)} is not free`);
+        else if (this.classOf(this.sizeOfFree(t) / U) !== c) v.push(`class ${c}: node ${hex(n, 0)} of size ${this.sizeOfFree(t)} in the wrong class`);
+        if (bus.peekPtr(n + 2 * P) !== prev) v.push(`class ${c}: node ${hex(n, 0)} prev link wrong`);
         prev = n;
         listed++;
         n = bus.peekPtr(n + P);
@@ -480,12 +480,12 @@ export class Rmalloc extends Compactor implements Allocator {
     if (freeEntries + this.usedCount !== this.tableCount) v.push(`${freeEntries} free + ${this.usedCount} used entries != ${this.tableCount}`);
     // Walk pointers.
     const isStart = (p: number) => p === this.top || starts.has(p);
-    if (this.cycleActive && !isStart(this.cur)) v.push(`compaction cursor ${hx(this.cur)} is not a block start`);
-    if (Number.isFinite(this.lowHole) && this.lowHole < this.top && !starts.has(this.lowHole)) v.push(`lowHole ${hx(this.lowHole)} is not a block start`);
-    if (this.generational && !isStart(this.oldTop)) v.push(`oldTop ${hx(this.oldTop)} is not a block start`);
-    for (const m of this.marks) if (!isStart(m)) v.push(`mark ${hx(m)} is not a block start`);
+    if (this.cycleActive && !isStart(this.cur)) v.push(`compaction cursor ${hex(this.cur, 0)} is not a block start`);
+    if (Number.isFinite(this.lowHole) && this.lowHole < this.top && !starts.has(this.lowHole)) v.push(`lowHole ${hex(this.lowHole, 0)} is not a block start`);
+    if (this.generational && !isStart(this.oldTop)) v.push(`oldTop ${hex(this.oldTop, 0)} is not a block start`);
+    for (const m of this.marks) if (!isStart(m)) v.push(`mark ${hex(m, 0)} is not a block start`);
     // Every hole lies at or above lowHole.
-    if (!this.cycleActive) for (const s of starts) if (s < this.lowHole && (bus.peekPtr(s) & F_FREE) !== 0) { v.push(`free block ${hx(s)} below lowHole ${hx(this.lowHole)}`); break; }
+    if (!this.cycleActive) for (const s of starts) if (s < this.lowHole && (bus.peekPtr(s) & F_FREE) !== 0) { v.push(`free block ${hex(s, 0)} below lowHole ${hex(this.lowHole, 0)}`); break; }
     return v;
   }
 }
