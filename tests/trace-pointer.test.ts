@@ -21,7 +21,7 @@ test('tracePointerBytes reads the header line; pointerSizeWarning says which way
   assert.is(tracePointerBytes(t8.info.header), 8);
   assert.is(tracePointerBytes(t4.info.header), 4);
   assert.is(tracePointerBytes(none.info.header), null);
-  assert.match(pointerSizeWarning(t8.info, nds)!, /^x86-64\.trace: recorded with 8-byte pointers, but the nds has 4-byte pointers: .* larger than on the device \(POINTER_SIZE warning\)$/);
+  assert.match(pointerSizeWarning(t8.info, nds)!, /^x86-64\.trace: a trace of 8-byte pointers \(pointer-bytes: 8\) replayed on the nds, which has 4-byte pointers: .* larger than on the device \(POINTER_SIZE warning\)$/);
   assert.match(pointerSizeWarning(t2.info, nds)!, /2-byte pointers.*smaller than on the device/);
   assert.is(pointerSizeWarning(t4.info, nds), null);
   assert.is(pointerSizeWarning(none.info, nds), null);
@@ -33,7 +33,7 @@ test('CLI run: a 64-bit trace on the nds warns on stderr and still runs', () => 
   fs.writeFileSync(f, '# pointer-bytes: 8\na 0 16\nf 0\n');
   const r = cli(['run', '--device', 'nds', '--allocator', 'first-fit', '--trace', f, '--heap', '4KiB', '--json']);
   assert.is(r.code, 0, r.stderr);
-  assert.is(r.stderr.trim(), `rmalloc-sim: ${f}: recorded with 8-byte pointers, but the nds has 4-byte pointers: blocks of structures that hold pointers are larger than on the device (POINTER_SIZE warning)`);
+  assert.is(r.stderr.trim(), `rmalloc-sim: ${f}: a trace of 8-byte pointers (pointer-bytes: 8) replayed on the nds, which has 4-byte pointers: blocks of structures that hold pointers are larger than on the device (POINTER_SIZE warning)`);
   assert.is(JSON.parse(r.stdout).trace.allocs, 1);
   fs.writeFileSync(f, '# pointer-bytes: 4\na 0 16\nf 0\n');
   assert.is(cli(['run', '--device', 'nds', '--allocator', 'first-fit', '--trace', f, '--heap', '4KiB', '--json']).stderr, '');

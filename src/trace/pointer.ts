@@ -22,7 +22,7 @@ export function tracePointerBytes(header: readonly string[]): number | null {
 export function pointerSizeWarning(info: TraceInfo, device: { name: string; cpu: { pointerBytes: number } }): string | null {
   const bytes = tracePointerBytes(info.header);
   if (bytes === null || bytes === device.cpu.pointerBytes) return null;
-  return `${info.path}: recorded with ${bytes}-byte pointers, but the ${device.name} has ${device.cpu.pointerBytes}-byte pointers: blocks of structures that hold pointers are ${bytes > device.cpu.pointerBytes ? 'larger' : 'smaller'} than on the device (POINTER_SIZE warning)`;
+  return `${info.path}: a trace of ${bytes}-byte pointers (pointer-bytes: ${bytes}) replayed on the ${device.name}, which has ${device.cpu.pointerBytes}-byte pointers: blocks of structures that hold pointers are ${bytes > device.cpu.pointerBytes ? 'larger' : 'smaller'} than on the device (POINTER_SIZE warning)`;
 }
 
 const warned = new Set<string>();
