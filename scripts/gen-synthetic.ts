@@ -60,6 +60,8 @@ interface Generator {
   describe: string;
   /** Default seed of the bundled trace. */
   seed: number;
+  /** sizeof(void *) on the target the sizes model (the `pointer-bytes:` header line). */
+  pointerBytes: 2 | 4;
   run(e: Emitter, rng: Prng, opts: GenOptions): void;
 }
 
@@ -273,16 +275,19 @@ export const GENERATORS: Record<string, Generator> = {
   'packet-pool': {
     describe: 'network stack: fixed-size packet buffers and descriptors in bursts, replies, TCP connections, ARP cache',
     seed: 1,
+    pointerBytes: 4, // an ESP8266 (Xtensa LX106, 32-bit)
     run: packetPool,
   },
   'level-load': {
     describe: 'game: long-lived engine objects; per level big assets loaded, played, freed in bulk; small save records survive between levels',
     seed: 2,
+    pointerBytes: 4, // a 32-bit handheld (the nds's ARM946E-S)
     run: levelLoad,
   },
   'sensor-ring': {
     describe: '8-bit data logger: ring of 16 sensor records, batch message grown by realloc and uploaded every 16 samples',
     seed: 3,
+    pointerBytes: 2, // an 8-bit AVR (Arduino Uno class): 16-bit pointers
     run: sensorRing,
   },
 };
@@ -314,6 +319,7 @@ export async function generate(kind: string, outPath: string, opts: Partial<GenO
     ' SYNTHETIC trace: generated, not recorded from a program',
     ` generator: scripts/gen-synthetic.ts ${kind} --seed ${o.seed} --scale ${o.scale}`,
     ` models: ${g.describe}`,
+    ` pointer-bytes: ${g.pointerBytes}`,
     ` ops: ${t.ops} (allocs ${t.allocs}, frees ${t.frees}, reallocs ${t.reallocs}); ids: ${t.maxId + 1}; peak live bytes: ${t.peakLive}; max size: ${t.maxSize}`,
     ` live at end: ${t.liveIds} ids, ${t.live} bytes`,
   ]);
