@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { childCpuSeconds } from './child-cpu';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -39,21 +40,6 @@ function time(label: string, args: string[]): Timing {
   return { label, args, wallS, cpuS: cpu, load, code: r.status, stdout: r.stdout };
 }
 
-/** CPU seconds (user + system) of all waited-for children so far, from /proc (Linux) or NaN. */
-let lastChildCpu = 0;
-function childCpuSeconds(): number {
-  try {
-    const f = fs.readFileSync('/proc/self/stat', 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    // fields[13], fields[14] = cutime, cstime (clock ticks; 100 per second on Linux)
-    const total = (Number(fields[13]) + Number(fields[14])) / 100;
-    const d = total - lastChildCpu;
-    lastChildCpu = total;
-    return d;
-  } catch {
-    return NaN;
-  }
-}
 
 function main(): void {
   if (!fs.existsSync(CLI)) {

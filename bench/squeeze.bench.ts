@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { childCpuSeconds } from './child-cpu';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -27,20 +28,6 @@ interface Timing {
   code: number | null;
 }
 
-let lastChildCpu = 0;
-/** CPU seconds (user + system) of the children waited for since the last call, from /proc. */
-function childCpuSeconds(): number {
-  try {
-    const f = fs.readFileSync('/proc/self/stat', 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    const total = (Number(fields[13]) + Number(fields[14])) / 100;
-    const d = total - lastChildCpu;
-    lastChildCpu = total;
-    return d;
-  } catch {
-    return NaN;
-  }
-}
 
 function time(label: string, args: string[]): Timing {
   const load = os.loadavg()[0]!;
