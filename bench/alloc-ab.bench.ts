@@ -10,11 +10,8 @@
  *   TS_NODE_TRANSPILE_ONLY=true npx ts-node bench/alloc-ab.bench.ts --old /tmp/old [--only a,b] [--reps N]
  */
 import * as path from 'node:path';
+import { argOf } from './util';
 
-function argOf(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 interface Tree {

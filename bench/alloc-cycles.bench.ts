@@ -23,11 +23,8 @@ import { heapSpans, loadDevice } from '../src/device';
 import { buildRig, replay } from '../src/sim';
 import { findTraceFiles, loadTrace } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
+import { argOf } from './util';
 
-function argOf(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function pickTrace(): Promise<{ trace: PackedTrace; file: string }> {
   const given = argOf('--trace');

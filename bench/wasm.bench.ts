@@ -18,11 +18,8 @@ import { randomTrace } from '../tests/helpers/gen';
 import { loadTrace } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
 import { prepareCAllocators } from '../src/wasm';
+import { argOf } from './util';
 
-function argOf(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function pickTrace(): Promise<PackedTrace> {
   const given = argOf('--trace');

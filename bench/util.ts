@@ -1,4 +1,4 @@
-/** Benchmark helper (not a benchmark itself: `make bench` runs only *.bench.ts). */
+/** Benchmark helpers (not a benchmark itself: `make bench` runs only *.bench.ts). */
 import * as fs from 'node:fs';
 
 let lastChildCpu = 0;
@@ -17,4 +17,10 @@ export function childCpuSeconds(): number {
   } catch {
     return NaN;
   }
+}
+
+/** The value after `--name` on the benchmark's command line, if given. */
+export function argOf(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
