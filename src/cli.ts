@@ -9,7 +9,7 @@ import type { CommandModule } from 'yargs';
 import { SimError, describeFsError, printable } from './errors';
 import { installSignalHandlers } from './util/cleanup';
 import { badNumberFlag, spoolTraceArgs } from './cli/guard';
-import { configMiddleware } from './config/cli';
+import { configMiddleware, nextDeviceRun } from './config/cli';
 import { stdoutDashes } from './cli/common';
 
 // commands: one import per command file (keep this comment; add lines below it)
@@ -91,6 +91,9 @@ async function main(args: string[]): Promise<void> {
   for (const c of COMMANDS) y = y.command(c);
   await y.help().version().parseAsync();
   finishShard();
+  // several devices in the config file: the same command once more on the next one.
+  const nextDevice = nextDeviceRun(args);
+  if (nextDevice) return main(nextDevice);
   // merge runs the sharded command once more, on the recorded outcomes.
   const again = takeRerun();
   if (again) await main(again);

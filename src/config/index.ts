@@ -14,8 +14,9 @@
  *
  * Every command reads it (a yargs middleware, src/cli.ts): each option the command has and the
  * command line does not give is taken from the file; flags always win. Paths in the file are
- * relative to the file's folder. A command that runs on one device or one allocator takes the
- * first one listed (`--device` / `--allocator` choose another). Allocator parameters apply to
+ * relative to the file's folder. With several devices listed, a command that takes a device runs
+ * once per device (src/config/cli.ts) unless `--device` picks one. A command that runs on one
+ * allocator takes the first one listed (`--allocator` chooses another). Allocator parameters apply to
  * that allocator only, above its device profile's values and below `--param` flags.
  *
  * Validated with zod, `.strict()`: an unknown field, a wrong type or value is one line naming
