@@ -52,6 +52,8 @@ import type { Dimension, Setting } from './tune-space';
 
 /** Min-heap tolerance of the search's evaluations (the verification uses compare's). */
 export const SEARCH_TOLERANCE = 0.01;
+/** The search's min heaps check no band above the answer (see TuneRun.evaluate). */
+const NO_BAND = { stretch: 0, samples: 0 };
 /** Independent starting points of the local search. */
 export const ISLANDS = 3;
 /** Neighbours evaluated per step of an island. */
@@ -371,10 +373,12 @@ class Evaluator {
       }
       const run = runOf(this.dims, x.s, this.inp.run);
       const cfg: RunConfig = { device: this.inp.device, allocator: this.inp.allocator, params, check: false, series: false, ...run };
+      // One job per (setting, trace): the device-heap replay is also the min-heap search's first
+      // probe. No band above the answer: it only moves safeFrom, which the search does not use
+      // (the verification of the default and the tuned setting checks the study's band).
       traces.forEach((_, ti) => {
         slots.push({ todo: xi, trace: ti, job: jobs.length });
-        jobs.push({ kind: 'replay', trace: ti, cfg });
-        jobs.push({ kind: 'minHeap', trace: ti, cfg, tolerance: SEARCH_TOLERANCE });
+        jobs.push({ kind: 'cell', trace: ti, cfg, tolerance: SEARCH_TOLERANCE, band: NO_BAND });
       });
     });
     const out = jobs.length ? await this.inp.runner(traces, jobs) : [];
@@ -382,22 +386,25 @@ class Evaluator {
     for (const sl of slots) {
       const x = todo[sl.todo]!;
       if (x.error !== undefined) continue;
-      const r = out[sl.job]!, m = out[sl.job + 1]!;
+      const o = out[sl.job]!;
       const name = traces[sl.trace]!.info.name;
-      if (!r.ok || r.kind !== 'replay') {
-        x.error = `${name}: ${r.ok ? 'unexpected result' : r.error.message}`;
-        if (!r.ok && r.error instanceof SimError && r.error.code === 'ALLOCATOR_PARAM') x.refused = true;
+      if (!o.ok || o.kind !== 'cell') {
+        x.error = `${name}: ${o.ok ? 'unexpected result' : o.error.message}`;
+        if (!o.ok && o.error instanceof SimError && o.error.code === 'ALLOCATOR_PARAM') x.refused = true;
         continue;
       }
-      if (r.value.status === 'violation') {
-        x.error = `${name}: integrity violation: ${r.value.violation?.message ?? ''}`;
+      const { run, minHeap, minHeapError } = o.value;
+      if (run.status === 'violation') {
+        x.error = `${name}: integrity violation: ${run.violation?.message ?? ''}`;
         continue;
       }
-      if (!m.ok && !(m.error instanceof SimError)) {
-        x.error = `${name}: min-heap search: ${m.error.message}`;
+      // A search that fails on the input (SimError: e.g. still OOM at the largest heap) leaves no
+      // min heap; any other failure is a bug and says so.
+      if (minHeapError && minHeapError.code === undefined) {
+        x.error = `${name}: min-heap search: ${minHeapError.message}`;
         continue;
       }
-      per[sl.todo]!.push(traceFigures(name, this.use[sl.trace]!.peakLive, r.value, m.ok && m.kind === 'minHeap' ? m.value : null));
+      per[sl.todo]!.push(traceFigures(name, this.use[sl.trace]!.peakLive, run, minHeap));
     }
     todo.forEach((x, xi) => {
       const figs = aggregate(per[xi]!, this.inp.goal, this.baseMeans, x.error, x.refused);
