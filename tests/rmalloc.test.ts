@@ -9,6 +9,7 @@ import { loadDevice } from '../src/device';
 import { packOps, OpTuple } from './helpers/pack';
 import { robsonLines } from '../scripts/gen-robson';
 import { randomTrace } from './helpers/gen';
+import { soak } from '../src/sim/soak';
 
 const rm = (h: TestHeap) => h.alloc as unknown as Rmalloc;
 const hex = (n: number) => '0x' + n.toString(16);
@@ -425,6 +426,34 @@ Gen('minor passes leave promoted blocks and old holes alone; a failed request fo
   assert.is(rm(h).stats.major, majors + 1);
   assert.ok(a.alloc(want) !== 0);
   assert.equal(a.check(), []);
+});
+
+Gen('a minor pass replacing an unfinished major pass keeps the old-area holes that pass left at or above lowHole', () => {
+  // Issue 15 (`soak -a rmalloc-gen --ops 3066 --seed 1`): a full compact() starts a minor pass
+  // at oldTop while an incremental major pass is still below it; the major pass had cleared
+  // lowHole, so the holes between its cursor and oldTop were lost to every later pass.
+  const h = makeHeap('rmalloc-gen', 64 * 1024, { promoteAfter: 1, majorEvery: 1 });
+  const a = h.alloc;
+  const b: number[] = [];
+  for (let i = 0; i < 20; i++) b.push(a.alloc(100));
+  a.compact!(); // promoteAfter 1: all 20 blocks are now old
+  for (const i of [2, 6, 10, 14]) a.free(b[i]!); // holes in the old area
+  a.compact!(1); // an incremental major pass (majorEvery 1), cut after its first step
+  assert.ok((a as unknown as { cycleActive: boolean }).cycleActive, 'the major pass is unfinished');
+  a.compact!(); // a full call: a minor pass, from oldTop
+  assert.equal(a.check(), []);
+  // The next major pass still closes every old hole.
+  a.alloc(1);
+  const r = a.compact!(1e9);
+  assert.ok(r.done);
+  assert.is(walkList(a).filter((x) => x.state === 'free').length, 1, 'only the gap is left');
+  assert.equal(a.check(), []);
+});
+
+Gen('soak -a rmalloc-gen --seed 1: the first 3066 ops (the reproduction from bench/soak.md) are clean', () => {
+  const r = soak({ device: loadDevice('nds'), allocator: 'rmalloc-gen', ops: 3066, seed: 1, heapSize: 65536 });
+  assert.is(r.violations, 0, r.segments[0]?.violation?.message);
+  assert.is(r.ops, 3066);
 });
 
 Gen.run();

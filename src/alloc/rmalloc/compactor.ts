@@ -170,8 +170,11 @@ export abstract class Compactor extends BlockLayer {
     this.cycleFull = full;
     this.cycleMajor = major;
     const startAt = major ? this.first : this.oldTop;
-    // A pass that replaces one in progress must also cover the holes at and after its cursor.
-    let cur = Math.min(this.lowHole, this.top, this.cycleActive ? this.cur : Infinity);
+    // A pass that replaces one in progress inherits the holes at and after its cursor: fold the
+    // cursor (a block start) into lowHole, so holes a minor pass starting above it leaves
+    // behind stay at or above lowHole for the next major pass.
+    if (this.cycleActive && this.cur < this.lowHole) this.lowHole = this.cur;
+    let cur = Math.min(this.lowHole, this.top);
     if (cur < startAt) cur = startAt;
     this.cur = cur;
     if (this.lowHole >= cur) this.lowHole = Infinity;
