@@ -30,11 +30,13 @@ graphs: build
 clean:
 	rm -rf dist out .cache
 
-# Soak: SOAK_OPS seeded random ops per allocator, integrity-checked after every op (bench/soak.md).
+# Soak: SOAK_OPS seeded random ops per allocator under --check: what each op touched after every
+# op, the whole heap every SOAK_CHECK_EVERY ops (bench/soak.md).
 SOAK_OPS ?= 10M
 SOAK_SEED ?= 1
+SOAK_CHECK_EVERY ?= 1000
 soak: build
-	node dist/cli.js soak --ops $(SOAK_OPS) --seed $(SOAK_SEED)
+	node dist/cli.js soak --ops $(SOAK_OPS) --seed $(SOAK_SEED) --check-every $(SOAK_CHECK_EVERY)
 
 # Mutation testing over src/alloc, src/sim, src/metrics (scripts/mutate.ts; bench/mutation.md).
 MUTATE_ARGS ?=

@@ -134,7 +134,7 @@ test('AllocatorUsageError becomes an error event and the run goes on', () => {
   assert.is(r.summary.opsRun, 7);
 });
 
-test('--check: a payload corrupted through the bus is caught at the next free, with the op index', () => {
+test('--check: a payload corrupted through the bus is caught at the next op next to it (here the free of its neighbour), with the op index', () => {
   const t = packOps('corrupt', [['a', 1, 24], ['a', 2, 24], ['a', 3, 8], ['f', 3], ['f', 2], ['f', 1]]);
   const r = replay(t, { ...base, allocator: 'tiny', factory: tinyFactory(), oom: 'fail', check: true }, {
     afterOp(i, v) {
@@ -147,12 +147,13 @@ test('--check: a payload corrupted through the bus is caught at the next free, w
     },
   });
   assert.is(r.status, 'violation');
-  assert.is(r.violation!.op, 4);
-  assert.is(r.violation!.line, 5);
+  // Op 3 frees id 3, the block after id 2: the checker verifies the freed block's neighbours.
+  assert.is(r.violation!.op, 3);
+  assert.is(r.violation!.line, 4);
   assert.match(r.violation!.message, 'payload of id 2');
-  assert.match(r.violation!.message, 'corrupted at byte 5 before free');
+  assert.match(r.violation!.message, 'corrupted at byte 5 next to a block freed by this op');
   assert.ok(r.violation!.blocks.some((b) => b.startsWith('> ') && b.includes('id 2')));
-  assert.is(r.summary.opsRun, 5);
+  assert.is(r.summary.opsRun, 4);
   // Without --check the engine does not look at payloads.
   const quiet = replay(t, { ...base, allocator: 'tiny', factory: tinyFactory(), oom: 'fail' });
   assert.is(quiet.status, 'ok');

@@ -91,7 +91,7 @@ t('a broken allocator (realloc drops the payload) is caught', () => {
 t('the command: a line per allocator, exit 0; bad --ops is one line, exit 2', () => {
   const r = cli(['soak', '-a', 'first-fit', '-a', 'rmalloc', '--ops', '2k', '--seed', '11', '--heap', '16KiB']);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^soak: 2000 ops per allocator, seed 11, heap 16384 B on nds; check after every op\n/);
+  assert.match(r.stdout, /^soak: 2000 ops per allocator, seed 11, heap 16384 B on nds; each op's blocks checked after it, the whole heap every 1000 ops\n/);
   assert.match(r.stdout, /\nfirst-fit +2000 ops .* 0 violations/);
   assert.match(r.stdout, /\nrmalloc +2000 ops .* 0 violations/);
   const bad = cli(['soak', '--ops', 'lots']);

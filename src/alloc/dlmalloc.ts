@@ -680,6 +680,10 @@ export class Dlmalloc implements Allocator {
     meta(c + S, this.heapEnd - c - S);
   }
 
+  stepFailures(): string[] {
+    return this.asserts.take();
+  }
+
   check(): string[] {
     const v: string[] = this.asserts.take();
     const bus = this.bus;

@@ -682,6 +682,10 @@ export class Slab implements Allocator {
     meta(this.poolEnd, this.end - this.poolEnd);
   }
 
+  stepFailures(): string[] {
+    return this.asserts.take();
+  }
+
   check(): string[] {
     const v: string[] = this.asserts.take();
     const bus = this.bus, P = this.P, PAGE = this.PAGE;

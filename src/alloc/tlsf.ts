@@ -634,6 +634,10 @@ export class Tlsf implements Allocator {
     }
   }
 
+  stepFailures(): string[] {
+    return this.asserts.take();
+  }
+
   check(): string[] {
     const v: string[] = this.asserts.take();
     const o = this.bus.observer;

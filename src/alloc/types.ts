@@ -100,6 +100,12 @@ export interface Allocator {
   walk(visit: (b: BlockInfo) => void): void;
   /** Internal consistency; an empty list means healthy. */
   check(): string[];
+  /**
+   * The step assertions that failed since the last call (src/alloc/assert.ts), for allocators
+   * that have them: the local invariants an op checks as it runs. The engine's --check asks
+   * after every op, check() reports the ones not yet taken.
+   */
+  stepFailures?(): string[];
 }
 
 /**

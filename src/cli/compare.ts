@@ -35,6 +35,7 @@ export function studySpec(args: SimArgs, extra: { series: boolean; minHeap?: boo
     params: flags.params,
     seed: flags.seed,
     check: flags.check,
+    ...(flags.checkEvery !== undefined ? { checkEvery: flags.checkEvery } : {}),
     strict: args.strict === true,
     goal: parseGoal(args.goal),
     jobs: parseJobs(args.jobs),

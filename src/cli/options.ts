@@ -14,6 +14,7 @@ import { SimError } from '../errors';
 import { requireSize } from '../util/units';
 import { parseParamFlags } from './common';
 import { GOALS, GoalName } from '../report/advice';
+import { DEFAULT_CHECK_EVERY } from '../sim';
 
 export { GOALS };
 export type { GoalName };
@@ -139,7 +140,8 @@ export function replayOptions<T>(y: Argv<T>) {
     .option('compact-budget', { type: 'number', describe: 'cycle budget per compaction call (default: unlimited)' })
     .option('param', { alias: 'p', type: 'string', array: true, describe: 'allocator parameter name=value (repeatable)' })
     .option('seed', { type: 'number', default: 1, describe: 'seed of the lock model and other random choices' })
-    .option('check', { type: 'boolean', default: false, describe: 'check heap integrity and payload contents after every op (slow)' })
+    .option('check', { type: 'boolean', default: false, describe: 'check heap integrity and payload contents: what each op touched after every op, the whole heap every --check-every ops and at the end' })
+    .option('check-every', { type: 'number', default: DEFAULT_CHECK_EVERY, describe: 'with --check: the whole-heap check every N ops (1: after every op, slow on large heaps)' })
     .option('sample', { type: 'number', describe: 'sample the time series every k ops (extremes stay exact)' });
 }
 
@@ -204,21 +206,34 @@ export interface ReplayFlags {
   locks: string;
   seed: number;
   check: boolean;
+  /** With --check: the whole-heap check every N ops (--check-every). */
+  checkEvery?: number;
   compactEvery?: number;
   compactAboveExtFrag?: number;
   compactBudget?: number;
 }
 
-export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?: unknown; seed?: unknown; check?: unknown }): ReplayFlags {
+export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?: unknown; seed?: unknown; check?: unknown; 'check-every'?: unknown }): ReplayFlags {
   const oom = parseOom(args.oom);
+  const check = args.check === true;
+  const every = parseCheckEvery(args['check-every']);
   return {
     ...(oom !== undefined ? { oom } : {}),
     locks: parseLocks(args.locks),
     params: parseParamFlags(args.param),
     seed: parseSeed(args.seed),
-    check: args.check === true,
+    check,
+    ...(check ? { checkEvery: every } : {}),
     ...parseCompaction(args as Record<string, unknown>),
   };
+}
+
+/** `--check-every N`: a positive integer (absent: DEFAULT_CHECK_EVERY). */
+export function parseCheckEvery(v: unknown): number {
+  if (v === undefined) return DEFAULT_CHECK_EVERY;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SimError('USAGE', `--check-every: "${String(v)}" is not a positive integer`);
+  return n;
 }
 
 /** The scheduled-compaction flags as RunConfig fields (absent flags are left out). */

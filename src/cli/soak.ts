@@ -1,6 +1,7 @@
 /**
  * `rmalloc-sim soak [-a A ...] --ops N --seed S [--heap H] [--device D]`: long seeded random
- * runs under the engine's full integrity check after every op (src/sim/soak.ts). One line per
+ * runs under the engine's integrity check (src/sim/soak.ts): what each op touched after every
+ * op, the whole heap every --check-every ops (default DEFAULT_CHECK_EVERY) and at the end. One line per
  * allocator; a violation prints the op, the segment and the allocator's blocks around it, and
  * exits 1. The same seed gives the same ops: the printed command reproduces a run.
  */
@@ -11,7 +12,8 @@ import { SimError } from '../errors';
 import { soak, type SoakResult } from '../sim/soak';
 import { parseSize } from '../util/units';
 import { handler } from './common';
-import { deviceOption } from './options';
+import { deviceOption, parseCheckEvery } from './options';
+import { DEFAULT_CHECK_EVERY } from '../sim';
 
 interface Args {
   device: string;
@@ -19,6 +21,7 @@ interface Args {
   ops: string;
   seed?: string;
   heap: string;
+  'check-every'?: number;
   json?: boolean;
 }
 
@@ -47,11 +50,13 @@ async function soakHandler(args: Args): Promise<number> {
   heapSpans(dev, heapSize, false);
   const names = args.allocator?.length ? args.allocator : allocatorNames();
   for (const a of names) getFactory(a);
-  process.stdout.write(`soak: ${ops} ops per allocator, seed ${seed}, heap ${heapSize} B on ${dev.name}; check after every op\n`);
+  const every = parseCheckEvery(args['check-every']);
+  const checking = every === 1 ? 'the whole heap checked after every op' : `each op's blocks checked after it, the whole heap every ${every} ops`;
+  process.stdout.write(`soak: ${ops} ops per allocator, seed ${seed}, heap ${heapSize} B on ${dev.name}; ${checking}\n`);
   let bad = 0;
   const results: SoakResult[] = [];
   for (const a of names) {
-    const r = soak({ device: dev, allocator: a, ops, seed, heapSize });
+    const r = soak({ device: dev, allocator: a, ops, seed, heapSize, checkEvery: every });
     results.push(r);
     if (!args.json) process.stdout.write(line(r) + '\n');
     const v = r.segments.find((s) => s.violation);
@@ -60,23 +65,24 @@ async function soakHandler(args: Args): Promise<number> {
       process.stdout.write(
         `  VIOLATION in segment ${v.index} (seed ${v.seed}, oom ${v.oom}, compact-every ${v.compactEvery ?? 'off'}) at op ${v.violation.op}: ${v.violation.message}\n` +
           v.violation.blocks.map((b) => `    ${b}\n`).join('') +
-          `  reproduce: rmalloc-sim soak -a ${a} --ops ${ops} --seed ${seed} --heap ${heapSize} --device ${dev.name}\n`,
+          `  reproduce: rmalloc-sim soak -a ${a} --ops ${ops} --seed ${seed} --heap ${heapSize} --device ${dev.name} --check-every ${every}\n`,
       );
     }
   }
-  if (args.json) process.stdout.write(JSON.stringify({ schema: 1, seed, ops, heapSize, device: dev.name, results }, null, 2) + '\n');
+  if (args.json) process.stdout.write(JSON.stringify({ schema: 1, seed, ops, heapSize, device: dev.name, checkEvery: every, results }, null, 2) + '\n');
   return bad > 0 ? 1 : 0;
 }
 
 export const soakCommand: CommandModule<object, Args> = {
   command: 'soak',
-  describe: 'long seeded random runs (alloc 1 B..heap/4, free, realloc, locks, compaction) checked after every op',
+  describe: 'long seeded random runs (alloc 1 B..heap/4, free, realloc, locks, compaction) under --check',
   builder: (y: Argv<object>) =>
     deviceOption(y)
       .option('allocator', { alias: 'a', type: 'string', array: true, describe: 'allocator(s) (default: every registered allocator)' })
       .option('ops', { type: 'string', default: '1M', describe: 'ops per allocator (e.g. 100000, 250k, 10M)' })
       .option('seed', { type: 'string', describe: 'seed of the workload (default: from the clock, printed)' })
       .option('heap', { type: 'string', default: '64KiB', describe: 'heap size (small heaps fill, fragment and run out often)' })
+      .option('check-every', { type: 'number', default: DEFAULT_CHECK_EVERY, describe: 'the whole-heap check every N ops and at the end of each segment; what each op touched is checked after every op (1: the whole heap after every op)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON' })
       .example('$0 soak -a rmalloc --ops 10M --seed 1', '10 million checked ops through rmalloc') as unknown as Argv<Args>,
   handler: handler(soakHandler),

@@ -127,7 +127,7 @@ class Replay implements RunView {
       compactAbove: cfg.compactAboveExtFrag ?? Infinity,
       typThreshold: median > 0 ? this.allocator.blockFootprint(median) : 0,
     });
-    this.checker = cfg.check ? new Checker(this) : null;
+    this.checker = cfg.check ? new Checker(this, cfg.checkEvery ?? 1) : null;
     if (cfg.oom === 'release') this.oldest = new OldestFirst(this.slots.count);
   }
 
@@ -223,7 +223,7 @@ class Replay implements RunView {
       }
 
       if (checker) {
-        const v = checker.heap();
+        const v = checker.afterOp(i, last);
         if (v) {
           this.setViolation(i, v.message, v.addr);
           break;
@@ -268,7 +268,7 @@ class Replay implements RunView {
           } else this.skip(i, `free of id ${sl.idOfSlot(s)} which is not live`);
           return false;
         }
-        if (checker) checker.verify(s, 'free');
+        if (checker) checker.beforeFree(s);
         a.free(sl.handle[s]!);
         sl.release(s);
         return true;
@@ -402,7 +402,7 @@ class Replay implements RunView {
     while (got === 0 && n < RELEASE_MAX) {
       const v = this.oldest!.oldest(live, unlocked, s);
       if (v < 0) break;
-      if (this.checker) this.checker.verify(v, 'free');
+      if (this.checker) this.checker.beforeFree(v);
       a.free(sl.handle[v]!);
       this.releasedBytes += sl.req[v]!;
       sl.release(v);

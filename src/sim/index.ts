@@ -12,5 +12,5 @@ export { traceFacts } from './prepass';
 export type { TraceFacts } from './prepass';
 export { buildRig, planRig } from './rig';
 export type { Rig, RigOptions, RigPlan } from './rig';
-export { heapProblems, CheckFailure } from './check';
+export { heapProblems, CheckFailure, DEFAULT_CHECK_EVERY } from './check';
 export type { CheckProblem, HeapExpectation } from './check';

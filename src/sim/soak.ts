@@ -139,6 +139,8 @@ export interface SoakOptions {
   ops: number;
   seed: number;
   heapSize: number;
+  /** The whole-heap check every this many ops (default 1: after every op; the CLI's default is DEFAULT_CHECK_EVERY). */
+  checkEvery?: number;
   /** Called after each segment (progress). */
   onSegment?: (s: SoakSegment) => void;
 }
@@ -176,13 +178,20 @@ function compactEveryFor(rng: Prng): number | undefined {
   return rng.next() < 0.25 ? undefined : rng.int(50, 500);
 }
 
+/** How a soak with the whole-heap check every `every` ops checks its ops (SoakResult.check). */
+export function checkDescription(every: number): string {
+  const full = 'the whole heap (allocator check(), walk() cross-check, conservation)';
+  if (every <= 1) return `engine --check after every op: ${full} and payload patterns`;
+  return `engine --check: after every op what it touched (step assertions, the block and its neighbours, payload patterns, conservation); ${full} every ${every} ops and at the end of each segment`;
+}
+
 /** Runs a soak: segments until `ops` ops ran or a violation stops it. */
 export function soak(o: SoakOptions): SoakResult {
   const f = o.factory ?? getFactory(o.allocator);
   const moving = f.moving;
   const res: SoakResult = {
     allocator: o.allocator, seed: o.seed, heapSize: o.heapSize, ops: 0, ooms: 0, compactions: 0, violations: 0, segments: [],
-    check: 'engine --check after every op (allocator check(), walk() cross-check, payload patterns, conservation)', wallMs: 0,
+    check: checkDescription(o.checkEvery ?? 1), wallMs: 0,
   };
   const t0 = performance.now();
   for (let k = 0; res.ops < o.ops; k++) {
@@ -193,7 +202,7 @@ export function soak(o: SoakOptions): SoakResult {
     const oom: OomPolicy = moving && k % 2 === 1 ? 'compact' : 'fail';
     const compactEvery = moving ? compactEveryFor(knobs) : undefined;
     const r = replay(trace, {
-      device: o.device, allocator: o.allocator, heapSize: o.heapSize, oom, check: true, series: false, seed,
+      device: o.device, allocator: o.allocator, heapSize: o.heapSize, oom, check: true, checkEvery: o.checkEvery ?? 1, series: false, seed,
       ...(o.factory ? { factory: o.factory } : {}),
       ...(compactEvery !== undefined ? { compactEvery } : {}),
     });

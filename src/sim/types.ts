@@ -46,8 +46,10 @@ export interface RunConfig {
   locks?: string;
   /** Seed of the lock model (default 1). */
   seed?: number;
-  /** Full integrity checking after every op (slow). */
+  /** Integrity checking (src/sim/check.ts): what each op touched after every op, the whole heap every `checkEvery` ops. */
   check?: boolean;
+  /** With `check`: the whole-heap check every this many ops and at the end (default 1: after every op). */
+  checkEvery?: number;
   /** Series bucket width in ops; default: ceil(ops / 2000). */
   sample?: number;
   /** Include `series` in the result (default true). */

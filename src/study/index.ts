@@ -76,6 +76,8 @@ export interface StudySpec {
   params: Record<string, string>;
   seed: number;
   check: boolean;
+  /** With check: the whole-heap check every N ops (RunConfig.checkEvery). */
+  checkEvery?: number;
   sample?: number;
   goal: GoalName;
   jobs: number;
@@ -218,7 +220,10 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
   const searching = spec.minHeap !== false;
   const tol = spec.minHeapTolerance ?? MIN_HEAP_TOLERANCE;
 
-  const base = { device: dev, locks: spec.locks, seed: spec.seed, check: spec.check, ...(spec.compaction ?? {}) };
+  const base = {
+    device: dev, locks: spec.locks, seed: spec.seed, check: spec.check,
+    ...(spec.checkEvery !== undefined ? { checkEvery: spec.checkEvery } : {}), ...(spec.compaction ?? {}),
+  };
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {
     for (const a of allocs) {
