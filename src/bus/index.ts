@@ -42,10 +42,12 @@ import type { DeviceProfile, HeapSpan, RegionSpec } from '../device';
 import { hex } from '../util/units';
 import { cpuCosts, type AluKind, type CpuCosts } from './cpu';
 import { ObserverPort, type MemPort } from './port';
+import type { CacheCounters } from './cache';
 
 export { CPU_COSTS, cpuCosts, type AluKind, type CpuCosts } from './cpu';
 export { ObserverPort, type MemPort } from './port';
 export { ListWalk } from './walk';
+export { DataCache, type CacheCounters, type DataCacheSpec } from './cache';
 
 export type BusFaultKind = 'unmapped' | 'outside-heap' | 'out-of-region' | 'misaligned' | 'write-width';
 
@@ -72,7 +74,7 @@ const widthIndex = (bytes: number): number => (bytes === 1 ? W8 : bytes === 2 ? 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A backed heap span with the cost table of its region. */
-class Span {
+export class Span {
   readonly base: number;
   readonly end: number;
   u8: Uint8Array;
@@ -170,6 +172,8 @@ export interface BusCounters {
   statics: { reads: number; writes: number; bytesRead: number; bytesWritten: number; cycles: number };
   /** Memory cycles and bus accesses per region (reads, writes and copy traffic; no ALU). */
   byRegion: Record<string, { cycles: number; accesses: number }>;
+  /** The data cache's hits, misses and write-backs (a CachedBus: the device has one and it is on). */
+  cache?: CacheCounters;
 }
 
 export class MemoryBus implements MemPort {
@@ -204,18 +208,18 @@ export class MemoryBus implements MemPort {
   /** Kept by C allocators (src/wasm): see BusCounters.heapHighWater. */
   heapHighWater = 0;
 
-  private readonly spans: Span[];
+  protected readonly spans: Span[];
   private cur: Span;
-  private lastEnd = -1;
-  private lastDir = READ;
+  protected lastEnd = -1;
+  protected lastDir = READ;
   private readonly splitUnaligned: boolean;
   /** Device byte order equals the host's: aligned words may use the typed-array views. */
   private readonly nativeOrder: boolean;
   /** Alignment masks for 16- and 32-bit accesses (from cpu.accessAlignment). */
-  private readonly mask16: number;
-  private readonly mask32: number;
-  private readonly burstBytes: number;
-  private readonly loopCycles: number;
+  protected readonly mask16: number;
+  protected readonly mask32: number;
+  protected readonly burstBytes: number;
+  protected readonly loopCycles: number;
   /** Scratch accumulators of copy() (fields, so a copy allocates nothing). */
   private cRead = 0;
   private cWrite = 0;
@@ -655,7 +659,7 @@ export class MemoryBus implements MemPort {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private span(a: number, w: number): Span {
+  protected span(a: number, w: number): Span {
     const c = this.cur;
     if (a >= c.base && a + w <= c.end) return c;
     for (const s of this.spans) {
@@ -706,3 +710,6 @@ export class MemoryBus implements MemPort {
     }
   }
 }
+
+// Last: cached.ts extends MemoryBus, so it must load after the class is defined (CommonJS order).
+export { CachedBus, makeBus } from './cached';

@@ -36,6 +36,7 @@ export function studySpec(args: SimArgs, extra: { series: boolean; minHeap?: boo
     seed: flags.seed,
     check: flags.check,
     ...(flags.checkEvery !== undefined ? { checkEvery: flags.checkEvery } : {}),
+    cache: flags.cache,
     strict: args.strict === true,
     goal: parseGoal(args.goal),
     jobs: parseJobs(args.jobs),

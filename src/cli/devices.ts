@@ -107,6 +107,14 @@ export function formatList(devs: DeviceProfile[]): string {
   return columns(rows).join('\n') + '\n';
 }
 
+/** The data cache in one line (or why there is none). */
+export function cacheLine(dev: DeviceProfile): string {
+  const dc = dev.dataCache;
+  if (!dc) return 'not described (none modelled)';
+  if (!('sizeBytes' in dc)) return `none: ${dc.none}`;
+  return `${formatBytes(dc.sizeBytes)}, ${dc.ways}-way, ${dc.lineBytes}-byte lines, ${dc.write}, ${dc.replacement} victims, over ${dc.regions.join(', ')}; on by default (--no-cache: uncached)`;
+}
+
 export function formatMap(dev: DeviceProfile): string {
   const c = dev.cpu;
   const aa = c.accessAlignment ?? 4;
@@ -121,6 +129,7 @@ export function formatMap(dev: DeviceProfile): string {
       ['alignment', `${dev.alignment} (every payload address)`],
       ['memmove', `${c.copyBurstBytes ?? 16}-byte bursts, ${c.copyLoopCycles ?? 2} cycles of loop overhead per burst`],
       ['memory', `${formatBytes(t.ramBytes)} in ${dev.regions.length} region${dev.regions.length > 1 ? 's' : ''}, ${formatBytes(t.heapBytes)} of heap`],
+      ['data cache', cacheLine(dev)],
     ]),
   );
   out.push('');

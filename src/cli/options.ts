@@ -46,6 +46,7 @@ export interface SimArgs {
   param?: string[];
   seed?: number;
   check?: boolean;
+  cache?: boolean;
   strict?: boolean;
   sample?: number;
   jobs?: number;
@@ -142,6 +143,7 @@ export function replayOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'number', default: 1, describe: 'seed of the lock model and other random choices' })
     .option('check', { type: 'boolean', default: false, describe: 'check heap integrity and payload contents: what each op touched after every op, the whole heap every --check-every ops and at the end' })
     .option('check-every', { type: 'number', default: DEFAULT_CHECK_EVERY, describe: 'with --check: the whole-heap check every N ops (1: after every op, slow on large heaps)' })
+    .option('cache', { type: 'boolean', default: true, describe: 'the device\'s data cache, where its profile has one (nds); --no-cache charges every access uncached (the worst case)' })
     .option('sample', { type: 'number', describe: 'sample the time series every k ops (extremes stay exact)' });
 }
 
@@ -208,12 +210,14 @@ export interface ReplayFlags {
   check: boolean;
   /** With --check: the whole-heap check every N ops (--check-every). */
   checkEvery?: number;
+  /** false: --no-cache. */
+  cache: boolean;
   compactEvery?: number;
   compactAboveExtFrag?: number;
   compactBudget?: number;
 }
 
-export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?: unknown; seed?: unknown; check?: unknown; 'check-every'?: unknown }): ReplayFlags {
+export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?: unknown; seed?: unknown; check?: unknown; 'check-every'?: unknown; cache?: unknown }): ReplayFlags {
   const oom = parseOom(args.oom);
   const check = args.check === true;
   const every = parseCheckEvery(args['check-every']);
@@ -224,6 +228,7 @@ export function parseReplayFlags(args: { oom?: unknown; locks?: unknown; param?:
     seed: parseSeed(args.seed),
     check,
     ...(check ? { checkEvery: every } : {}),
+    cache: args.cache !== false,
     ...parseCompaction(args as Record<string, unknown>),
   };
 }

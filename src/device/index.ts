@@ -156,6 +156,18 @@ export function parseDevice(raw: unknown, file: string, text?: string): DevicePr
         );
     });
   });
+  const dc = dev.dataCache;
+  if (dc && 'sizeBytes' in dc) {
+    const k = (f: string) => ['dataCache', f];
+    if (!isPowerOfTwo(dc.lineBytes) || dc.lineBytes < 4) bad(k('lineBytes'), `${dc.lineBytes} is not a power of two of at least 4`);
+    if (!isPowerOfTwo(dc.ways)) bad(k('ways'), `${dc.ways} is not a power of two`);
+    if (!isPowerOfTwo(dc.sizeBytes) || dc.sizeBytes < dc.ways * dc.lineBytes) bad(k('sizeBytes'), `${dc.sizeBytes} is not a power of two of at least ways x lineBytes (${dc.ways * dc.lineBytes})`);
+    const parts = dc.dirtyParts ?? 2;
+    if (!isPowerOfTwo(parts) || parts > dc.lineBytes / 4 || parts > 8) bad(k('dirtyParts'), `${parts} is not a power of two of at most lineBytes / 4 and 8`);
+    dc.regions.forEach((r, i) => {
+      if (!names.has(r)) bad(['dataCache', 'regions', i], `no region named "${r}" (regions: ${dev.regions.map((x) => x.name).join(', ')})`);
+    });
+  }
   const heapNames = new Set<string>();
   dev.heaps.forEach((h, i) => {
     const ri = dev.regions.findIndex((x) => x.name === h.region);

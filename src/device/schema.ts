@@ -109,6 +109,28 @@ export const deviceSchema = z
       })
       .strict(),
     regions: z.array(regionSchema).nonempty(),
+    /**
+     * The core's data cache in front of the listed regions (src/bus/cache.ts), on by default
+     * (--no-cache: the uncached worst case); or `{ "none": "why" }` for hardware without one.
+     */
+    dataCache: z
+      .union([
+        z
+          .object({
+            sizeBytes: size,
+            ways: z.number().int().positive(),
+            lineBytes: z.number().int().positive(),
+            replacement: z.enum(['random', 'round-robin']),
+            write: z.enum(['write-back', 'write-through']),
+            regions: z.array(z.string().min(1)).nonempty(),
+            hitCycles: cycles.optional(),
+            dirtyParts: z.number().int().positive().optional(),
+            description: z.string().optional(),
+          })
+          .strict(),
+        z.object({ none: z.string().min(1) }).strict(),
+      ])
+      .optional(),
     heaps: z.array(heapSchema).nonempty(),
     /** The alignment every returned payload address must have (what the platform's malloc guarantees). */
     alignment: z.number().int().positive(),

@@ -5,6 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { MinHeapResult, RunResult } from '../sim';
+import type { CacheCounters } from '../bus';
 import { formatBytes } from '../util/units';
 import type { RankEntry } from './advice';
 import { failedOoms, lockAssumption, unfittableText, unfittableTraces } from './advice';
@@ -167,6 +168,7 @@ export function runText(r: RunResult): string {
     const b = r.bus;
     l.push(`  bus           heap ${int(b.metadata.reads)} reads, ${int(b.metadata.writes)} writes; copies ${formatBytes(b.copy.bytes)}; statics/stack ${int(b.statics.reads)} reads, ${int(b.statics.writes)} writes (${int(b.statics.cycles)} cycles);${b.heapHighWater ? ` high water ${formatBytes(b.heapHighWater)};` : ''} ALU ${int(b.aluCycles)} cycles (ESTIMATE from executed wasm instructions)`);
   }
+  if (r.bus.cache) l.push(`  data cache    ${cacheSummary(r.bus.cache)}`);
   if (r.compaction.runs > 0)
     l.push(`  compaction    ${int(r.compaction.runs)} runs, ${formatBytes(r.compaction.bytesMoved)} moved, ${int(r.compaction.cycles)} cycles, longest pause ${int(r.compaction.longestPause)}`);
   const first = r.oomEvents[0];
@@ -197,4 +199,12 @@ export function minHeapText(m: MinHeapResult): string {
   ];
   if ((m.safeFrom ?? m.minHeap) > m.minHeap) l.push(`  safe from     ${formatBytes(m.safeFrom!)} (${int(m.safeFrom!)} bytes): build on this, not on the min heap`);
   return l.join('\n') + '\n';
+}
+
+/** One line of a run's data cache counters: hit rate, misses, write-backs, cycles. */
+export function cacheSummary(c: CacheCounters): string {
+  const hits = c.readHits + c.writeHits;
+  const all = hits + c.readMisses + c.writeMisses;
+  const pct = all > 0 ? `${((100 * hits) / all).toFixed(1)} % hits` : 'no accesses';
+  return `${pct} (${int(c.readHits)} read + ${int(c.writeHits)} write hits; ${int(c.readMisses)} read misses = line fills, ${int(c.writeMisses)} write misses; ${int(c.writeBacks)} dirty half lines written back; ${int(c.cycles)} cycles)`;
 }

@@ -13,7 +13,7 @@
  * violation that stops it.
  */
 import { BusFault } from '../bus';
-import type { BusCounters, MemoryBus } from '../bus';
+import type { BusCounters, CacheCounters, MemoryBus } from '../bus';
 import type { HeapSpan } from '../device';
 import { AllocatorUsageError } from '../alloc';
 import type { Allocator, CompactResult, Params } from '../alloc';
@@ -53,6 +53,15 @@ export function busDelta(a: BusCounters, b: BusCounters): RunBusCounters {
     aluCycles: b.aluCycles - a.aluCycles,
     aluEstimated: b.aluEstimated,
     ...(b.heapHighWater > 0 ? { heapHighWater: b.heapHighWater } : {}),
+    ...(b.cache ? { cache: cacheDelta(a.cache, b.cache) } : {}),
+  };
+}
+
+function cacheDelta(a: CacheCounters | undefined, b: CacheCounters): CacheCounters {
+  const z = a ?? { readHits: 0, writeHits: 0, readMisses: 0, writeMisses: 0, writeBacks: 0, cycles: 0 };
+  return {
+    readHits: b.readHits - z.readHits, writeHits: b.writeHits - z.writeHits, readMisses: b.readMisses - z.readMisses,
+    writeMisses: b.writeMisses - z.writeMisses, writeBacks: b.writeBacks - z.writeBacks, cycles: b.cycles - z.cycles,
   };
 }
 
@@ -106,7 +115,7 @@ class Replay implements RunView {
     this.lockSpec = lockSpec;
     this.observer = observer;
     this.facts = traceFacts(trace);
-    const rig = buildRig(cfg.device, cfg.allocator, { factory: cfg.factory, params: cfg.params, heapSize: cfg.heapSize, whatIf: cfg.whatIf, check: cfg.check === true });
+    const rig = buildRig(cfg.device, cfg.allocator, { factory: cfg.factory, params: cfg.params, heapSize: cfg.heapSize, whatIf: cfg.whatIf, check: cfg.check === true, cache: cfg.cache });
     this.params = rig.params;
     this.multiHeap = rig.factory.multiHeap;
     this.heaps = rig.heaps;

@@ -7,7 +7,7 @@
  * size overridable by `heapSize`, past its region only with `whatIf`); a multi-heap allocator
  * gets every heap. The bus maps exactly the heaps the allocator manages.
  */
-import { MemoryBus } from '../bus';
+import { makeBus, type MemoryBus } from '../bus';
 import { heapSpans } from '../device';
 import type { DeviceProfile, HeapSpan } from '../device';
 import { getFactory, resolveParams } from '../alloc';
@@ -26,6 +26,8 @@ export interface RigOptions {
   heaps?: readonly HeapSpan[];
   /** The run has --check: the allocator evaluates its step assertions (AllocatorContext.check). */
   check?: boolean;
+  /** false: no data cache even where the device has one (--no-cache, the uncached worst case). */
+  cache?: boolean;
 }
 
 /** What a rig will be, without building it: throws the same SimErrors buildRig would. */
@@ -56,7 +58,7 @@ export function planRig(device: DeviceProfile, allocator: string, o: RigOptions 
 /** Builds the rig; the allocator initialises its heap on the bus (those cycles are bus.cycles). */
 export function buildRig(device: DeviceProfile, allocator: string, o: RigOptions = {}): Rig {
   const p = planRig(device, allocator, o);
-  const bus = new MemoryBus(device, p.heaps);
+  const bus = makeBus(device, p.heaps, { cache: o.cache });
   const a = p.factory.create({ bus, heaps: p.heaps, alignment: device.alignment, params: p.params, check: o.check === true });
   return { ...p, bus, allocator: a };
 }

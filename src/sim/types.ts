@@ -5,7 +5,7 @@
  */
 import type { Allocator, AllocatorFactory, CompactResult, Params } from '../alloc';
 import type { DeviceProfile, HeapSpan } from '../device';
-import type { MemoryBus } from '../bus';
+import type { CacheCounters, MemoryBus } from '../bus';
 import type { KindStats, SeriesPoint } from '../metrics';
 
 export type { KindStats, SeriesPoint };
@@ -50,6 +50,8 @@ export interface RunConfig {
   check?: boolean;
   /** With `check`: the whole-heap check every this many ops and at the end (default 1: after every op). */
   checkEvery?: number;
+  /** false: run without the device's data cache (--no-cache); default: the cache where the device has one. */
+  cache?: boolean;
   /** Series bucket width in ops; default: ceil(ops / 2000). */
   sample?: number;
   /** Include `series` in the result (default true). */
@@ -247,6 +249,11 @@ export interface RunBusCounters {
   aluCycles: number;
   /** True for C allocators: aluCycles estimated from executed wasm instructions. */
   aluEstimated: boolean;
+  /**
+   * The data cache's share of the counted accesses (devices with a cache, unless --no-cache):
+   * read/write hits and misses, dirty half lines written back, and the cycles of all of it.
+   */
+  cache?: CacheCounters;
   /**
    * C allocators only: the heap's high water mark, bytes from the heap base to the highest byte
    * the allocator touched or handed out (since the heap was created).

@@ -78,6 +78,8 @@ export interface StudySpec {
   check: boolean;
   /** With check: the whole-heap check every N ops (RunConfig.checkEvery). */
   checkEvery?: number;
+  /** false: no data cache (--no-cache); default: the device's cache where it has one. */
+  cache?: boolean;
   sample?: number;
   goal: GoalName;
   jobs: number;
@@ -222,7 +224,8 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
 
   const base = {
     device: dev, locks: spec.locks, seed: spec.seed, check: spec.check,
-    ...(spec.checkEvery !== undefined ? { checkEvery: spec.checkEvery } : {}), ...(spec.compaction ?? {}),
+    ...(spec.checkEvery !== undefined ? { checkEvery: spec.checkEvery } : {}),
+    ...(spec.cache === false ? { cache: false } : {}), ...(spec.compaction ?? {}),
   };
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {

@@ -19,7 +19,9 @@ export interface TestHeap {
 /** An allocator on `device` (default nds) with the first heap resized to `heapSize` bytes. */
 export function makeHeap(name: string, heapSize?: number, params: Params = {}, device: string | DeviceProfile = 'nds', heaps?: HeapSpan[]): TestHeap {
   const dev = typeof device === 'string' ? loadDevice(device) : device;
-  const r = buildRig(dev, name, { heapSize, params, whatIf: true, heaps });
+  // Uncached: the allocator tests state cycles in the region's own N/S costs (the data cache has
+  // its own tests: bus-cache, bus-cached).
+  const r = buildRig(dev, name, { heapSize, params, whatIf: true, heaps, cache: false });
   return { dev, bus: r.bus, heaps: r.heaps, alloc: r.allocator };
 }
 

@@ -1,0 +1,188 @@
+/**
+ * CachedBus: the memory bus with the device's data cache (cache.ts) in front of its cacheable
+ * regions. Accesses to other regions, and every uncounted access (observers, the application's
+ * bytes), are exactly those of MemoryBus: a device without a cache, or a run with --no-cache,
+ * uses MemoryBus itself.
+ *
+ * Counted reads and writes in a cacheable region are charged by the cache (a hit, or a line fill
+ * and write-backs; a write miss or a write-through write at the uncached price, sequential when it
+ * continues the previous access as on MemoryBus). Faults (misaligned, write width, outside the
+ * heaps) are MemoryBus's: the checks run first. List walks take the counted path here
+ * (plainAccess is false in a cached span), since the cache needs every address. copy() keeps
+ * MemoryBus's schedule (element head and tail, word bursts with loop overhead) and sends each
+ * element through the cache in order: the reads of a burst, then its writes.
+ */
+import type { DeviceProfile, HeapSpan } from '../device';
+import { BusFault, MemoryBus, type BusCounters, type Span } from './index';
+import { DataCache, type DataCacheSpec } from './cache';
+
+const READ = 0, WRITE = 1;
+const widthIndex = (bytes: number): number => (bytes === 1 ? 0 : bytes === 2 ? 1 : 2);
+
+export class CachedBus extends MemoryBus {
+  readonly cache: DataCache;
+  /** Per region index: is it cached? */
+  private readonly cachedRegion: boolean[];
+
+  constructor(device: DeviceProfile, heaps: readonly HeapSpan[], spec: DataCacheSpec) {
+    super(device, heaps);
+    this.cache = new DataCache(spec);
+    this.cachedRegion = device.regions.map((r) => spec.regions.includes(r.name));
+  }
+
+  private cached(s: Span): boolean {
+    return this.cachedRegion[s.regionIndex] === true;
+  }
+
+  /** Books a counted access the cache priced at c cycles. */
+  private book(s: Span, c: number, dir: number, a: number, w: number): void {
+    this.cycles += c;
+    this.metaCycles += c;
+    s.cycles += c;
+    s.accesses++;
+    if (dir === READ) {
+      this.reads++;
+      this.bytesRead += w;
+    } else {
+      this.writes++;
+      this.bytesWritten += w;
+    }
+    this.lastEnd = a + w;
+    this.lastDir = dir;
+  }
+
+  private mask(w: number): number {
+    return w === 1 ? 0 : w === 2 ? this.mask16 : this.mask32;
+  }
+
+  private cachedRead(a: number, w: number): Span | undefined {
+    const s = this.span(a, w);
+    if (!this.cached(s) || (a & this.mask(w)) !== 0) return undefined; // MemoryBus's path (splits come back here)
+    this.book(s, this.cache.read(a, s.costs), READ, a, w);
+    return s;
+  }
+
+  override read8(a: number): number {
+    return this.cachedRead(a, 1) ? this.peek8(a) : super.read8(a);
+  }
+
+  override read16(a: number): number {
+    return this.cachedRead(a, 2) ? this.peek16(a) : super.read16(a);
+  }
+
+  override read32(a: number): number {
+    return this.cachedRead(a, 4) ? this.peek32(a) : super.read32(a);
+  }
+
+  private cachedWrite(a: number, w: number): boolean {
+    const s = this.span(a, w);
+    if (!this.cached(s) || (a & this.mask(w)) !== 0) return false;
+    const bit = w === 1 ? 1 : w === 2 ? 2 : 4;
+    if ((s.writeMask & bit) === 0) {
+      if (w === 4 && (s.writeMask & 2) !== 0) return false; // MemoryBus splits it into halfwords (cached here)
+      throw new BusFault('write-width', a, w, s.region, `region does not accept ${w * 8}-bit writes`);
+    }
+    const seq = a === this.lastEnd && this.lastDir === WRITE ? 1 : 0;
+    const uncached = s.costs[6 + widthIndex(w) * 2 + seq]!;
+    this.book(s, this.cache.write(a, uncached), WRITE, a, w);
+    return true;
+  }
+
+  override write8(a: number, v: number): void {
+    if (this.cachedWrite(a, 1)) this.poke8(a, v);
+    else super.write8(a, v);
+  }
+
+  override write16(a: number, v: number): void {
+    if (this.cachedWrite(a, 2)) this.poke16(a, v);
+    else super.write16(a, v);
+  }
+
+  override write32(a: number, v: number): void {
+    if (this.cachedWrite(a, 4)) this.poke32(a, v);
+    else super.write32(a, v);
+  }
+
+  /** A cached span needs every address: walks take the counted path there. */
+  override plainAccess(a: number, w: number): boolean {
+    return super.plainAccess(a, w) && !this.cached(this.span(a, w));
+  }
+
+  override chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter?: number, endsAt?: number, seqReads?: number): void {
+    if (n > 0 && this.cached(this.span(a, w))) throw new Error('chargeReadLoop in a cached region: walks there must use counted reads (plainAccess is false)');
+    super.chargeReadLoop(a, w, reads, alu, n, aluAfter, endsAt, seqReads);
+  }
+
+  override copy(dst: number, src: number, n: number): void {
+    if (n <= 0) return;
+    const ss = this.span(src, n);
+    const ds = this.span(dst, n);
+    if (!this.cached(ss) && !this.cached(ds)) return super.copy(dst, src, n);
+    const u = ds.minWrite;
+    if (u > 1 && ((dst | src | n) & (u - 1)) !== 0) return super.copy(dst, src, n); // MemoryBus's fault
+    const so = src - ss.base;
+    const dOff = dst - ds.base;
+    if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
+    else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
+
+    // MemoryBus's schedule, each element through the cache (see the header).
+    const wb = Math.max(u, Math.min(4, this.wordBytes));
+    let readC = 0, writeC = 0, loopC = 0, accesses = 0;
+    const burst = (at: number, count: number, bytes: number): void => {
+      const wi = widthIndex(bytes);
+      for (let i = 0; i < count; i++) {
+        const x = src + at + i * bytes;
+        readC += this.cached(ss) ? this.cache.read(x, ss.costs) : ss.costs[wi * 2 + (i > 0 ? 1 : 0)]!;
+      }
+      for (let i = 0; i < count; i++) {
+        const x = dst + at + i * bytes;
+        const uncached = ds.costs[6 + wi * 2 + (i > 0 ? 1 : 0)]!;
+        writeC += this.cached(ds) ? this.cache.write(x, uncached) : uncached;
+      }
+      loopC += this.loopCycles;
+      accesses += count;
+    };
+    const singles = (at: number, count: number): void => {
+      for (let i = 0; i < count; i++) burst(at + i * u, 1, u);
+    };
+    const bursts = (at: number, units: number, bytes: number): void => {
+      const per = Math.max(1, Math.floor(this.burstBytes / bytes));
+      for (let k = 0; k < units; k += per) burst(at + k * bytes, Math.min(per, units - k), bytes);
+    };
+    if ((src - dst) % wb === 0 && wb > u) {
+      const head = Math.min(n, (wb - (dst % wb)) % wb);
+      const words = Math.floor((n - head) / wb);
+      singles(0, head / u);
+      bursts(head, words, wb);
+      singles(head + words * wb, (n - head - words * wb) / u);
+    } else if (wb === u) {
+      bursts(0, n / u, u);
+    } else {
+      singles(0, n / u);
+    }
+    const c = readC + writeC + loopC;
+    this.cycles += c;
+    this.copyCycles += c;
+    this.copyBytes += n;
+    this.copyAccesses += accesses;
+    ss.cycles += readC;
+    ss.accesses += accesses;
+    ds.cycles += writeC + loopC;
+    ds.accesses += accesses;
+    this.lastEnd = -1;
+  }
+
+  override counters(): BusCounters {
+    return { ...super.counters(), cache: this.cache.counters() };
+  }
+}
+
+/**
+ * The bus a run uses: a CachedBus when the device profile has a data cache and `cache` is not
+ * false (--no-cache), else a MemoryBus.
+ */
+export function makeBus(device: DeviceProfile, heaps: readonly HeapSpan[], opts: { cache?: boolean } = {}): MemoryBus {
+  const dc = device.dataCache;
+  if (opts.cache === false || !dc || !('sizeBytes' in dc)) return new MemoryBus(device, heaps);
+  return new CachedBus(device, heaps, dc);
+}
