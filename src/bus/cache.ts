@@ -62,12 +62,15 @@ export class DataCache {
   readonly sets: number;
   private readonly lineShift: number;
   private readonly partShift: number;
-  /** Line number (address >> lineShift) held by each way of each set, or -1. */
-  private readonly lines: Float64Array;
+  /** Line number (address >>> lineShift) held by each way of each set, or -1. */
+  private readonly lines: Int32Array;
+  private readonly setMask: number;
+  private readonly wayShift: number;
   /** Dirty parts of each slot, as a bit mask. */
   private readonly dirty: Uint8Array;
   /** The cost table of the region each slot's line came from (for its write-back). */
   private readonly owner: (Float64Array | undefined)[];
+  private readonly hit: number;
   private counter = 0;
   private lfsr = 0xace1;
   readHits = 0;
@@ -78,7 +81,8 @@ export class DataCache {
   cycles = 0;
 
   constructor(spec: DataCacheSpec) {
-    const s: Required<DataCacheSpec> = { hitCycles: 1, dirtyParts: 2, ...spec };
+    const s: Required<DataCacheSpec> = { ...spec, hitCycles: spec.hitCycles ?? 1, dirtyParts: spec.dirtyParts ?? 2 };
+    this.hit = s.hitCycles;
     const pow2 = (x: number) => Number.isInteger(x) && x > 0 && (x & (x - 1)) === 0;
     if (!pow2(s.lineBytes) || s.lineBytes < 4) throw new Error(`cache line of ${s.lineBytes} bytes: must be a power of two >= 4`);
     if (!pow2(s.ways)) throw new Error(`cache of ${s.ways} ways: must be a power of two`);
@@ -88,7 +92,9 @@ export class DataCache {
     this.sets = s.sizeBytes / (s.ways * s.lineBytes);
     this.lineShift = Math.log2(s.lineBytes);
     this.partShift = Math.log2(s.lineBytes / s.dirtyParts);
-    this.lines = new Float64Array(this.sets * s.ways).fill(-1);
+    this.lines = new Int32Array(this.sets * s.ways).fill(-1);
+    this.setMask = this.sets - 1;
+    this.wayShift = Math.log2(s.ways);
     this.dirty = new Uint8Array(this.sets * s.ways);
     this.owner = new Array<Float64Array | undefined>(this.sets * s.ways).fill(undefined);
   }
@@ -101,13 +107,12 @@ export class DataCache {
     const slot = this.find(a);
     if (slot >= 0) {
       this.readHits++;
-      this.cycles += this.spec.hitCycles;
-      return this.spec.hitCycles;
+      this.cycles += this.hit;
+      return this.hit;
     }
     this.readMisses++;
-    const line = Math.floor(a / this.spec.lineBytes);
-    const set = line & (this.sets - 1);
-    const victim = set * this.spec.ways + this.nextWay();
+    const line = a >>> this.lineShift;
+    const victim = ((line & this.setMask) << this.wayShift) + this.nextWay();
     let c = this.evict(victim);
     c += costs[READ_N32]! + (this.spec.lineBytes / 4 - 1) * costs[READ_S32]!;
     this.lines[victim] = line;
@@ -127,8 +132,8 @@ export class DataCache {
       this.writeHits++;
       if (this.spec.write === 'write-back') {
         this.dirty[slot]! |= 1 << ((a & (this.spec.lineBytes - 1)) >>> this.partShift);
-        c = this.spec.hitCycles;
-      } else c = this.spec.hitCycles + uncached;
+        c = this.hit;
+      } else c = this.hit + uncached;
     } else {
       this.writeMisses++;
       c = uncached;
@@ -146,10 +151,13 @@ export class DataCache {
     return { readHits: this.readHits, writeHits: this.writeHits, readMisses: this.readMisses, writeMisses: this.writeMisses, writeBacks: this.writeBacks, cycles: this.cycles };
   }
 
+  /** The slot holding the line of `a` (a 32-bit address), or -1. */
   private find(a: number): number {
-    const line = Math.floor(a / this.spec.lineBytes);
-    const base = (line & (this.sets - 1)) * this.spec.ways;
-    for (let w = 0; w < this.spec.ways; w++) if (this.lines[base + w] === line) return base + w;
+    const line = a >>> this.lineShift;
+    const base = (line & this.setMask) << this.wayShift;
+    const end = base + (1 << this.wayShift);
+    const lines = this.lines;
+    for (let i = base; i < end; i++) if (lines[i] === line) return i;
     return -1;
   }
 
