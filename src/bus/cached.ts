@@ -34,23 +34,6 @@ export class CachedBus extends MemoryBus {
     return this.cachedRegion[s.regionIndex] === true;
   }
 
-  /** Books a counted access the cache priced at c cycles. */
-  private book(s: Span, c: number, dir: number, a: number, w: number): void {
-    this.cycles += c;
-    this.metaCycles += c;
-    s.cycles += c;
-    s.accesses++;
-    if (dir === READ) {
-      this.reads++;
-      this.bytesRead += w;
-    } else {
-      this.writes++;
-      this.bytesWritten += w;
-    }
-    this.lastEnd = a + w;
-    this.lastDir = dir;
-  }
-
   private mask(w: number): number {
     return w === 1 ? 0 : w === 2 ? this.mask16 : this.mask32;
   }

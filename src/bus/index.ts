@@ -675,7 +675,11 @@ export class MemoryBus implements MemPort {
 
   private charge(s: Span, dir: number, wi: number, a: number, w: number): void {
     const seq = a === this.lastEnd && dir === this.lastDir ? 1 : 0;
-    const c = s.costs[dir * 6 + wi * 2 + seq]!;
+    this.book(s, s.costs[dir * 6 + wi * 2 + seq]!, dir, a, w);
+  }
+
+  /** Books a counted w-byte access at `a` that costs c cycles (CachedBus prices its own). */
+  protected book(s: Span, c: number, dir: number, a: number, w: number): void {
     this.cycles += c;
     this.metaCycles += c;
     s.cycles += c;
