@@ -71,6 +71,9 @@ export class DataCache {
   /** The cost table of the region each slot's line came from (for its write-back). */
   private readonly owner: (Float64Array | undefined)[];
   private readonly hit: number;
+  /** The line of the last hit or fill and its slot: that line is surely resident (a fast path). */
+  private lastLine = -1;
+  private lastSlot = -1;
   private counter = 0;
   private lfsr = 0xace1;
   readHits = 0;
@@ -104,8 +107,10 @@ export class DataCache {
    * line fill plus the victim's write-backs) and counts it.
    */
   read(a: number, costs: Float64Array): number {
-    const slot = this.find(a);
+    const slot = (a >>> this.lineShift) === this.lastLine ? this.lastSlot : this.find(a);
     if (slot >= 0) {
+      this.lastLine = a >>> this.lineShift;
+      this.lastSlot = slot;
       this.readHits++;
       this.cycles += this.hit;
       return this.hit;
@@ -117,6 +122,8 @@ export class DataCache {
     c += costs[READ_N32]! + (this.spec.lineBytes / 4 - 1) * costs[READ_S32]!;
     this.lines[victim] = line;
     this.owner[victim] = costs;
+    this.lastLine = line;
+    this.lastSlot = victim;
     this.cycles += c;
     return c;
   }
@@ -126,7 +133,7 @@ export class DataCache {
    * on a miss, and always in write-through mode). Returns its cycles and counts it.
    */
   write(a: number, uncached: number): number {
-    const slot = this.find(a);
+    const slot = (a >>> this.lineShift) === this.lastLine ? this.lastSlot : this.find(a);
     let c: number;
     if (slot >= 0) {
       this.writeHits++;

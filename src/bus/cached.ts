@@ -86,6 +86,16 @@ export class CachedBus extends MemoryBus {
     else super.write32(a, v);
   }
 
+  // Pointer-sized accesses restated here so their calls bind to this class's reads and writes.
+  override readPtr(a: number): number {
+    return this.pointerBytes === 4 ? this.read32(a) : this.read16(a);
+  }
+
+  override writePtr(a: number, v: number): void {
+    if (this.pointerBytes === 4) this.write32(a, v);
+    else this.write16(a, v);
+  }
+
   /** A cached span needs every address: walks take the counted path there. */
   override plainAccess(a: number, w: number): boolean {
     return super.plainAccess(a, w) && !this.cached(this.span(a, w));
