@@ -21,6 +21,7 @@ import {
   OP_ALLOC,
   OP_FREE,
   type OpBatch,
+  type PackedOps,
   type PackedTrace,
 } from '../src/trace';
 import { SimError } from '../src/errors';
@@ -45,7 +46,7 @@ async function drain(file: string, opts: { strict?: boolean } = {}): Promise<Pac
   return loadTrace(file, opts);
 }
 
-function sameOps(a: OpBatch, b: OpBatch): void {
+function sameOps(a: PackedOps, b: PackedOps): void {
   assert.is(a.n, b.n);
   for (let i = 0; i < a.n; i++) {
     if (a.kind[i] !== b.kind[i] || a.id[i] !== b.id[i] || a.arg[i] !== b.arg[i] || a.line[i] !== b.line[i])

@@ -31,6 +31,7 @@
  * movable only when both have unlocked it.
  */
 import { SimError } from '../errors';
+import { narrowOps } from '../trace';
 import { Prng } from '../util/prng';
 import {
   OP_ACCESS,
@@ -40,6 +41,7 @@ import {
   OP_REALLOC,
   OP_UNLOCK,
   type OpBatch,
+  type PackedOps,
   type OpKind,
   type PackedTrace,
 } from '../trace/types';
@@ -111,13 +113,13 @@ export function applyLockModel(trace: PackedTrace, spec: string, seed: number): 
   const ops = model.kind === 'access' ? accessModel(trace.ops) : lifeModel(trace.ops, model, seed);
   return {
     info: { ...trace.info, header: [...trace.info.header, ` lock model: ${spec} (seed ${seed})`] },
-    ops,
+    ops: narrowOps(ops),
     skipped: trace.skipped,
   };
 }
 
 /** pinned and lifetime: a per-allocation decision, locked from alloc to free. */
-function lifeModel(src: OpBatch, model: LockModel, seed: number): OpBatch {
+function lifeModel(src: PackedOps, model: LockModel, seed: number): OpBatch {
   const n = src.n;
   let decide: (i: number) => boolean;
   if (model.kind === 'pinned') {
@@ -180,7 +182,7 @@ function lifeModel(src: OpBatch, model: LockModel, seed: number): OpBatch {
  * Pre-pass for `lifetime:f`: flags[i] = 1 when the block allocated by op i lives fewer than
  * `limit` ops (to its free, or to the end of the trace).
  */
-function lifetimePass(src: OpBatch, limit: number): Uint8Array {
+function lifetimePass(src: PackedOps, limit: number): Uint8Array {
   const n = src.n;
   const flags = new Uint8Array(n);
   const born = new Map<number, number>();
@@ -213,7 +215,7 @@ interface Score {
 }
 
 /** The fine rule for access traces, streaming, amortised O(ops). */
-function accessModel(src: OpBatch): OpBatch {
+function accessModel(src: PackedOps): OpBatch {
   const n = src.n;
   const out = new Builder(n + 16);
   const live = new Map<number, Score>();

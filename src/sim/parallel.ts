@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SimError, SimErrorCode } from '../errors';
 import { log } from '../log';
-import type { PackedTrace } from '../trace/types';
+import type { NumColumn, PackedTrace } from '../trace/types';
 import { highWaterRun, minHeap } from './minheap';
 import type { BandOptions } from './minheap';
 import { replay } from './engine';
@@ -126,8 +126,9 @@ function cost(traces: readonly PackedTrace[], j: Job): number {
 /** A copy of the trace whose op arrays live in shared memory (only [0, n) is copied). */
 export function shareTrace(t: PackedTrace): PackedTrace {
   const n = t.ops.n;
-  const f64 = (src: Float64Array): Float64Array => {
-    const a = new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8)), 0, n);
+  const f64 = (src: NumColumn): NumColumn => {
+    // The same element type as the source (packed traces are narrow: src/trace/reader.ts packOps).
+    const a = src instanceof Uint32Array ? new Uint32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n) : new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8)), 0, n);
     a.set(src.subarray(0, n));
     return a;
   };

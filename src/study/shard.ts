@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { SimError } from '../errors';
 import { fromWire, runJobsHere, setJobsHook, toWire } from '../sim/parallel';
 import type { Job, JobOutcome, JobsHook, WireError } from '../sim/parallel';
-import type { PackedTrace } from '../trace/types';
+import type { NumColumn, PackedTrace } from '../trace/types';
 
 export interface Shard {
   k: number;
@@ -38,9 +38,23 @@ export function traceHash(t: PackedTrace): string {
   const n = t.ops.n;
   h.update(t.info.name);
   h.update(Buffer.from(t.ops.kind.buffer, t.ops.kind.byteOffset, n));
-  h.update(Buffer.from(t.ops.id.buffer, t.ops.id.byteOffset, n * 8));
-  h.update(Buffer.from(t.ops.arg.buffer, t.ops.arg.byteOffset, n * 8));
+  hashF64(h, t.ops.id, n);
+  hashF64(h, t.ops.arg, n);
   return h.digest('hex').slice(0, 16);
+}
+
+/** Hashes col[0, n) as float64 bytes whatever its packed type (the same hash for a narrow column). */
+function hashF64(h: crypto.Hash, col: NumColumn, n: number): void {
+  if (col instanceof Float64Array) {
+    h.update(Buffer.from(col.buffer, col.byteOffset, n * 8));
+    return;
+  }
+  const buf = new Float64Array(Math.min(n, 65536));
+  for (let i = 0; i < n; i += buf.length) {
+    const k = Math.min(buf.length, n - i);
+    buf.set(col.subarray(i, i + k));
+    h.update(Buffer.from(buf.buffer, 0, k * 8));
+  }
 }
 
 /** A stable hash of the inputs that decide a command's output. */

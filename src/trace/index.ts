@@ -13,7 +13,7 @@
  * - tracePointerBytes / warnPointerSizes: the header's `pointer-bytes:` against the device's.
  */
 export * from './types';
-export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, OpPacker, BATCH_OPS } from './reader';
+export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, OpPacker, narrowOps, BATCH_OPS } from './reader';
 export type { OpenOptions } from './reader';
 export { TraceWriter, writeTrace } from './writer';
 export { formatOp, NATIVE_LETTERS, ACCESS_LETTERS } from './native';

@@ -12,7 +12,7 @@
  * - `liveAtEnd` bytes and `liveIdsAtEnd` ids still allocated at the end;
  * - `skipped`: the reader's skip counts.
  */
-import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, type OpBatch, type PackedTrace, type SkipCount, type TraceSource } from './types';
+import { OP_ACCESS, OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, type PackedOps, type PackedTrace, type SkipCount, type TraceSource } from './types';
 
 export interface HistogramBucket {
   min: number;
@@ -148,7 +148,7 @@ export class StatsAccumulator {
   private maxSize = 0;
   private idleCycles = 0;
 
-  add(b: OpBatch): void {
+  add(b: PackedOps): void {
     const { kind, id, arg } = b;
     const t = this.t;
     for (let i = 0; i < b.n; i++, this.opIndex++) {

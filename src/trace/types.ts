@@ -51,10 +51,30 @@ export interface TraceSource {
   skipped(): SkipCount[];
 }
 
+/**
+ * A column of a packed trace: a Uint32Array when every value is an integer in [0, 2^32) (ids,
+ * sizes and line numbers of every real trace), else a Float64Array. Reading `col[i]` gives the
+ * same number either way.
+ */
+export type NumColumn = Float64Array | Uint32Array;
+
+/**
+ * The ops of a packed trace: an OpBatch whose number columns may be narrow (NumColumn). The
+ * reader packs to 13 bytes per op (1 + 3 × 4) when the values fit; code that builds a trace may
+ * hand plain Float64 OpBatches.
+ */
+export interface PackedOps {
+  n: number;
+  kind: Uint8Array;
+  id: NumColumn;
+  arg: NumColumn;
+  line: NumColumn;
+}
+
 /** A whole trace in memory (for the many replays of a min-heap search or a comparison). */
 export interface PackedTrace {
   info: TraceInfo;
-  ops: OpBatch;
+  ops: PackedOps;
   skipped: SkipCount[];
 }
 

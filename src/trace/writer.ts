@@ -12,7 +12,7 @@
 import * as zlib from 'node:zlib';
 import { SimError, describeFsError } from '../errors';
 import { AtomicFile } from '../util/atomic';
-import type { OpBatch } from './types';
+import type { PackedOps } from './types';
 import { END_PROMISE, endLine, formatOp } from './native';
 
 const FLUSH_AT = 1 << 16;
@@ -66,7 +66,7 @@ export class TraceWriter {
   }
 
   /** Writes every op of a batch. */
-  async write(b: OpBatch): Promise<void> {
+  async write(b: PackedOps): Promise<void> {
     const { kind, id, arg } = b;
     for (let i = 0; i < b.n; i++) {
       this.buf += `${formatOp(kind[i]!, id[i]!, arg[i]!)}\n`;
@@ -124,17 +124,17 @@ export class TraceWriter {
 
 /**
  * Writes a whole trace: `ops` is one batch (e.g. PackedTrace.ops), or batches from a
- * TraceSource (any iterable or async iterable of OpBatch).
+ * TraceSource (any iterable or async iterable of OpBatch / PackedOps).
  */
 export async function writeTrace(
   path: string,
   header: readonly string[],
-  ops: OpBatch | Iterable<OpBatch> | AsyncIterable<OpBatch>,
+  ops: PackedOps | Iterable<PackedOps> | AsyncIterable<PackedOps>,
 ): Promise<number> {
   const w = new TraceWriter(path, header);
   try {
     if ('n' in ops && 'kind' in ops) await w.write(ops);
-    else for await (const b of ops as AsyncIterable<OpBatch>) await w.write(b);
+    else for await (const b of ops as AsyncIterable<PackedOps>) await w.write(b);
     await w.close();
   } catch (e) {
     w.abort();
