@@ -559,7 +559,8 @@ export function narrowOps(b: PackedOps): PackedOps {
  * is copied once into a chunk, each number column narrowed to a Uint32Array when its values
  * fit (narrowOps); finish() copies the chunks into exact-length arrays one column at a time,
  * dropping each chunk's column as it goes, so a trace held in memory costs 13 bytes per op
- * (1 kind + 4 id + 4 size + 4 line) and loading it at most one column more.
+ * (1 kind + 4 id + 4 size + 4 line). The dropped chunks are garbage until V8's next major GC,
+ * so loading peaks near twice that (bench/memory.md).
  */
 export class OpPacker {
   private chunks: PackedOps[] = [];
