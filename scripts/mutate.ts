@@ -3,27 +3,48 @@
  * under src/alloc, src/sim and src/metrics is changed in one small place?
  *
  * Stryker's command runner would rerun the whole suite (minutes) per mutant; this script is
- * the equivalent the issue allows, built for a 2-core machine:
- * - Mutants are single-token changes found with the TypeScript parser: relational boundaries
- *   (< <=, > >=), equality (=== !==), arithmetic (+ -, * /, % *), logical (&& ||), boolean
- *   literals, and removed expression statements (a call or assignment dropped). Operators
- *   with a string operand (messages) and code inside `throw` are skipped: changing an error's
- *   wording is not a behaviour change.
- * - Each mutant is applied in a private copy of the repository (src, tests, scripts, devices,
- *   firmware-traces; node_modules linked) and only the unit test files that import the mutated
- *   file (directly or through other src files) run, fastest first (at most --max-tests of them),
- *   stopping at the first failure (uvu --bail), under a per-mutant timeout (a timeout counts as
- *   NOT killed here: on a loaded machine it proves nothing). Tests
- *   that spawn the CLI or a browser are left out (they would retranspile the tree per mutant).
- * - `--sample N --seed S` draws a seeded sample (stratified by folder) when all mutants would
- *   take too long; the report says how many of how many ran.
+ * the equivalent the issue allows, built for a shared 2-core machine.
+ *
+ * Mutants (the population the score is about) are single changes found with the TypeScript
+ * parser, following Stryker's default operators where they apply to this code:
+ * - arithmetic  + <-> -, * <-> /, % -> *      (not when an operand is a string: messages)
+ * - equality    < -> <= and >=, <= -> < and >, > -> >= and <=, >= -> > and <, === <-> !==,
+ *               == <-> !=
+ * - logical     && <-> ||, ?? -> &&
+ * - assignment  += <-> -=, *= <-> /=, <<= <-> >>=, &= <-> |=, ??= -> &&=
+ * - update      ++ <-> --;  unary -x -> +x, ~x -> x, !x -> x;  boolean literals true <-> false
+ * - condition   the test of an if or ?: -> true and -> false; of a while/for/do -> false
+ * - statement   an expression statement (a call, an assignment, ++) removed
+ * Code inside `throw` (error wording) and type-only code are not mutated.
+ *
+ * Each mutant runs in ONE fresh Node process and nowhere else: scripts/mutate-hook.ts, preloaded
+ * with `node -r`, serves every .ts file from JavaScript transpiled once by this script and the
+ * mutated file from its mutated transpilation; the repository is never copied or edited.
+ * Only the test files that load the mutated file run (learned in a baseline run of each unit
+ * test file, which also times it), fastest first, stopping at the first failure (uvu --bail).
+ * Test files that spawn the CLI or a browser are left out: they run dist/, which no mutant
+ * touches.
+ *
+ * Outcomes, as Stryker counts them:
+ * - killed: a test failed (or the module failed to load);
+ * - timeout: no result within factor x the covering tests' baseline time + a margin, and again
+ *   when rerun alone with 4x that limit (a hang: counted as detected, as Stryker does);
+ * - survived: every covering test passed;  no-coverage: no unit test loads the file (counted
+ *   as NOT detected);  equivalent: reviewed and listed in scripts/mutate-equivalent.json with
+ *   the reason (provably no behaviour change): left out of the score.
+ * Score = (killed + timeout) / (killed + timeout + survived + no-coverage), with a 95 % Wilson
+ * interval when a seeded sample ran (`--sample N --seed S`, stratified by folder, proportional
+ * to each folder's mutant count, so the pooled share is the population estimate).
  *
  *   TS_NODE_TRANSPILE_ONLY=true npx ts-node scripts/mutate.ts [--sample N] [--seed S]
- *       [--timeout SECONDS] [--jobs J] [--dirs src/alloc,src/sim,src/metrics] [--json FILE]
- *       [--only FILE.ts] [--baseline] [--max-tests K]
- * Prints one line per mutant (KILLED / SURVIVED / TIMEOUT) and the score; --json writes the
- * full list (survivors with their line and change) for bench/mutation.md.
+ *       [--jobs J] [--dirs src/alloc,src/sim,src/metrics] [--only FILE.ts] [--json FILE]
+ *       [--rerun PREVIOUS.json] [--timeout-factor F] [--list] [--match REGEX] [--tests A,B]
+ *       [--max-test-s S]
+ * `--rerun` takes a previous --json result on the same source (checked by hash) and runs again
+ * only its survivors and no-coverage mutants: tests were only added, so a killed mutant stays
+ * killed (every test is deterministic).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,21 +56,28 @@ const ROOT = path.resolve(__dirname, '..');
 /** Test runs in flight (process group ids), killed if the script is interrupted. */
 const running = new Set<number>();
 
-interface Mutant {
+export interface Mutant {
+  /** Stable across line shifts: file, the mutated line's text, column, replacement. */
+  id: string;
   file: string; // repo-relative
   line: number;
+  col: number;
   start: number;
   end: number;
   from: string;
   to: string;
   kind: string;
+  text: string; // the source line, trimmed
 }
 
+type Status = 'killed' | 'survived' | 'timeout' | 'no-coverage' | 'invalid' | 'equivalent';
+
 interface Outcome extends Mutant {
-  status: 'killed' | 'survived' | 'timeout' | 'no-tests';
+  status: Status;
   ms: number;
   tests: number;
   by?: string;
+  reason?: string;
 }
 
 function arg(name: string, def?: string): string | undefined {
@@ -59,51 +87,90 @@ function arg(name: string, def?: string): string | undefined {
 
 // ---- mutants ------------------------------------------------------------------------------
 
-const SWAP: Partial<Record<ts.SyntaxKind, [string, string]>> = {
-  [ts.SyntaxKind.LessThanToken]: ['<', '<='],
-  [ts.SyntaxKind.LessThanEqualsToken]: ['<=', '<'],
-  [ts.SyntaxKind.GreaterThanToken]: ['>', '>='],
-  [ts.SyntaxKind.GreaterThanEqualsToken]: ['>=', '>'],
-  [ts.SyntaxKind.EqualsEqualsEqualsToken]: ['===', '!=='],
-  [ts.SyntaxKind.ExclamationEqualsEqualsToken]: ['!==', '==='],
-  [ts.SyntaxKind.PlusToken]: ['+', '-'],
-  [ts.SyntaxKind.MinusToken]: ['-', '+'],
-  [ts.SyntaxKind.AsteriskToken]: ['*', '/'],
-  [ts.SyntaxKind.SlashToken]: ['/', '*'],
-  [ts.SyntaxKind.PercentToken]: ['%', '*'],
-  [ts.SyntaxKind.AmpersandAmpersandToken]: ['&&', '||'],
-  [ts.SyntaxKind.BarBarToken]: ['||', '&&'],
+const K = ts.SyntaxKind;
+const BINARY: Partial<Record<ts.SyntaxKind, string[]>> = {
+  [K.PlusToken]: ['-'],
+  [K.MinusToken]: ['+'],
+  [K.AsteriskToken]: ['/'],
+  [K.SlashToken]: ['*'],
+  [K.PercentToken]: ['*'],
+  [K.LessThanToken]: ['<=', '>='],
+  [K.LessThanEqualsToken]: ['<', '>'],
+  [K.GreaterThanToken]: ['>=', '<='],
+  [K.GreaterThanEqualsToken]: ['>', '<'],
+  [K.EqualsEqualsEqualsToken]: ['!=='],
+  [K.ExclamationEqualsEqualsToken]: ['==='],
+  [K.EqualsEqualsToken]: ['!='],
+  [K.ExclamationEqualsToken]: ['=='],
+  [K.AmpersandAmpersandToken]: ['||'],
+  [K.BarBarToken]: ['&&'],
+  [K.QuestionQuestionToken]: ['&&'],
+  [K.PlusEqualsToken]: ['-='],
+  [K.MinusEqualsToken]: ['+='],
+  [K.AsteriskEqualsToken]: ['/='],
+  [K.SlashEqualsToken]: ['*='],
+  [K.LessThanLessThanEqualsToken]: ['>>='],
+  [K.GreaterThanGreaterThanEqualsToken]: ['<<='],
+  [K.AmpersandEqualsToken]: ['|='],
+  [K.BarEqualsToken]: ['&='],
+  [K.QuestionQuestionEqualsToken]: ['&&='],
+};
+const KIND: Partial<Record<ts.SyntaxKind, string>> = {
+  [K.PlusToken]: 'arithmetic', [K.MinusToken]: 'arithmetic', [K.AsteriskToken]: 'arithmetic',
+  [K.SlashToken]: 'arithmetic', [K.PercentToken]: 'arithmetic',
+  [K.AmpersandAmpersandToken]: 'logical', [K.BarBarToken]: 'logical', [K.QuestionQuestionToken]: 'logical',
 };
 
 function isStringy(n: ts.Node): boolean {
   return ts.isStringLiteral(n) || ts.isTemplateExpression(n) || ts.isNoSubstitutionTemplateLiteral(n);
 }
 
-function insideThrow(n: ts.Node): boolean {
-  for (let p: ts.Node | undefined = n.parent; p; p = p.parent) {
-    if (ts.isThrowStatement(p)) return true;
-    if (ts.isFunctionLike(p)) return false;
-  }
-  return false;
-}
-
 export function mutantsOf(file: string, text: string): Mutant[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const lines = text.split('\n');
   const out: Mutant[] = [];
-  const add = (node: ts.Node, start: number, end: number, to: string, kind: string): void => {
-    out.push({ file, line: sf.getLineAndCharacterOfPosition(start).line + 1, start, end, from: text.slice(start, end), to, kind });
+  const add = (start: number, end: number, to: string, kind: string): void => {
+    const lc = sf.getLineAndCharacterOfPosition(start);
+    const lineText = (lines[lc.line] ?? '').trim();
+    out.push({
+      id: `${file}|${lineText}|${lc.character}|${text.slice(start, end)}|${to}`,
+      file, line: lc.line + 1, col: lc.character + 1, start, end, from: text.slice(start, end), to, kind, text: lineText,
+    });
+  };
+  const condition = (e: ts.Expression, toTrue: boolean): void => {
+    if (e.kind === K.TrueKeyword || e.kind === K.FalseKeyword) return;
+    if (toTrue) add(e.getStart(sf), e.end, 'true', 'condition');
+    add(e.getStart(sf), e.end, 'false', 'condition');
   };
   const visit = (n: ts.Node): void => {
     if (ts.isTypeNode(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n)) return;
+    if (ts.isThrowStatement(n)) return;
     if (ts.isBinaryExpression(n)) {
-      const sw = SWAP[n.operatorToken.kind];
-      if (sw && !isStringy(n.left) && !isStringy(n.right) && !insideThrow(n)) add(n, n.operatorToken.getStart(sf), n.operatorToken.end, sw[1], 'operator');
-    } else if (n.kind === ts.SyntaxKind.TrueKeyword || n.kind === ts.SyntaxKind.FalseKeyword) {
-      if (!insideThrow(n)) add(n, n.getStart(sf), n.end, n.kind === ts.SyntaxKind.TrueKeyword ? 'false' : 'true', 'boolean');
-    } else if (ts.isExpressionStatement(n) && !insideThrow(n)) {
+      const k = n.operatorToken.kind;
+      const tos = BINARY[k];
+      if (tos && !isStringy(n.left) && !isStringy(n.right))
+        for (const to of tos) {
+          const kind = KIND[k] ?? (k >= K.FirstCompoundAssignment && k <= K.LastCompoundAssignment ? 'assignment' : 'equality');
+          add(n.operatorToken.getStart(sf), n.operatorToken.end, to, kind);
+        }
+    } else if (n.kind === K.TrueKeyword || n.kind === K.FalseKeyword) {
+      add(n.getStart(sf), n.end, n.kind === K.TrueKeyword ? 'false' : 'true', 'boolean');
+    } else if (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) {
+      const op = n.operator;
+      const at = ts.isPrefixUnaryExpression(n) ? n.getStart(sf) : n.operand.end;
+      if (op === K.PlusPlusToken) add(at, at + 2, '--', 'update');
+      else if (op === K.MinusMinusToken) add(at, at + 2, '++', 'update');
+      else if (op === K.MinusToken && !ts.isNumericLiteral(n.operand)) add(at, at + 1, '+', 'unary');
+      else if (op === K.TildeToken) add(at, at + 1, '', 'unary');
+      else if (op === K.ExclamationToken) add(at, at + 1, '', 'boolean');
+    }
+    if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) condition(n.kind === K.IfStatement ? (n as ts.IfStatement).expression : (n as ts.ConditionalExpression).condition, true);
+    else if (ts.isWhileStatement(n) || ts.isDoStatement(n)) condition(n.expression, false);
+    else if (ts.isForStatement(n) && n.condition) condition(n.condition, false);
+    if (ts.isExpressionStatement(n)) {
       const e = n.expression;
       if (ts.isCallExpression(e) || ts.isBinaryExpression(e) || ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e))
-        add(n, n.getStart(sf), n.end, ';', 'statement');
+        add(n.getStart(sf), n.end, ';', 'statement');
     }
     ts.forEachChild(n, visit);
   };
@@ -111,75 +178,48 @@ export function mutantsOf(file: string, text: string): Mutant[] {
   return out;
 }
 
-// ---- which tests cover which file ------------------------------------------------------------
+// ---- transpiling --------------------------------------------------------------------------
 
-const IMPORT_RE = /(?:from\s+|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+const TS_OPTIONS: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true };
 
-function resolveImport(fromFile: string, spec: string): string | undefined {
-  const base = path.resolve(path.dirname(fromFile), spec);
-  for (const c of [base, `${base}.ts`, path.join(base, 'index.ts')]) if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
-  return undefined;
+function transpile(file: string, text: string): { js: string; errors: number } {
+  const r = ts.transpileModule(text, { fileName: file, compilerOptions: TS_OPTIONS, reportDiagnostics: true });
+  return { js: r.outputText, errors: r.diagnostics?.filter((d) => d.category === ts.DiagnosticCategory.Error).length ?? 0 };
 }
 
-/** Every .ts file `file` reaches through relative imports (itself included). */
-function closure(file: string, memo: Map<string, Set<string>>): Set<string> {
-  const seen = new Set<string>();
-  const stack = [file];
-  while (stack.length) {
-    const f = stack.pop()!;
-    if (seen.has(f)) continue;
-    seen.add(f);
-    const text = fs.readFileSync(f, 'utf8');
-    for (const m of text.matchAll(IMPORT_RE)) {
-      const r = resolveImport(f, m[1]!);
-      if (r && !seen.has(r)) stack.push(r);
-    }
-  }
-  memo.set(file, seen);
-  return seen;
-}
-
-interface TestFile {
-  name: string;
-  covers: Set<string>;
-  ms: number;
-}
-
-function unitTests(): TestFile[] {
-  const dir = path.join(ROOT, 'tests');
-  const memo = new Map<string, Set<string>>();
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.test.ts'))
-    .filter((f) => {
-      const t = fs.readFileSync(path.join(dir, f), 'utf8');
-      return !/cli-spawn|playwright|chromium/.test(t);
-    })
-    .map((f) => ({ name: f, covers: closure(path.join(dir, f), memo), ms: Infinity }));
+function tsFiles(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return (fs.readdirSync(abs, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => path.join(dir, f))
+    .sort();
 }
 
 // ---- running ------------------------------------------------------------------------------
 
-/** A private copy of the repository to mutate in. */
-function sandbox(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-mutate-'));
-  for (const sub of ['src', 'tests', 'scripts']) fs.cpSync(path.join(ROOT, sub), path.join(d, sub), { recursive: true });
-  for (const link of ['node_modules', 'devices', 'firmware-traces', 'package.json', 'tsconfig.json'])
-    if (fs.existsSync(path.join(ROOT, link))) fs.symlinkSync(path.join(ROOT, link), path.join(d, link));
-  return d;
+interface Env {
+  work: string;
+  hook: string;
+  cache: string;
 }
 
-function runTests(dir: string, tests: string[], timeoutMs: number): Promise<{ ok: boolean; timedOut: boolean; ms: number; out: string }> {
+function runTests(env: Env, tests: string[], timeoutMs: number, extra: Record<string, string>): Promise<{ ok: boolean; timedOut: boolean; ms: number; out: string }> {
   const t0 = Date.now();
   const pattern = `^(${tests.map((t) => t.replace(/[.]/g, '\\.')).join('|')})$`;
   return new Promise((res) => {
-    // uvu takes the folder and pattern first: `--bail tests` would read `tests` as bail's value.
-    const p = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'uvu', 'bin.js'), 'tests', pattern, '-r', 'ts-node/register', '--bail'], {
-      cwd: dir,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    // uvu takes the folder and pattern first (`--bail tests` would read `tests` as bail's value);
+    // its own -r makes it load the test files with require (through the hook), not import().
+    const p = spawn(
+      process.execPath,
+      ['-r', env.hook, path.join(ROOT, 'node_modules', 'uvu', 'bin.js'), 'tests', pattern, '-r', env.hook, '--bail', '--color', 'false'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...extra, MUTATE_CACHE: env.cache, MUTATE_ROOT: ROOT, NO_COLOR: '1', FORCE_COLOR: '0', TS_NODE_TRANSPILE_ONLY: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     running.add(p.pid!);
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
@@ -206,48 +246,104 @@ function firstFailure(out: string): string | undefined {
   return m ? `${m[1]}: ${m[2]}` : undefined;
 }
 
+/** 95 % Wilson score interval for k of n. */
+export function wilson(k: number, n: number, z = 1.96): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, c - h), Math.min(1, c + h)];
+}
+
+interface TestFile {
+  name: string;
+  covers: Set<string>;
+  ms: number;
+}
+
+interface Equivalent {
+  id: string;
+  reason: string;
+}
+
+async function pool<T>(items: T[], jobs: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const dirs = (arg('dirs', 'src/alloc,src/sim,src/metrics') ?? '').split(',');
   const only = arg('only');
   const sampleN = Number(arg('sample', '0'));
   const seed = Number(arg('seed', '1'));
-  const timeoutS = Number(arg('timeout', '180'));
   const jobs = Math.max(1, Number(arg('jobs', '1')));
+  const factor = Number(arg('timeout-factor', '3'));
   const jsonOut = arg('json');
-  // At most this many covering test files per mutant (the smallest first): on a loaded 2-core
-  // machine the whole covering set of an engine file takes minutes. The score is then a lower
-  // bound (a survivor might die in a larger test file).
-  const maxTests = Number(arg('max-tests', '1000'));
+  const rerun = arg('rerun');
+  const eqFile = arg('equivalent', path.join(ROOT, 'scripts', 'mutate-equivalent.json'))!;
 
-  const files = dirs
-    .flatMap((d) => fs.readdirSync(path.join(ROOT, d)).filter((f) => f.endsWith('.ts')).map((f) => path.join(d, f)))
-    .filter((f) => only === undefined || f === only || path.basename(f) === only)
-    .sort();
+  const files = dirs.flatMap(tsFiles).filter((f) => only === undefined || f === only || path.basename(f) === only);
+  const srcHash = crypto.createHash('sha256');
   const all: Mutant[] = [];
-  for (const f of files) all.push(...mutantsOf(f, fs.readFileSync(path.join(ROOT, f), 'utf8')));
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+    srcHash.update(f).update(text);
+    all.push(...mutantsOf(f, text));
+  }
+  const hash = srcHash.digest('hex').slice(0, 16);
+  const folder = (m: { file: string }): string => m.file.split('/').slice(0, 2).join('/');
+
   let chosen = all;
+  // --match REGEX: only the mutants whose "file:line:col from->to" matches (checking one test
+  // against the mutant it was written for); --tests a.test.ts,...: only these test files.
+  const match = arg('match');
+  const onlyTests = arg('tests')?.split(',');
   if (sampleN > 0 && sampleN < all.length) {
-    // Stratified by folder, proportional to each folder's mutant count; seeded.
+    // Stratified by top folder, proportional to each folder's mutant count; seeded.
     const rng = new Prng(seed);
     const byDir = new Map<string, Mutant[]>();
-    for (const m of all) {
-      const d = path.dirname(m.file);
-      (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(m);
-    }
+    for (const m of all) (byDir.get(folder(m)) ?? byDir.set(folder(m), []).get(folder(m))!).push(m);
     chosen = [];
-    for (const [, ms] of byDir) {
+    for (const [, ms] of [...byDir].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const k = Math.max(1, Math.round((sampleN * ms.length) / all.length));
       const pool = [...ms];
       for (let i = 0; i < k && pool.length; i++) chosen.push(pool.splice(rng.int(0, pool.length - 1), 1)[0]!);
     }
     chosen.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
-  const tests = unitTests();
-  const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const dirty = spawnSync('git', ['status', '--porcelain', ...dirs], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() !== '';
-  process.stdout.write(`mutate: ${all.length} mutants in ${files.length} files; running ${chosen.length}${chosen.length < all.length ? ` (seeded sample, seed ${seed})` : ''}; ${jobs} job(s), timeout ${timeoutS} s; commit ${commit}${dirty ? ' + uncommitted changes' : ''}\n`);
+  if (match !== undefined) chosen = chosen.filter((m) => new RegExp(match).test(`${m.file}:${m.line}:${m.col} ${m.from}->${m.to}`));
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const dirty = spawnSync('git', ['status', '--porcelain', ...dirs, 'tests'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() !== '';
+  const perFolderTotal = new Map<string, number>();
+  for (const m of all) perFolderTotal.set(folder(m), (perFolderTotal.get(folder(m)) ?? 0) + 1);
+  process.stdout.write(
+    `mutate: ${all.length} mutants in ${files.length} files (${[...perFolderTotal].map(([d, n]) => `${d} ${n}`).join(', ')}); ` +
+      `running ${chosen.length}${chosen.length < all.length ? ` (seeded stratified sample, seed ${seed})` : ''}; ${jobs} job(s); ` +
+      `commit ${commit}${dirty ? ' + uncommitted changes' : ''}; source hash ${hash}\n`,
+  );
+  if (process.argv.includes('--list')) {
+    for (const m of chosen) process.stdout.write(`${m.file}:${m.line}:${m.col} ${m.kind} ${JSON.stringify(m.from)} -> ${JSON.stringify(m.to)}   ${m.text}\n`);
+    return;
+  }
 
-  const boxes = Array.from({ length: jobs }, () => sandbox());
+  const equivalent = new Map<string, string>();
+  if (fs.existsSync(eqFile)) for (const e of JSON.parse(fs.readFileSync(eqFile, 'utf8')) as Equivalent[]) equivalent.set(e.id, e.reason);
+
+  const previous = new Map<string, Outcome>();
+  if (rerun) {
+    const prev = JSON.parse(fs.readFileSync(rerun, 'utf8')) as { hash: string; seed: number; sample: number; outcomes: Outcome[] };
+    if (prev.hash !== hash) throw new Error(`--rerun: ${rerun} was measured on other source (hash ${prev.hash}, now ${hash})`);
+    if (prev.seed !== seed || prev.sample !== sampleN) throw new Error(`--rerun: ${rerun} used --sample ${prev.sample} --seed ${prev.seed}`);
+    for (const o of prev.outcomes) if (o.status === 'killed' || o.status === 'timeout' || o.status === 'invalid') previous.set(o.id, o);
+  }
+
+  // Transpile every .ts file once; the hook serves them to the test processes.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-mutate-'));
   const cleanup = (): void => {
     for (const pid of running)
       try {
@@ -255,81 +351,142 @@ async function main(): Promise<void> {
       } catch {
         /* gone */
       }
-    for (const b of boxes) fs.rmSync(b, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   };
   process.on('exit', cleanup);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
-  // Optional baseline (--baseline): every covering test file once, unmutated; its time orders
-  // the runs (fastest first). Without it, smaller test files run first.
-  const needed = new Set<string>();
-  for (const m of chosen) for (const t of tests) if (t.covers.has(path.join(ROOT, m.file))) needed.add(t.name);
-  for (const t of tests) t.ms = fs.statSync(path.join(ROOT, 'tests', t.name)).size;
-  if (process.argv.includes('--baseline'))
-    for (const t of tests) {
-      if (!needed.has(t.name)) continue;
-      const r = await runTests(boxes[0]!, [t.name], timeoutS * 1000);
-      if (!r.ok) throw new Error(`baseline: ${t.name} fails without any mutant:\n${r.out}`);
-      t.ms = r.ms;
-    }
+  const cache: Record<string, string> = {};
+  for (const f of ['src', 'tests', 'scripts', 'bench'].flatMap(tsFiles)) {
+    const abs = path.join(ROOT, f);
+    cache[abs] = transpile(abs, fs.readFileSync(abs, 'utf8')).js;
+  }
+  const env: Env = { work, hook: path.join(work, 'hook.js'), cache: path.join(work, 'cache.json') };
+  fs.writeFileSync(env.cache, JSON.stringify(cache));
+  fs.writeFileSync(env.hook, cache[path.join(ROOT, 'scripts', 'mutate-hook.ts')]!);
+
+  // Baseline: each unit test file alone, unmutated: it must pass; its time and the source files
+  // it loads decide which mutants it runs for, and in what order.
+  const candidates = fs
+    .readdirSync(path.join(ROOT, 'tests'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => !/cli-spawn|playwright|chromium/.test(fs.readFileSync(path.join(ROOT, 'tests', f), 'utf8')))
+    .filter((f) => onlyTests === undefined || onlyTests.includes(f));
+  // The baseline is cached (in the temp folder, keyed by the hash of every .ts file) so a
+  // second run on the same tree starts at once.
+  const allHash = crypto.createHash('sha256');
+  for (const [f, js] of Object.entries(cache).sort()) allHash.update(f).update(js);
+  allHash.update(candidates.join(','));
+  const baseFile = path.join(os.tmpdir(), `rmalloc-mutate-baseline-${allHash.digest('hex').slice(0, 16)}.json`);
+  let tests: TestFile[] = [];
+  const t0 = Date.now();
+  if (fs.existsSync(baseFile))
+    tests = (JSON.parse(fs.readFileSync(baseFile, 'utf8')) as { name: string; covers: string[]; ms: number }[]).map((t) => ({ ...t, covers: new Set(t.covers) }));
+  else {
+    await pool(candidates, jobs, async (name) => {
+      const rec = path.join(work, `rec-${name}.txt`);
+      const r = await runTests(env, [name], 600_000, { MUTATE_RECORD: rec });
+      if (!r.ok) {
+        process.stdout.write(`baseline: ${name} FAILS unmutated: left out\n${r.out.slice(-1500)}\n`);
+        return;
+      }
+      const covers = new Set(fs.existsSync(rec) ? fs.readFileSync(rec, 'utf8').split('\n').filter(Boolean) : []);
+      tests.push({ name, covers, ms: r.ms });
+    });
+    fs.writeFileSync(baseFile, JSON.stringify(tests.map((t) => ({ ...t, covers: [...t.covers] }))));
+  }
   tests.sort((a, b) => a.ms - b.ms);
-  // Sanity of the harness: the smallest covering test files pass unmutated in the sandbox
-  // (otherwise every mutant would look killed).
-  const probe = tests.filter((t) => needed.has(t.name)).slice(0, 3).map((t) => t.name);
-  if (probe.length) {
-    const r = await runTests(boxes[0]!, probe, timeoutS * 1000);
-    if (!r.ok) throw new Error(`the unmutated sandbox fails ${probe.join(', ')}:\n${r.out}`);
+  process.stdout.write(
+    `baseline: ${tests.length} unit test files pass in ${((Date.now() - t0) / 1000).toFixed(0)} s (${baseFile}): ` +
+      `${tests.map((t) => `${t.name.replace(/\.test\.ts$/, '')} ${(t.ms / 1000).toFixed(1)}`).join(', ')}\n`,
+  );
+  // --max-test-s: leave out the slowest test files (then a survivor might still die in one of
+  // them: the score is a lower bound, and the report says which files were left out).
+  const maxMs = 1000 * Number(arg('max-test-s', 'Infinity'));
+  const slow = tests.filter((t) => t.ms > maxMs);
+  if (slow.length) {
+    process.stdout.write(`left out (baseline over ${maxMs / 1000} s): ${slow.map((t) => t.name).join(', ')}\n`);
+    tests = tests.filter((t) => t.ms <= maxMs);
   }
 
   const outcomes: Outcome[] = [];
-  let next = 0;
-  const worker = async (box: string): Promise<void> => {
-    while (next < chosen.length) {
-      const m = chosen[next++]!;
-      const abs = path.join(ROOT, m.file);
-      const cover = tests.filter((t) => t.covers.has(abs)).map((t) => t.name).slice(0, maxTests);
-      const target = path.join(box, m.file);
-      const orig = fs.readFileSync(target, 'utf8');
-      let o: Outcome;
-      if (cover.length === 0) o = { ...m, status: 'no-tests', ms: 0, tests: 0 };
-      else {
-        fs.writeFileSync(target, orig.slice(0, m.start) + m.to + orig.slice(m.end));
-        try {
-          const r = await runTests(box, cover, timeoutS * 1000);
-          o = { ...m, status: r.timedOut ? 'timeout' : r.ok ? 'survived' : 'killed', ms: r.ms, tests: cover.length };
-          const by = firstFailure(r.out);
-          if (by) o.by = by;
-        } finally {
-          fs.writeFileSync(target, orig);
-        }
-      }
-      outcomes.push(o);
-      process.stdout.write(
-        `${String(outcomes.length).padStart(4)}/${chosen.length} ${o.status.toUpperCase().padEnd(8)} ${m.file}:${m.line} ${m.kind} ${JSON.stringify(m.from)} -> ${JSON.stringify(m.to)} (${(o.ms / 1000).toFixed(1)} s)\n`,
-      );
-    }
+  const timeouts: Outcome[] = [];
+  let done = 0;
+  const print = (o: Outcome): void => {
+    process.stdout.write(
+      `${String(++done).padStart(4)}/${chosen.length} ${o.status.toUpperCase().padEnd(11)} ${o.file}:${o.line}:${o.col} ${o.kind} ${JSON.stringify(o.from)} -> ${JSON.stringify(o.to)} (${(o.ms / 1000).toFixed(1)} s, ${o.tests} test files)${o.by ? ` by ${o.by}` : ''}\n`,
+    );
   };
-  await Promise.all(boxes.map((b) => worker(b)));
+  const runMutant = async (m: Mutant, factorNow: number): Promise<Outcome> => {
+    const abs = path.join(ROOT, m.file);
+    const cover = tests.filter((t) => t.covers.has(abs));
+    if (cover.length === 0) return { ...m, status: 'no-coverage', ms: 0, tests: 0 };
+    const orig = fs.readFileSync(abs, 'utf8');
+    const tr = transpile(abs, orig.slice(0, m.start) + m.to + orig.slice(m.end));
+    if (tr.errors) return { ...m, status: 'invalid', ms: 0, tests: 0 };
+    const js = path.join(work, `mutant-${crypto.createHash('sha1').update(m.id).digest('hex').slice(0, 12)}.js`);
+    fs.writeFileSync(js, tr.js);
+    const limit = factorNow * cover.reduce((s, t) => s + t.ms, 0) + 10_000;
+    const r = await runTests(env, cover.map((t) => t.name), limit, { MUTATE_TARGET: abs, MUTATE_JS: js });
+    fs.rmSync(js, { force: true });
+    const o: Outcome = { ...m, status: r.timedOut ? 'timeout' : r.ok ? 'survived' : 'killed', ms: r.ms, tests: cover.length };
+    const by = firstFailure(r.out);
+    if (by) o.by = by;
+    else if (o.status === 'killed') o.by = r.out.split('\n').find((l) => /Error|error/.test(l))?.trim().slice(0, 160);
+    return o;
+  };
+  await pool(chosen, jobs, async (m) => {
+    const eq = equivalent.get(m.id);
+    const prev = previous.get(m.id);
+    let o: Outcome;
+    if (eq !== undefined) o = { ...m, status: 'equivalent', ms: 0, tests: 0, reason: eq };
+    else if (prev) o = { ...prev, ...m, status: prev.status };
+    else o = await runMutant(m, factor);
+    if (o.status === 'timeout' && !prev) timeouts.push(o);
+    else {
+      outcomes.push(o);
+      print(o);
+    }
+  });
+  // A timeout is confirmed alone, with 4x the limit: only a mutant that still hangs counts.
+  for (const t of timeouts) {
+    const o = await runMutant(t, 4 * factor);
+    outcomes.push(o);
+    print(o);
+  }
   cleanup();
 
-  // A timeout is counted as not killed (conservative: on a loaded machine a slow test set is
-  // not proof that the mutant hangs).
-  const killed = outcomes.filter((o) => o.status === 'killed').length;
-  const tested = outcomes.filter((o) => o.status !== 'no-tests').length;
-  const score = tested ? (100 * killed) / tested : 0;
+  const detected = (o: Outcome): boolean => o.status === 'killed' || o.status === 'timeout';
+  const scored = outcomes.filter((o) => o.status !== 'equivalent' && o.status !== 'invalid');
+  const k = scored.filter(detected).length;
+  const n = scored.length;
+  const ci = wilson(k, n);
+  const pct = (x: number): string => (100 * x).toFixed(1);
+  const count = (s: Status): number => outcomes.filter((o) => o.status === s).length;
+  process.stdout.write(
+    `\nscore: ${k} of ${n} detected = ${pct(k / n)} % (95 % Wilson CI ${pct(ci[0])}-${pct(ci[1])} %)` +
+      ` | killed ${count('killed')}, timeout ${count('timeout')}, survived ${count('survived')}, no-coverage ${count('no-coverage')},` +
+      ` equivalent ${count('equivalent')} (left out), invalid ${count('invalid')} (left out)\n`,
+  );
   const perDir = new Map<string, { k: number; n: number }>();
-  for (const o of outcomes) {
-    if (o.status === 'no-tests') continue;
-    const d = path.dirname(o.file);
-    const s = perDir.get(d) ?? { k: 0, n: 0 };
+  for (const o of scored) {
+    const s = perDir.get(folder(o)) ?? { k: 0, n: 0 };
     s.n++;
-    if (o.status === 'killed') s.k++;
-    perDir.set(d, s);
+    if (detected(o)) s.k++;
+    perDir.set(folder(o), s);
   }
-  process.stdout.write(`\nscore: ${killed} of ${tested} mutants killed = ${score.toFixed(1)} %\n`);
-  for (const [d, s] of perDir) process.stdout.write(`  ${d}: ${s.k}/${s.n} = ${((100 * s.k) / s.n).toFixed(1)} %\n`);
-  const survivors = outcomes.filter((o) => o.status === 'survived' || o.status === 'timeout');
-  if (survivors.length) process.stdout.write(`survivors (and timeouts):\n${survivors.map((o) => `  ${o.status} ${o.file}:${o.line} ${o.kind} ${JSON.stringify(o.from)} -> ${JSON.stringify(o.to)}`).join('\n')}\n`);
-  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ total: all.length, ran: chosen.length, seed, killed, tested, score, outcomes }, null, 2) + '\n');
+  for (const [d, s] of [...perDir].sort()) {
+    const c = wilson(s.k, s.n);
+    process.stdout.write(`  ${d}: ${s.k}/${s.n} = ${pct(s.k / s.n)} % (CI ${pct(c[0])}-${pct(c[1])} %) of ${perFolderTotal.get(d)} mutants\n`);
+  }
+  const left = outcomes.filter((o) => o.status === 'survived' || o.status === 'no-coverage' || o.status === 'timeout');
+  left.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+  if (left.length)
+    process.stdout.write(`not killed:\n${left.map((o) => `  ${o.status} ${o.file}:${o.line}:${o.col} ${o.kind} ${JSON.stringify(o.from)} -> ${JSON.stringify(o.to)}   ${o.text}`).join('\n')}\n`);
+  if (jsonOut)
+    fs.writeFileSync(
+      jsonOut,
+      JSON.stringify({ commit, dirty, hash, total: all.length, sample: sampleN, seed, ran: chosen.length, detected: k, scored: n, score: k / n, ci, outcomes }, null, 1) + '\n',
+    );
 }
 
 if (require.main === module)
