@@ -21,7 +21,8 @@
  * with `node -r`, serves every .ts file from JavaScript transpiled once by this script and the
  * mutated file from its mutated transpilation; the repository is never copied or edited.
  * Only the test files that load the mutated file run (learned in a baseline run of each unit
- * test file, which also times it), fastest first, stopping at the first failure (uvu --bail).
+ * test file, which also times it), stopping at the first failure (scripts/mutate-runner.ts):
+ * first the files that killed mutants of the same source file before, then the fastest.
  * Test files that spawn the CLI or a browser are left out: they run dist/, which no mutant
  * touches.
  *
@@ -201,29 +202,29 @@ function tsFiles(dir: string): string[] {
 interface Env {
   work: string;
   hook: string;
+  runner: string;
   cache: string;
 }
 
-function runTests(env: Env, tests: string[], timeoutMs: number, extra: Record<string, string>): Promise<{ ok: boolean; timedOut: boolean; ms: number; out: string }> {
+function runTests(env: Env, tests: string[], timeoutMs: number, extra: Record<string, string>): Promise<{ ok: boolean; timedOut: boolean; ms: number; out: string; file?: string }> {
   const t0 = Date.now();
-  const pattern = `^(${tests.map((t) => t.replace(/[.]/g, '\\.')).join('|')})$`;
   return new Promise((res) => {
-    // uvu takes the folder and pattern first (`--bail tests` would read `tests` as bail's value);
-    // its own -r makes it load the test files with require (through the hook), not import().
-    const p = spawn(
-      process.execPath,
-      ['-r', env.hook, path.join(ROOT, 'node_modules', 'uvu', 'bin.js'), 'tests', pattern, '-r', env.hook, '--bail', '--color', 'false'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...extra, MUTATE_CACHE: env.cache, MUTATE_ROOT: ROOT, NO_COLOR: '1', FORCE_COLOR: '0', TS_NODE_TRANSPILE_ONLY: 'true' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
+    const p = spawn(process.execPath, ['-r', env.hook, env.runner, ...tests.map((t) => path.join(ROOT, 'tests', t))], {
+      cwd: ROOT,
+      env: { ...process.env, ...extra, MUTATE_CACHE: env.cache, MUTATE_ROOT: ROOT, NO_COLOR: '1', FORCE_COLOR: '0', TS_NODE_TRANSPILE_ONLY: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     running.add(p.pid!);
     let out = '';
-    p.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
-    p.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    let file: string | undefined;
+    const take = (d: Buffer): void => {
+      const s = d.toString();
+      for (const m of s.matchAll(/@@file (\S+)/g)) file = m[1];
+      out = (out + s).slice(-4000);
+    };
+    p.stdout.on('data', take);
+    p.stderr.on('data', take);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -236,7 +237,7 @@ function runTests(env: Env, tests: string[], timeoutMs: number, extra: Record<st
     p.on('close', (code) => {
       running.delete(p.pid!);
       clearTimeout(timer);
-      res({ ok: code === 0 && !timedOut, timedOut, ms: Date.now() - t0, out });
+      res({ ok: code === 0 && !timedOut, timedOut, ms: Date.now() - t0, out, file });
     });
   });
 }
@@ -360,9 +361,10 @@ async function main(): Promise<void> {
     const abs = path.join(ROOT, f);
     cache[abs] = transpile(abs, fs.readFileSync(abs, 'utf8')).js;
   }
-  const env: Env = { work, hook: path.join(work, 'hook.js'), cache: path.join(work, 'cache.json') };
+  const env: Env = { work, hook: path.join(work, 'hook.js'), runner: path.join(work, 'runner.js'), cache: path.join(work, 'cache.json') };
   fs.writeFileSync(env.cache, JSON.stringify(cache));
   fs.writeFileSync(env.hook, cache[path.join(ROOT, 'scripts', 'mutate-hook.ts')]!);
+  fs.writeFileSync(env.runner, cache[path.join(ROOT, 'scripts', 'mutate-runner.ts')]!);
 
   // Baseline: each unit test file alone, unmutated: it must pass; its time and the source files
   // it loads decide which mutants it runs for, and in what order.
@@ -385,10 +387,8 @@ async function main(): Promise<void> {
     await pool(candidates, jobs, async (name) => {
       const rec = path.join(work, `rec-${name}.txt`);
       const r = await runTests(env, [name], 600_000, { MUTATE_RECORD: rec });
-      if (!r.ok) {
-        process.stdout.write(`baseline: ${name} FAILS unmutated: left out\n${r.out.slice(-1500)}\n`);
-        return;
-      }
+      // Every mutant would look killed by a file that fails anyway: stop.
+      if (!r.ok) throw new Error(`baseline: ${name} fails without any mutant:\n${r.out.slice(-1500)}`);
       const covers = new Set(fs.existsSync(rec) ? fs.readFileSync(rec, 'utf8').split('\n').filter(Boolean) : []);
       tests.push({ name, covers, ms: r.ms });
     });
@@ -408,6 +408,8 @@ async function main(): Promise<void> {
     tests = tests.filter((t) => t.ms <= maxMs);
   }
 
+  const kills = new Map<string, Map<string, number>>();
+  const killsAll = new Map<string, number>();
   const outcomes: Outcome[] = [];
   const timeouts: Outcome[] = [];
   let done = 0;
@@ -418,7 +420,11 @@ async function main(): Promise<void> {
   };
   const runMutant = async (m: Mutant, factorNow: number): Promise<Outcome> => {
     const abs = path.join(ROOT, m.file);
-    const cover = tests.filter((t) => t.covers.has(abs));
+    // The files that killed mutants of this source file before go first (then those that killed
+    // any mutant, then the fastest): only the speed depends on the order, not the outcome.
+    const mine = kills.get(m.file);
+    const score = (t: TestFile): number => 1e6 * (mine?.get(t.name) ?? 0) + 1e3 * (killsAll.get(t.name) ?? 0);
+    const cover = tests.filter((t) => t.covers.has(abs)).sort((a, b) => score(b) - score(a) || a.ms - b.ms);
     if (cover.length === 0) return { ...m, status: 'no-coverage', ms: 0, tests: 0 };
     const orig = fs.readFileSync(abs, 'utf8');
     const tr = transpile(abs, orig.slice(0, m.start) + m.to + orig.slice(m.end));
@@ -432,6 +438,12 @@ async function main(): Promise<void> {
     const by = firstFailure(r.out);
     if (by) o.by = by;
     else if (o.status === 'killed') o.by = r.out.split('\n').find((l) => /Error|error/.test(l))?.trim().slice(0, 160);
+    if (o.status === 'killed' && r.file) {
+      o.by = `${r.file}: ${o.by ?? ''}`;
+      const mk = kills.get(m.file) ?? kills.set(m.file, new Map()).get(m.file)!;
+      mk.set(r.file, (mk.get(r.file) ?? 0) + 1);
+      killsAll.set(r.file, (killsAll.get(r.file) ?? 0) + 1);
+    }
     return o;
   };
   await pool(chosen, jobs, async (m) => {
