@@ -40,7 +40,7 @@
  *   TS_NODE_TRANSPILE_ONLY=true npx ts-node scripts/mutate.ts [--sample N] [--seed S]
  *       [--jobs J] [--dirs src/alloc,src/sim,src/metrics] [--only FILE.ts] [--json FILE]
  *       [--rerun PREVIOUS.json] [--timeout-factor F] [--list] [--match REGEX] [--tests A,B]
- *       [--max-test-s S]
+ *       [--max-test-s S] [--exclude-tests A,B] [--with-tests A,B] [--resume]
  * `--rerun` takes a previous --json result on the same source (checked by hash) and runs again
  * only its survivors and no-coverage mutants: tests were only added, so a killed mutant stays
  * killed (every test is deterministic).
@@ -304,6 +304,11 @@ async function main(): Promise<void> {
   // against the mutant it was written for); --tests a.test.ts,...: only these test files.
   const match = arg('match');
   const onlyTests = arg('tests')?.split(',');
+  // --exclude-tests a.test.ts,...: measure without these (the score before tests were added).
+  const excludeTests = arg('exclude-tests')?.split(',') ?? [];
+  // --with-tests a.test.ts,...: include these although they also spawn the CLI (their
+  // in-process tests are the only ones loading some files: soak.ts, the pool's worker.ts).
+  const withTests = arg('with-tests')?.split(',') ?? [];
   if (sampleN > 0 && sampleN < all.length) {
     // Stratified by top folder, proportional to each folder's mutant count; seeded.
     const rng = new Prng(seed);
@@ -316,6 +321,16 @@ async function main(): Promise<void> {
       for (let i = 0; i < k && pool.length; i++) chosen.push(pool.splice(rng.int(0, pool.length - 1), 1)[0]!);
     }
     chosen.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+  }
+  // Run in a seeded random order: if a run is cut short, the mutants done so far are still a
+  // random sample of the population (the report says so), not the first files alphabetically.
+  {
+    const rng = new Prng(seed ^ 0x5eed);
+    chosen = [...chosen];
+    for (let i = chosen.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [chosen[i], chosen[j]] = [chosen[j]!, chosen[i]!];
+    }
   }
   if (match !== undefined) chosen = chosen.filter((m) => new RegExp(match).test(`${m.file}:${m.line}:${m.col} ${m.from}->${m.to}`));
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
@@ -371,12 +386,17 @@ async function main(): Promise<void> {
   const candidates = fs
     .readdirSync(path.join(ROOT, 'tests'))
     .filter((f) => f.endsWith('.test.ts'))
-    .filter((f) => !/cli-spawn|playwright|chromium/.test(fs.readFileSync(path.join(ROOT, 'tests', f), 'utf8')))
-    .filter((f) => onlyTests === undefined || onlyTests.includes(f));
+    .filter((f) => withTests.includes(f) || !/cli-spawn|playwright|chromium/.test(fs.readFileSync(path.join(ROOT, 'tests', f), 'utf8')))
+    .filter((f) => onlyTests === undefined || onlyTests.includes(f))
+    .filter((f) => !excludeTests.includes(f));
   // The baseline is cached (in the temp folder, keyed by the hash of every .ts file) so a
   // second run on the same tree starts at once.
   const allHash = crypto.createHash('sha256');
-  for (const [f, js] of Object.entries(cache).sort()) allHash.update(f).update(js);
+  for (const [f, js] of Object.entries(cache).sort()) {
+    const rel = path.relative(ROOT, f);
+    if (rel.startsWith('scripts') || rel.startsWith('bench') || (/^tests\/[^/]+\.test\.ts$/.test(rel) && !candidates.includes(path.basename(rel)))) continue;
+    allHash.update(f).update(js);
+  }
   allHash.update(candidates.join(','));
   const baseFile = path.join(os.tmpdir(), `rmalloc-mutate-baseline-${allHash.digest('hex').slice(0, 16)}.json`);
   let tests: TestFile[] = [];
@@ -446,9 +466,19 @@ async function main(): Promise<void> {
     }
     return o;
   };
+  // --json F also keeps F.progress.jsonl, one outcome a line; --resume reads it back (a run cut
+  // short goes on where it stopped; only valid on the same source and tests).
+  const progress = jsonOut ? `${jsonOut}.progress.jsonl` : undefined;
+  const resumed = new Map<string, Outcome>();
+  if (progress && process.argv.includes('--resume') && fs.existsSync(progress))
+    for (const l of fs.readFileSync(progress, 'utf8').split('\n').filter(Boolean)) {
+      const o = JSON.parse(l) as Outcome & { hash: string };
+      if (o.hash === hash) resumed.set(o.id, o);
+    }
+  else if (progress) fs.writeFileSync(progress, '');
   await pool(chosen, jobs, async (m) => {
     const eq = equivalent.get(m.id);
-    const prev = previous.get(m.id);
+    const prev = previous.get(m.id) ?? resumed.get(m.id);
     let o: Outcome;
     if (eq !== undefined) o = { ...m, status: 'equivalent', ms: 0, tests: 0, reason: eq };
     else if (prev) o = { ...prev, ...m, status: prev.status };
@@ -457,6 +487,7 @@ async function main(): Promise<void> {
     else {
       outcomes.push(o);
       print(o);
+      if (progress && !prev && o.status !== 'equivalent') fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
     }
   });
   // A timeout is confirmed alone, with 4x the limit: only a mutant that still hangs counts.
@@ -464,6 +495,7 @@ async function main(): Promise<void> {
     const o = await runMutant(t, 4 * factor);
     outcomes.push(o);
     print(o);
+    if (progress) fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
   }
   cleanup();
 

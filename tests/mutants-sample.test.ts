@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allocatorNames, getFactory } from '../src/alloc';
 import { makeHeap, walkList } from './helpers/heap';
+import { SimError } from '../src/errors';
 
 const t = suite('mutation sample: rules the sample found untested');
 
@@ -43,6 +44,52 @@ t('buddy check(): a header whose tag is neither free nor used is reported, whate
   h.bus.pokePtr(blk.addr, (hdr & 0xff) | 0x3c00);
   const v = a.check();
   assert.ok(v.some((m) => /bad header/.test(m)), JSON.stringify(v));
+});
+
+// dlmalloc.ts realloc: `rsize >= this.minChunk` -> `>`.
+t('dlmalloc: a shrinking realloc splits off the tail exactly when the tail can be a chunk (>= 4 words, aligned)', () => {
+  const h = makeHeap('dlmalloc', 4096);
+  const a = h.alloc;
+  // MIN_CHUNK_SIZE: four pointer words rounded up to the alignment (16 bytes on nds).
+  const minChunk = Math.ceil((4 * h.dev.cpu.pointerBytes) / h.dev.alignment) * h.dev.alignment;
+  const size = 200;
+  for (const [tail, splits] of [[minChunk, true], [minChunk - h.dev.alignment, false]] as const) {
+    const x = a.alloc(size);
+    a.alloc(size); // a used neighbour: the tail cannot merge into the next chunk
+    const fp = a.blockFootprint(size);
+    // The largest request whose footprint is exactly `tail` bytes smaller.
+    let req = size;
+    while (req > 0 && a.blockFootprint(req) > fp - tail) req--;
+    assert.is(a.blockFootprint(req), fp - tail);
+    const blocks0 = walkList(a);
+    const xb = blocks0.find((b) => b.handle === x)!;
+    assert.is(a.realloc(x, req), x, 'in place');
+    const after = walkList(a);
+    const xa = after.find((b) => b.handle === x)!;
+    const next = after.find((b) => b.addr === xa.addr + xa.size)!;
+    if (splits) {
+      assert.is(xa.size, xb.size - tail, `tail ${tail}: x shrinks`);
+      assert.equal([next.state, next.size], ['free', tail]);
+    } else {
+      assert.is(xa.size, xb.size, `tail ${tail}: too small to split, x keeps its chunk`);
+      assert.is(next.state, 'used');
+    }
+    assert.equal(a.check(), []);
+  }
+});
+
+// tlsf.ts constructor: `P === 2 && this.flIndexMax > 13` -> false.
+t('tlsf on a 16-bit device refuses flIndexMax above 13 (the size word has 14 bits left beside its two flags)', () => {
+  const code = (f: () => unknown): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return e instanceof SimError ? e.code : String(e);
+    }
+  };
+  assert.is(code(() => makeHeap('tlsf', undefined, { flIndexMax: 14 }, 'avr-uno')), 'ALLOCATOR_PARAM');
+  assert.is(code(() => makeHeap('tlsf', undefined, { flIndexMax: 13 }, 'avr-uno')), undefined);
 });
 
 t.run();
