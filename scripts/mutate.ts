@@ -28,8 +28,8 @@
  *
  * Outcomes, as Stryker counts them:
  * - killed: a test failed (or the module failed to load);
- * - timeout: no result within factor x the covering tests' baseline time + a margin, and again
- *   when rerun alone with 4x that limit (a hang: counted as detected, as Stryker does);
+ * - timeout: a test file runs longer than 3x its baseline time + 10 s, and again when it is rerun
+ *   alone at 5x + 20 s (a hang: counted as detected, as Stryker does);
  * - survived: every covering test passed;  no-coverage: no unit test loads the file (counted
  *   as NOT detected);  equivalent: reviewed and listed in scripts/mutate-equivalent.json with
  *   the reason (provably no behaviour change): left out of the score.
@@ -206,7 +206,12 @@ interface Env {
   cache: string;
 }
 
-function runTests(env: Env, tests: string[], timeoutMs: number, extra: Record<string, string>): Promise<{ ok: boolean; timedOut: boolean; ms: number; out: string; file?: string }> {
+/**
+ * Runs `tests` in one process in that order. A file that runs longer than `limitMs(file)` (its
+ * baseline time times a factor, plus a margin) stops the run as a timeout; `file` is then the
+ * file that hung, else the file that failed.
+ */
+function runTests(env: Env, tests: string[], limitMs: (file: string) => number, extra: Record<string, string>): Promise<{ ok: boolean; timedOut: boolean; ms: number; out: string; file?: string }> {
   const t0 = Date.now();
   return new Promise((res) => {
     const p = spawn(process.execPath, ['-r', env.hook, env.runner, ...tests.map((t) => path.join(ROOT, 'tests', t))], {
@@ -217,26 +222,33 @@ function runTests(env: Env, tests: string[], timeoutMs: number, extra: Record<st
     });
     running.add(p.pid!);
     let out = '';
-    let file: string | undefined;
+    // Loading every file comes first: charged to the first file's clock.
+    let file: string | undefined = tests[0];
+    let since = t0;
     const take = (d: Buffer): void => {
       const s = d.toString();
-      for (const m of s.matchAll(/@@file (\S+)/g)) file = m[1];
+      for (const m of s.matchAll(/@@file (\S+)/g)) {
+        if (m[1] !== tests[0]) since = Date.now();
+        file = m[1];
+      }
       out = (out + s).slice(-4000);
     };
     p.stdout.on('data', take);
     p.stderr.on('data', take);
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = setInterval(() => {
+      if (file === undefined || Date.now() - since <= limitMs(file)) return;
       timedOut = true;
+      clearInterval(timer);
       try {
         process.kill(-p.pid!, 'SIGKILL');
       } catch {
         /* gone */
       }
-    }, timeoutMs);
+    }, 500);
     p.on('close', (code) => {
       running.delete(p.pid!);
-      clearTimeout(timer);
+      clearInterval(timer);
       res({ ok: code === 0 && !timedOut, timedOut, ms: Date.now() - t0, out, file });
     });
   });
@@ -406,7 +418,7 @@ async function main(): Promise<void> {
   else {
     await pool(candidates, jobs, async (name) => {
       const rec = path.join(work, `rec-${name}.txt`);
-      const r = await runTests(env, [name], 600_000, { MUTATE_RECORD: rec });
+      const r = await runTests(env, [name], () => 900_000, { MUTATE_RECORD: rec });
       // Every mutant would look killed by a file that fails anyway: stop.
       if (!r.ok) throw new Error(`baseline: ${name} fails without any mutant:\n${r.out.slice(-1500)}`);
       const covers = new Set(fs.existsSync(rec) ? fs.readFileSync(rec, 'utf8').split('\n').filter(Boolean) : []);
@@ -438,23 +450,24 @@ async function main(): Promise<void> {
       `${String(++done).padStart(4)}/${chosen.length} ${o.status.toUpperCase().padEnd(11)} ${o.file}:${o.line}:${o.col} ${o.kind} ${JSON.stringify(o.from)} -> ${JSON.stringify(o.to)} (${(o.ms / 1000).toFixed(1)} s, ${o.tests} test files)${o.by ? ` by ${o.by}` : ''}\n`,
     );
   };
-  const runMutant = async (m: Mutant, factorNow: number): Promise<Outcome> => {
+  const msOf = new Map(tests.map((t) => [t.name, t.ms]));
+  const runMutant = async (m: Mutant, factorNow: number, marginMs = 10_000, only?: string): Promise<Outcome> => {
     const abs = path.join(ROOT, m.file);
     // The files that killed mutants of this source file before go first (then those that killed
     // any mutant, then the fastest): only the speed depends on the order, not the outcome.
     const mine = kills.get(m.file);
     const score = (t: TestFile): number => 1e6 * (mine?.get(t.name) ?? 0) + 1e3 * (killsAll.get(t.name) ?? 0);
-    const cover = tests.filter((t) => t.covers.has(abs)).sort((a, b) => score(b) - score(a) || a.ms - b.ms);
+    const cover = tests.filter((t) => t.covers.has(abs) && (only === undefined || t.name === only)).sort((a, b) => score(b) - score(a) || a.ms - b.ms);
     if (cover.length === 0) return { ...m, status: 'no-coverage', ms: 0, tests: 0 };
     const orig = fs.readFileSync(abs, 'utf8');
     const tr = transpile(abs, orig.slice(0, m.start) + m.to + orig.slice(m.end));
     if (tr.errors) return { ...m, status: 'invalid', ms: 0, tests: 0 };
     const js = path.join(work, `mutant-${crypto.createHash('sha1').update(m.id).digest('hex').slice(0, 12)}.js`);
     fs.writeFileSync(js, tr.js);
-    const limit = factorNow * cover.reduce((s, t) => s + t.ms, 0) + 10_000;
-    const r = await runTests(env, cover.map((t) => t.name), limit, { MUTATE_TARGET: abs, MUTATE_JS: js });
+    const r = await runTests(env, cover.map((t) => t.name), (f) => factorNow * (msOf.get(f) ?? 0) + marginMs, { MUTATE_TARGET: abs, MUTATE_JS: js });
     fs.rmSync(js, { force: true });
     const o: Outcome = { ...m, status: r.timedOut ? 'timeout' : r.ok ? 'survived' : 'killed', ms: r.ms, tests: cover.length };
+    if (r.timedOut) o.by = r.file;
     const by = firstFailure(r.out);
     if (by) o.by = by;
     else if (o.status === 'killed') o.by = r.out.split('\n').find((l) => /Error|error/.test(l))?.trim().slice(0, 160);
@@ -490,9 +503,10 @@ async function main(): Promise<void> {
       if (progress && !prev && o.status !== 'equivalent') fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
     }
   });
-  // A timeout is confirmed alone, with 4x the limit: only a mutant that still hangs counts.
+  // A timeout is confirmed with the test file that hung alone, at 5x its baseline time + 20 s:
+  // only a mutant that still hangs counts (the first limit is 3x + 10 s per file).
   for (const t of timeouts) {
-    const o = await runMutant(t, 4 * factor);
+    const o = await runMutant(t, 5 * factor / 3, 20_000, t.by);
     outcomes.push(o);
     print(o);
     if (progress) fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
