@@ -40,7 +40,8 @@
  *   TS_NODE_TRANSPILE_ONLY=true npx ts-node scripts/mutate.ts [--sample N] [--seed S]
  *       [--jobs J] [--dirs src/alloc,src/sim,src/metrics] [--only FILE.ts] [--json FILE]
  *       [--rerun PREVIOUS.json] [--timeout-factor F] [--list] [--match REGEX] [--tests A,B]
- *       [--max-test-s S] [--exclude-tests A,B] [--with-tests A,B] [--resume]
+ *       [--max-test-s S] [--exclude-tests A,B] [--with-tests A,B] [--resume | --resume-from P]
+ *       [--retry-survivors] [--report-only]
  * `--rerun` takes a previous --json result on the same source (checked by hash) and runs again
  * only its survivors and no-coverage mutants: tests were only added, so a killed mutant stays
  * killed (every test is deterministic).
@@ -479,16 +480,33 @@ async function main(): Promise<void> {
     }
     return o;
   };
-  // --json F also keeps F.progress.jsonl, one outcome a line; --resume reads it back (a run cut
-  // short goes on where it stopped; only valid on the same source and tests).
+  // --json F also keeps F.progress.jsonl, one outcome a line. --resume (or --resume-from P)
+  // reads such a file back: a run cut short goes on where it stopped (same source: checked by
+  // hash). --retry-survivors runs its survivors and no-coverage mutants again, e.g. with only the
+  // test files added since (--tests): tests were only added, and a mutant killed by some files is
+  // killed by the whole suite, so this measures the suite after the additions. --report-only runs
+  // nothing new but those retries: the score of the mutants the file holds (a random sample,
+  // since the run order is random).
   const progress = jsonOut ? `${jsonOut}.progress.jsonl` : undefined;
+  const resumeFrom = arg('resume-from') ?? (process.argv.includes('--resume') ? progress : undefined);
+  const retry = process.argv.includes('--retry-survivors');
   const resumed = new Map<string, Outcome>();
-  if (progress && process.argv.includes('--resume') && fs.existsSync(progress))
-    for (const l of fs.readFileSync(progress, 'utf8').split('\n').filter(Boolean)) {
+  if (resumeFrom && fs.existsSync(resumeFrom))
+    for (const l of fs.readFileSync(resumeFrom, 'utf8').split('\n').filter(Boolean)) {
       const o = JSON.parse(l) as Outcome & { hash: string };
       if (o.hash === hash) resumed.set(o.id, o);
     }
-  else if (progress) fs.writeFileSync(progress, '');
+  if (progress && resumeFrom !== progress) fs.writeFileSync(progress, '');
+  if (process.argv.includes('--report-only')) {
+    // Only the longest run of the seeded random order that is complete: a random subsample of
+    // the sample (mutants done out of that order, e.g. by an earlier file-ordered run, are left
+    // out so the subsample is not biased toward some files).
+    let k = 0;
+    while (k < chosen.length && resumed.has(chosen[k]!.id)) k++;
+    if (k < chosen.length) process.stdout.write(`report-only: the first ${k} of the ${chosen.length} mutants in the seeded random order are done; scoring those\n`);
+    chosen = chosen.slice(0, k);
+  }
+  for (const [id, o] of resumed) if (retry && (o.status === 'survived' || o.status === 'no-coverage')) resumed.delete(id);
   await pool(chosen, jobs, async (m) => {
     const eq = equivalent.get(m.id);
     const prev = previous.get(m.id) ?? resumed.get(m.id);
@@ -500,7 +518,7 @@ async function main(): Promise<void> {
     else {
       outcomes.push(o);
       print(o);
-      if (progress && !prev && o.status !== 'equivalent') fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
+      if (progress && (!prev || resumeFrom !== progress) && o.status !== 'equivalent') fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
     }
   });
   // A timeout is confirmed with the test file that hung alone, at 5x its baseline time + 20 s:
