@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allocatorNames, getFactory } from '../src/alloc';
-import { makeHeap, walkList } from './helpers/heap';
+import { invariantViolations, makeHeap, walkList } from './helpers/heap';
 import { SimError } from '../src/errors';
 
 const t = suite('mutation sample: rules the sample found untested');
@@ -90,6 +90,35 @@ t('tlsf on a 16-bit device refuses flIndexMax above 13 (the size word has 14 bit
   };
   assert.is(code(() => makeHeap('tlsf', undefined, { flIndexMax: 14 }, 'avr-uno')), 'ALLOCATOR_PARAM');
   assert.is(code(() => makeHeap('tlsf', undefined, { flIndexMax: 13 }, 'avr-uno')), undefined);
+});
+
+// check.ts heapProblems: `!a.moving && (payload outside [addr, addr + size))` -> false.
+t('the invariant checker reports a used block of a non-moving allocator whose payload does not fit inside the block', () => {
+  const h = makeHeap('first-fit', 4096);
+  const x = h.alloc.alloc(64);
+  const live = new Map([[x, 64]]);
+  assert.equal(invariantViolations(h, live), []);
+  // walk() now claims x's block is only 8 bytes long: its 64+ usable bytes cannot lie inside.
+  const walk = h.alloc.walk.bind(h.alloc);
+  h.alloc.walk = (visit) => walk((b) => visit(b.handle === x ? { ...b, size: 8 } : b));
+  const v = invariantViolations(h, live);
+  assert.ok(v.some((m) => /payload lies outside its block/.test(m)), JSON.stringify(v));
+});
+
+// dlmalloc.ts check(): `s < align || s % align !== 0 || c + s > arenaEnd` -> false.
+t('dlmalloc check(): a chunk whose size runs past the arena is reported as a bad size', () => {
+  const h = makeHeap('dlmalloc', 4096);
+  const a = h.alloc;
+  a.alloc(40);
+  const x = a.alloc(40);
+  a.alloc(40);
+  assert.equal(a.check(), []);
+  // The chunk header is the word before the payload: keep its two flag bits, claim 1 MiB.
+  const S = h.dev.cpu.pointerBytes;
+  const hd = h.bus.peekPtr(x - S);
+  h.bus.pokePtr(x - S, 0x100000 | (hd & 3));
+  const v = a.check();
+  assert.ok(v.some((m) => /bad size/.test(m)), JSON.stringify(v));
 });
 
 t.run();
