@@ -121,4 +121,21 @@ t('dlmalloc check(): a chunk whose size runs past the arena is reported as a bad
   assert.ok(v.some((m) => /bad size/.test(m)), JSON.stringify(v));
 });
 
+// slab.ts alloc: `if (pg === 0 && this.reap()) pg = this.pagesAlloc(1)` without the retry.
+t('slab: when the page pool runs dry, the empty slabs caches keep are reaped, so another class gets every page back', () => {
+  const params = { page: 512, classes: '16,128', 'keep-empty': 1000 };
+  const fill = (a: ReturnType<typeof makeHeap>['alloc'], size: number): number[] => {
+    const got: number[] = [];
+    for (let x = a.alloc(size); x !== 0; x = a.alloc(size)) got.push(x);
+    return got;
+  };
+  const fresh = fill(makeHeap('slab', 16 * 1024, params).alloc, 128).length;
+  assert.ok(fresh > 0);
+  const h = makeHeap('slab', 16 * 1024, params);
+  const small = fill(h.alloc, 16);
+  for (const x of small) h.alloc.free(x); // every slab empty, all kept (keep-empty 1000)
+  assert.is(fill(h.alloc, 128).length, fresh);
+  assert.equal(h.alloc.check(), []);
+});
+
 t.run();
