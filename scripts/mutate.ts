@@ -28,8 +28,8 @@
  *
  * Outcomes, as Stryker counts them:
  * - killed: a test failed (or the module failed to load);
- * - timeout: a test file runs longer than 3x its baseline time + 10 s, and again when it is rerun
- *   alone at 5x + 20 s (a hang: counted as detected, as Stryker does);
+ * - timeout: a test file runs longer than 3x its baseline time + 10 s, and again in a second run
+ *   at 5x + 20 s (a hang: counted as detected, as Stryker does);
  * - survived: every covering test passed;  no-coverage: no unit test loads the file (counted
  *   as NOT detected);  equivalent: reviewed and listed in scripts/mutate-equivalent.json with
  *   the reason (provably no behaviour change): left out of the score.
@@ -41,7 +41,7 @@
  *       [--jobs J] [--dirs src/alloc,src/sim,src/metrics] [--only FILE.ts] [--json FILE]
  *       [--rerun PREVIOUS.json] [--timeout-factor F] [--list] [--match REGEX] [--tests A,B]
  *       [--max-test-s S] [--exclude-tests A,B] [--with-tests A,B] [--resume | --resume-from P]
- *       [--retry-survivors] [--report-only]
+ *       [--retry-survivors] [--report-only] [--limit K]
  * `--rerun` takes a previous --json result on the same source (checked by hash) and runs again
  * only its survivors and no-coverage mutants: tests were only added, so a killed mutant stays
  * killed (every test is deterministic).
@@ -345,6 +345,8 @@ async function main(): Promise<void> {
       [chosen[i], chosen[j]] = [chosen[j]!, chosen[i]!];
     }
   }
+  // --limit K: only the first K of that order (finishing a cut-short run up to a point).
+  if (arg('limit') !== undefined) chosen = chosen.slice(0, Number(arg('limit')));
   if (match !== undefined) chosen = chosen.filter((m) => new RegExp(match).test(`${m.file}:${m.line}:${m.col} ${m.from}->${m.to}`));
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const dirty = spawnSync('git', ['status', '--porcelain', ...dirs, 'tests'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() !== '';
@@ -444,7 +446,6 @@ async function main(): Promise<void> {
   const kills = new Map<string, Map<string, number>>();
   const killsAll = new Map<string, number>();
   const outcomes: Outcome[] = [];
-  const timeouts: Outcome[] = [];
   let done = 0;
   const print = (o: Outcome): void => {
     process.stdout.write(
@@ -452,13 +453,13 @@ async function main(): Promise<void> {
     );
   };
   const msOf = new Map(tests.map((t) => [t.name, t.ms]));
-  const runMutant = async (m: Mutant, factorNow: number, marginMs = 10_000, only?: string): Promise<Outcome> => {
+  const runMutant = async (m: Mutant, factorNow: number, marginMs = 10_000): Promise<Outcome> => {
     const abs = path.join(ROOT, m.file);
     // The files that killed mutants of this source file before go first (then those that killed
     // any mutant, then the fastest): only the speed depends on the order, not the outcome.
     const mine = kills.get(m.file);
     const score = (t: TestFile): number => 1e6 * (mine?.get(t.name) ?? 0) + 1e3 * (killsAll.get(t.name) ?? 0);
-    const cover = tests.filter((t) => t.covers.has(abs) && (only === undefined || t.name === only)).sort((a, b) => score(b) - score(a) || a.ms - b.ms);
+    const cover = tests.filter((t) => t.covers.has(abs)).sort((a, b) => score(b) - score(a) || a.ms - b.ms);
     if (cover.length === 0) return { ...m, status: 'no-coverage', ms: 0, tests: 0 };
     const orig = fs.readFileSync(abs, 'utf8');
     const tr = transpile(abs, orig.slice(0, m.start) + m.to + orig.slice(m.end));
@@ -513,22 +514,16 @@ async function main(): Promise<void> {
     let o: Outcome;
     if (eq !== undefined) o = { ...m, status: 'equivalent', ms: 0, tests: 0, reason: eq };
     else if (prev) o = { ...prev, ...m, status: prev.status };
-    else o = await runMutant(m, factor);
-    if (o.status === 'timeout' && !prev) timeouts.push(o);
     else {
-      outcomes.push(o);
-      print(o);
-      if (progress && (!prev || resumeFrom !== progress) && o.status !== 'equivalent') fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
+      o = await runMutant(m, factor);
+      // A timeout is confirmed at once by a second run with 5x each file's baseline time + 20 s:
+      // only a mutant that still hangs counts (the first limit is 3x + 10 s).
+      if (o.status === 'timeout') o = await runMutant(m, (5 * factor) / 3, 20_000);
     }
-  });
-  // A timeout is confirmed with the test file that hung alone, at 5x its baseline time + 20 s:
-  // only a mutant that still hangs counts (the first limit is 3x + 10 s per file).
-  for (const t of timeouts) {
-    const o = await runMutant(t, 5 * factor / 3, 20_000, t.by);
     outcomes.push(o);
     print(o);
-    if (progress) fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
-  }
+    if (progress && (!prev || resumeFrom !== progress) && o.status !== 'equivalent') fs.appendFileSync(progress, JSON.stringify({ ...o, hash }) + '\n');
+  });
   cleanup();
 
   const detected = (o: Outcome): boolean => o.status === 'killed' || o.status === 'timeout';
