@@ -138,4 +138,23 @@ t('slab: when the page pool runs dry, the empty slabs caches keep are reaped, so
   assert.equal(h.alloc.check(), []);
 });
 
+// umm.ts check(): the message for a free-list entry that is not a free block dropped (the
+// count mismatch that follows would still make check() non-empty).
+t('umm check(): a free list that links a used block is reported as holding a block that is not free', () => {
+  const h = makeHeap('umm', 4096);
+  const a = h.alloc as ReturnType<typeof makeHeap>['alloc'] & { blockSize: number };
+  const x = a.alloc(32);
+  a.alloc(32);
+  assert.equal(a.check(), []);
+  // umm numbers blocks from the heap's block 0 (the free-list head, at the start of the
+  // blocks); block 0's next-free field (offset 4) heads the list. Point it at x's block.
+  const bs = a.blockSize;
+  const blocks = walkList(a);
+  const base = blocks[1]!.addr - bs; // walk: [meta up to block 1, block 1, ...]
+  const xb = blocks.find((b) => b.handle === x)!;
+  h.bus.poke16(base + 4, (xb.addr - base) / bs);
+  const v = a.check();
+  assert.ok(v.some((m) => /free list holds block \d+, which is not free/.test(m)), JSON.stringify(v));
+});
+
 t.run();
