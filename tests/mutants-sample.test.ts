@@ -157,4 +157,17 @@ t('umm check(): a free list that links a used block is reported as holding a blo
   assert.ok(v.some((m) => /free list holds block \d+, which is not free/.test(m)), JSON.stringify(v));
 });
 
+// slab.ts constructor: `originFor(n) + n * page > this.end` -> `-` (no page dropped when the
+// aligned origin pushes the last page past the heap end).
+t('slab: every page lies inside the heap, whatever the heap size (the aligned page origin may cost a page)', () => {
+  for (let size = 2048; size <= 2048 + 2 * 512; size += 4) {
+    const h = makeHeap('slab', size, { page: 512, classes: '16,64' });
+    const end = h.heaps[0]!.base + h.heaps[0]!.size;
+    for (const b of walkList(h.alloc)) assert.ok(b.addr + b.size <= end, `heap ${size}: block @${b.addr} size ${b.size} ends past ${end}`);
+    const live = new Map<number, number>();
+    for (let x = h.alloc.alloc(64); x !== 0; x = h.alloc.alloc(64)) live.set(x, 64);
+    assert.equal(invariantViolations(h, live), [], `heap ${size}`);
+  }
+});
+
 t.run();
