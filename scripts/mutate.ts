@@ -504,7 +504,12 @@ async function main(): Promise<void> {
     // out so the subsample is not biased toward some files).
     let k = 0;
     while (k < chosen.length && resumed.has(chosen[k]!.id)) k++;
-    if (k < chosen.length) process.stdout.write(`report-only: the first ${k} of the ${chosen.length} mutants in the seeded random order are done; scoring those\n`);
+    if (k < chosen.length) {
+      const last = chosen.reduce((mx, m, i) => (resumed.has(m.id) ? i : mx), -1);
+      const gaps = chosen.slice(0, last + 1).flatMap((m, i) => (resumed.has(m.id) ? [] : [`${i + 1}: ${m.file}:${m.line}:${m.col} ${m.from} -> ${m.to}`]));
+      process.stdout.write(`report-only: the first ${k} of the ${chosen.length} mutants in the seeded random order are done; scoring those` +
+        ` (done up to ${last + 1}; missing before that:${gaps.length ? `\n  ${gaps.join('\n  ')}` : ' none'})\n`);
+    }
     chosen = chosen.slice(0, k);
   }
   for (const [id, o] of resumed) if (retry && (o.status === 'survived' || o.status === 'no-coverage')) resumed.delete(id);
