@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { allocatorNames, getFactory } from '../src/alloc';
 import { invariantViolations, makeHeap, walkList } from './helpers/heap';
 import { SimError } from '../src/errors';
+import { soakTrace } from '../src/sim/soak';
+import { OP_FREE, OP_LOCK, OP_UNLOCK } from '../src/trace';
 
 const t = suite('mutation sample: rules the sample found untested');
 
@@ -168,6 +170,26 @@ t('slab: every page lies inside the heap, whatever the heap size (the aligned pa
     for (let x = h.alloc.alloc(64); x !== 0; x = h.alloc.alloc(64)) live.set(x, 64);
     assert.equal(invariantViolations(h, live), [], `heap ${size}`);
   }
+});
+
+// soak.ts workload: the unlock branch `if (locked.length > 0)` -> false (blocks are then only
+// unlocked right before their free, so no block is ever moved after being pinned).
+t('soak workload (moving allocators): locked blocks are also unlocked while they stay live, at most 4 held at a time', () => {
+  const tr = soakTrace({ seed: 3, ops: 20000, heapSize: 64 * 1024, moving: true });
+  const { kind, id } = tr.ops;
+  const held = new Set<number>();
+  let maxHeld = 0;
+  let unlockedAlive = 0;
+  for (let i = 0; i < tr.ops.n; i++) {
+    if (kind[i] === OP_LOCK) held.add(id[i]!);
+    else if (kind[i] === OP_UNLOCK) {
+      held.delete(id[i]!);
+      if (!(kind[i + 1] === OP_FREE && id[i + 1] === id[i])) unlockedAlive++;
+    }
+    maxHeld = Math.max(maxHeld, held.size);
+  }
+  assert.ok(unlockedAlive > 0, 'some unlocks are not followed by the free of that block');
+  assert.ok(maxHeld >= 1 && maxHeld <= 4, `held at most 4 (saw ${maxHeld})`);
 });
 
 t.run();
