@@ -56,6 +56,14 @@ test('--mix: the programs share one heap; JSON says what was mixed', () => {
   assert.equal(t.mix.parts.map((p: { name: string }) => p.name), ['one', 'two']);
 });
 
+test('worker threads give the same report as one thread (no allocator factory crosses a thread)', () => {
+  const args = ['squeeze', '--device', 'nds', '-a', 'first-fit', '-a', 'rmalloc', '--steps', '3', '-t', t2, '--format', 'json'];
+  const one = cli([...args, '--jobs', '1']);
+  const two = cli([...args, '--jobs', '2']);
+  assert.is(two.code, 0, two.stderr);
+  assert.equal(JSON.parse(two.stdout), JSON.parse(one.stdout));
+});
+
 test('bad input: one line, exit 2', () => {
   for (const args of [['--heaps', '1:2'], ['--steps', '1'], ['--mix', t1], ['--oom', 'sometimes']]) {
     const r = cli(['squeeze', '-a', 'tlsf', '--jobs', '1', '-t', t1, ...args]);

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadDevice } from '../src/device';
 import { packOps } from './helpers/pack';
-import { defaultLadder, parseHeaps, runSqueeze, squeezeSummary } from '../src/study/squeeze';
+import { defaultLadder, parseHeaps, runSqueeze } from '../src/study/squeeze';
 import type { SqueezeAllocator, SqueezeOptions, SqueezePoint } from '../src/study/squeeze';
 import { squeezeCsv, squeezeLine, squeezeTable, sparkline } from '../src/report/squeeze';
 import { renderSqueezeChart } from '../src/report/squeeze-svg';
@@ -38,12 +38,7 @@ const T = packOps('hand', [
 function opts(moving: boolean, oom: 'fail' | 'compact' | 'release', sizes?: number[]): SqueezeOptions {
   const f = tinyFactory(moving);
   const o: SqueezeOptions = {
-    device: dev,
-    allocators: [{ name: f.name, params: {}, moving, multiHeap: false, factory: f }],
-    traces: [T],
-    run: { oom, locks: 'none', seed: 1 },
-    minHeapTolerance: 0,
-    jobs: 1,
+    device: dev, allocators: [f.name], factories: [f], traces: [T], oom, locks: 'none', seed: 1, params: {}, check: false, jobs: 1,
   };
   if (sizes) o.ladder = { sizes };
   return o;
@@ -112,7 +107,7 @@ test('every figure at every size, worked out by hand (drop the object)', async (
   assert.is(p128.recovered, 0);
 
   // The one-line summary comes from the 168 probe.
-  assert.equal(a.summary, { startsFailingBelow: 192, probe: 168, failures: 2, fragmentationShare: 0.5, firstFailureAt: 6 / 13 });
+  assert.equal(a.summary, { startsFailingBelow: 192, minHeap: 192, probe: 168, failures: 2, failedBytes: 70, fragmentation: 1, fragmentationShare: 0.5, firstFailureAt: 6 / 13 });
   assert.is(squeezeLine(a), 'starts failing below 192 B; at 90 % of min heap: 2 failures, 50 % fragmentation, first at 46 % of the trace');
 });
 
@@ -176,7 +171,6 @@ test('table, CSV and chart render the report', async () => {
   assert.ok(svg.startsWith('<svg') && svg.includes('peak live 118 B') && svg.includes('tiny  ≥ 192 B'));
   assert.is(renderSqueezeChart(report), svg); // deterministic
   assert.is(sparkline(at0(report.traces[0]!.allocators[0]!), 2), '·███');
-  assert.ok(squeezeSummary({ minHeap: null, points: [] }, 8) === null);
 });
 
 const at0 = (a: SqueezeAllocator): SqueezePoint[] => a.points;

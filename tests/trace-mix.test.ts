@@ -7,32 +7,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as path from 'node:path';
-import { mixTraces, loadMix, traceStats, OP_ALLOC, OP_FREE, OP_IDLE, OP_REALLOC } from '../src/trace';
+import { mixTraces, loadMix, traceStats, OP_IDLE } from '../src/trace';
 import type { PackedTrace } from '../src/trace';
 import { loadDevice } from '../src/device';
 import { replay } from '../src/sim';
 import { packOps } from './helpers/pack';
+import { independentMixPeak, origin } from './helpers/mix-peak';
 import { randomTrace } from './helpers/gen';
 import { SimError } from '../src/errors';
 
 const A = packOps('shell', [['a', 1, 100], ['a', 2, 40], ['f', 1], ['r', 2, 300], ['i', 50], ['f', 2]]);
 const B = packOps('game', [['a', 1, 500], ['a', 0, 60], ['f', 0], ['a', 0, 70], ['r', 1, 20], ['f', 1], ['f', 0]]);
-
-/** Which program each mixed op came from, by id range (idle ops: -1). */
-function origin(mixed: PackedTrace, offsets: number[]): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < mixed.ops.n; k++) {
-    if (mixed.ops.kind[k] === OP_IDLE) {
-      out.push(-1);
-      continue;
-    }
-    const x = mixed.ops.id[k]!;
-    let j = offsets.length - 1;
-    while (offsets[j]! > x) j--;
-    out.push(j);
-  }
-  return out;
-}
 
 test('each program keeps its order and ops; ids are shifted apart; the header names the parts', () => {
   const m = mixTraces([A, B], { seed: 7 });
@@ -85,32 +70,7 @@ test('peak live of the mix equals the peak of the interleaving computed independ
   const m = mixTraces([p1, p2], { seed: 1 });
   // Independently: walk the mixed order, but run each op against its own program's id map
   // with the program's own (unshifted) ids.
-  const offsets = m.mix.parts.map((p) => p.idOffset);
-  const from = origin(m, offsets);
-  const pos = [0, 0];
-  const maps = [new Map<number, number>(), new Map<number, number>()];
-  let live = 0;
-  let peak = 0;
-  for (let k = 0; k < m.ops.n; k++) {
-    const j = from[k]!;
-    if (j < 0) continue;
-    const t = [p1, p2][j]!.ops;
-    const i = pos[j]!++;
-    const id = t.id[i]!;
-    const sizes = maps[j]!;
-    const kd = t.kind[i]!;
-    if (kd === OP_ALLOC) {
-      sizes.set(id, t.arg[i]!);
-      live += t.arg[i]!;
-    } else if (kd === OP_FREE) {
-      live -= sizes.get(id) ?? 0;
-      sizes.delete(id);
-    } else if (kd === OP_REALLOC) {
-      live += t.arg[i]! - (sizes.get(id) ?? 0);
-      sizes.set(id, t.arg[i]!);
-    }
-    peak = Math.max(peak, live);
-  }
+  const peak = independentMixPeak(m, m.mix.parts.map((p) => p.idOffset), [p1, p2]);
   const single = (t: PackedTrace): number => replay(t, { device: loadDevice('nds'), allocator: 'first-fit', oom: 'fail', lean: true }).summary.peakLive;
   const r = replay(m, { device: loadDevice('nds'), allocator: 'first-fit', oom: 'fail', lean: true });
   assert.is(r.summary.ooms, 0);

@@ -19,7 +19,7 @@ import type { Study, StudySpec } from '../study';
 import { handler } from './common';
 import {
   Progress, allocatorsOption, compareOutputOptions, deviceOption, heapOption, jobsOption, outputTarget, parseFormat, parseGoal,
-  list, parseHeap, parseJobs, parseReplayFlags, parseSample, replayOptions, tracesOption,
+  list, loadMixes, mixOption, parseHeap, parseJobs, parseReplayFlags, parseSample, replayOptions, tracesOption,
 } from './options';
 import type { SimArgs } from './options';
 import { reportSkipped } from './trace';
@@ -65,9 +65,14 @@ export const runCompare = (spec: StudySpec): Promise<Study> => runStudy(spec);
 /** Runs the study of a command and prints the skipped-line counts of its traces on stderr. */
 export async function studyFor(spec: StudySpec): Promise<Study> {
   const st = await runStudy(spec);
+  warnStudy(st);
+  return st;
+}
+
+/** A study's stderr lines: pointer-size warnings and skipped-line counts of its traces. */
+export function warnStudy(st: Study): void {
   warnPointerSizes(st.traces, st.device);
   for (const s of skippedLines(st.traces)) reportSkipped(s.file, s.skipped);
-  return st;
 }
 
 /** A file-name-safe version of a trace or allocator name. */
@@ -89,7 +94,7 @@ export function writeCharts(dir: string, runs: (RunResult | null)[][]): string[]
 }
 
 function builder<T>(y: Argv<T>) {
-  return compareOutputOptions(jobsOption(replayOptions(heapOption(tracesOption(allocatorsOption(deviceOption(y))))))).option('min-heap', {
+  return compareOutputOptions(jobsOption(replayOptions(heapOption(mixOption(tracesOption(allocatorsOption(deviceOption(y)))))))).option('min-heap', {
     type: 'boolean',
     default: true,
     describe: 'search each allocator\'s minimum heap per trace (--no-min-heap: device-heap runs only, much faster)',
@@ -102,6 +107,7 @@ async function compareHandler(args: SimArgs): Promise<number> {
   const csvTarget = outputTarget(args.csv);
   const svgDir = args['svg-dir'];
   const spec = studySpec(args, { series: svgDir !== undefined, minHeap: args['min-heap'] !== false });
+  spec.mixes = await loadMixes(args.mix, spec.seed);
   spec.progress = new Progress('compare');
   const { report, runs, failures } = await studyFor(spec);
 

@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { SimError } from '../errors';
+import { loadMix } from '../trace';
+import type { PackedTrace } from '../trace';
 import { requireSize } from '../util/units';
 import { parseParamFlags } from './common';
 import { GOALS, GoalName } from '../report/advice';
@@ -37,6 +39,8 @@ export interface SimArgs {
   device: string;
   allocator?: string | string[];
   trace?: string | string[];
+  /** --mix T1,T2,... (repeatable): programs sharing one heap, each value one mixed trace. */
+  mix?: string[];
   heap?: string;
   oom?: string;
   locks?: string;
@@ -114,13 +118,29 @@ export function tracesOption<T>(y: Argv<T>) {
   });
 }
 
-export function traceOption<T>(y: Argv<T>) {
+/** One trace file; `demand: false` where --mix can stand in for it (run). */
+export function traceOption<T>(y: Argv<T>, demand = true) {
   return y.option('trace', {
     alias: 't',
     type: 'string',
-    demandOption: true,
-    describe: 'trace file (native text format, optionally gzip-compressed)',
+    demandOption: demand,
+    describe: `trace file (native text format, optionally gzip-compressed)${demand ? '' : '; or --mix'}`,
   });
+}
+
+export function mixOption<T>(y: Argv<T>) {
+  return y.option('mix', {
+    type: 'string',
+    array: true,
+    describe: 'programs sharing one heap: T1,T2,... interleaved into one trace (by op count, seeded by --seed); repeatable',
+  });
+}
+
+/** `--mix` values as traces (each value one mix of two or more files, src/trace/mix.ts). */
+export async function loadMixes(specs: readonly string[] | undefined, seed: number): Promise<PackedTrace[]> {
+  const out: PackedTrace[] = [];
+  for (const s of specs ?? []) out.push(await loadMix(s, { seed }));
+  return out;
 }
 
 /** Replay configuration shared by run, compare and min-heap. */

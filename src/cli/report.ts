@@ -28,7 +28,7 @@ import { studyFor, studySpec } from './compare';
 import type { StudySpec } from '../study';
 import { deviceRegions } from './heapmap';
 import {
-  Progress, allocatorsOption, deviceOption, heapOption, jobsOption, list, replayOptions, tracesOption,
+  Progress, allocatorsOption, deviceOption, heapOption, jobsOption, list, loadMixes, mixOption, replayOptions, tracesOption,
 } from './options';
 import type { SimArgs } from './options';
 
@@ -104,6 +104,7 @@ async function reportHandler(args: SimArgs): Promise<number> {
     command: ['rmalloc-sim', 'report', ...process.argv.slice(3)].join(' '),
   };
   if (list(args.trace).length) o.traces = list(args.trace);
+  o.mixes = await loadMixes(args.mix, spec.seed);
   const html = await buildHtmlReport(o);
   writeFileAtomic(args.output, html);
   process.stdout.write(`${args.output}: ${(Buffer.byteLength(html) / 1048576).toFixed(2)} MiB\n`);
@@ -111,7 +112,7 @@ async function reportHandler(args: SimArgs): Promise<number> {
 }
 
 function builder<T>(y: Argv<T>) {
-  return jobsOption(replayOptions(heapOption(tracesOption(allocatorsOption(deviceOption(y))))))
+  return jobsOption(replayOptions(heapOption(mixOption(tracesOption(allocatorsOption(deviceOption(y)))))))
     .option('output', { alias: 'o', type: 'string', describe: 'the HTML file to write (required)' })
     .option('goal', { type: 'string', default: 'balanced', describe: 'what the ranking optimises: balanced | space | speed | realtime' })
     .option('frame-budget', { type: 'string', describe: 'compressed bytes of heap-map frames in the whole file (default 2MiB)' })

@@ -12,14 +12,29 @@ import { chartFromRun, renderChart, runCsv, runJson, runText, stringify, writeFi
 import { planRig, replay } from '../sim';
 import type { RunConfig } from '../sim';
 import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
+import type { PackedTrace } from '../trace';
 import { SimError } from '../errors';
 import { runSettings } from '../study';
 import { handler } from './common';
 import type { SimArgs } from './options';
 import { reportSkipped } from './trace';
 import {
-  allocatorOption, deviceOption, heapOption, outputTarget, parseHeap, parseReplayFlags, parseSample, replayOptions, traceOption,
+  allocatorOption, deviceOption, heapOption, loadMixes, mixOption, outputTarget, parseHeap, parseReplayFlags, parseSample, replayOptions, traceOption,
 } from './options';
+
+/** run's one trace: --trace F, or one --mix T1,T2,... (programs sharing the heap). */
+async function oneTrace(args: SimArgs, seed: number): Promise<PackedTrace> {
+  const mixes = args.mix ?? [];
+  if (args.trace !== undefined && mixes.length > 0) throw new SimError('USAGE', 'run takes one trace: --trace or --mix, not both');
+  if (mixes.length > 1) throw new SimError('USAGE', `run takes one trace; --mix was given ${mixes.length} times (use compare for several)`);
+  if (mixes.length === 1) return (await loadMixes(mixes, seed))[0]!;
+  if (args.trace === undefined) throw new SimError('USAGE', 'run needs a trace: --trace F or --mix T1,T2,...');
+  const tracePath = String(args.trace);
+  const files = findTraceFiles([tracePath]);
+  if (files.length !== 1)
+    throw new SimError('USAGE', `run takes one trace; ${tracePath} holds ${files.length} (use compare for several)`, { file: tracePath });
+  return loadTrace(files[0]!, { strict: args.strict === true });
+}
 
 async function runHandler(args: SimArgs): Promise<number> {
   const flags = parseReplayFlags(args);
@@ -35,11 +50,7 @@ async function runHandler(args: SimArgs): Promise<number> {
 
   const dev = loadDevice(args.device);
   const f = planRig(dev, String(args.allocator), { params, heapSize }).factory; // validates before any work
-  const tracePath = String(args.trace);
-  const files = findTraceFiles([tracePath]);
-  if (files.length !== 1)
-    throw new SimError('USAGE', `run takes one trace; ${tracePath} holds ${files.length} (use compare for several)`, { file: tracePath });
-  const trace = await loadTrace(files[0]!, { strict: args.strict === true });
+  const trace = await oneTrace(args, flags.seed);
   reportSkipped(trace.info.path, trace.skipped);
   warnPointerSizes([trace], dev);
 
@@ -76,7 +87,7 @@ export const runCommand: CommandModule<object, SimArgs> = {
   command: 'run',
   describe: 'replay one trace through one allocator on a device; summary, JSON, CSV series, SVG chart',
   builder: (y) =>
-    replayOptions(heapOption(traceOption(allocatorOption(deviceOption(y)))))
+    replayOptions(heapOption(mixOption(traceOption(allocatorOption(deviceOption(y)), false))))
       .option('json', { type: 'string', describe: 'write the run JSON to this file ("-" or no value: stdout instead of the summary)' })
       .option('csv', { type: 'string', describe: 'write the time series as CSV to this file ("-" or no value: stdout)' })
       .option('svg', { type: 'string', describe: 'write the memory / cycles chart to this SVG file ("-" or no value: stdout)' })

@@ -10,56 +10,20 @@
  * Exit 0; 1 when an allocator crashed or violated an invariant; 2 for bad input.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { getFactory } from '../alloc';
-import { loadDevice } from '../device';
 import { SimError } from '../errors';
 import { stringify, writeFileAtomic } from '../report';
 import { squeezeCsv, squeezeDetailTable, squeezeTable } from '../report/squeeze';
 import { renderSqueezeChart } from '../report/squeeze-svg';
 import { parseHeaps, runSqueeze, SQUEEZE_STEPS } from '../study/squeeze';
 import type { SqueezeOptions } from '../study/squeeze';
-import { loadMix } from '../trace';
-import type { PackedTrace } from '../trace';
 import { handler } from './common';
-import { loadTraces, MIN_HEAP_TOLERANCE, resolveAllocators } from './compare';
+import { studySpec, warnStudy } from './compare';
 import {
-  Progress, allocatorsOption, deviceOption, jobsOption, outputTarget, parseFormat, parseJobs, parseReplayFlags, replayOptions, tracesOption,
+  Progress, allocatorsOption, deviceOption, jobsOption, loadMixes, mixOption, outputTarget, parseFormat, replayOptions, tracesOption,
 } from './options';
+import type { SimArgs } from './options';
 
-interface Args {
-  device: string;
-  allocator?: string[];
-  trace?: string[];
-  mix?: string[];
-  heaps?: string;
-  steps?: number;
-  oom?: string;
-  locks?: string;
-  param?: string[];
-  seed?: number;
-  check?: boolean;
-  jobs?: number;
-  format?: string;
-  json?: string;
-  csv?: string;
-  svg?: string;
-  detail?: boolean;
-}
-
-/** `--mix` values as traces (each value one mix of two or more files). */
-export async function loadMixes(specs: string[] | undefined, seed: number): Promise<PackedTrace[]> {
-  const out: PackedTrace[] = [];
-  for (const s of specs ?? []) out.push(await loadMix(s, { seed }));
-  return out;
-}
-
-export function mixOption<T>(y: Argv<T>) {
-  return y.option('mix', {
-    type: 'string',
-    array: true,
-    describe: 'programs sharing one heap: T1,T2,... interleaved into one trace (by op count, seeded by --seed); repeatable',
-  });
-}
+type Args = SimArgs & { heaps?: string; steps?: number; detail?: boolean };
 
 async function squeezeHandler(args: Args): Promise<number> {
   const format = parseFormat(args.format);
@@ -68,28 +32,17 @@ async function squeezeHandler(args: Args): Promise<number> {
   const svg = outputTarget(args.svg);
   const toStdout = [json, csv, svg].filter((x) => x === 'stdout').length;
   if (toStdout > 1) throw new SimError('USAGE', 'only one of --json, --csv and --svg can go to stdout');
-  const flags = parseReplayFlags({ ...args, oom: args.oom ?? 'compact' });
   const ladder = args.heaps !== undefined ? parseHeaps(String(args.heaps)) : undefined;
   const steps = args.steps ?? SQUEEZE_STEPS;
   if (!Number.isInteger(steps) || steps < 2 || steps > 100) throw new SimError('USAGE', `--steps: "${String(args.steps)}" is not an integer from 2 to 100`);
 
-  const dev = loadDevice(args.device);
-  const allocs = resolveAllocators(dev, args.allocator, flags.params).map((a) => {
-    const f = getFactory(a.name);
-    return { ...a, moving: f.moving, multiHeap: f.multiHeap && dev.heaps.length > 1 };
-  });
-  const mixes = await loadMixes(args.mix, flags.seed);
-  const traces = [...(args.trace?.length || mixes.length === 0 ? await loadTraces(args.trace) : []), ...mixes];
-
-  const { params: _p, ...rest } = flags;
-  const run = { ...rest, oom: flags.oom ?? 'compact' };
+  // The study's spec (the same parsing as compare), its traces then its mixes.
+  const { series: _s, minHeap: _m, goal: _g, progress: _p, ...spec } = studySpec(args, { series: false });
   const progress = new Progress('squeeze');
-  const o: SqueezeOptions = {
-    device: dev, allocators: allocs, traces, run, steps, minHeapTolerance: MIN_HEAP_TOLERANCE, jobs: parseJobs(args.jobs),
-    onProgress: (d, t) => progress.update(d, t),
-  };
+  const o: SqueezeOptions = { ...spec, mixes: await loadMixes(args.mix, spec.seed), steps, onProgress: (d, t) => progress.update(d, t) };
   if (ladder) o.ladder = ladder;
-  const { report, failures } = await runSqueeze(o).finally(() => progress.stop());
+  const { report, failures, study } = await runSqueeze(o).finally(() => progress.stop());
+  warnStudy(study);
 
   if (json && json !== 'stdout') writeFileAtomic(json.file, stringify(report));
   if (csv && csv !== 'stdout') writeFileAtomic(csv.file, squeezeCsv(report));
@@ -119,8 +72,7 @@ function builder<T>(y: Argv<T>) {
     .option('svg', { type: 'string', describe: 'write the chart of failures against heap size to this SVG file ("-": stdout)' })
     .option('oom', {
       type: 'string',
-      default: 'compact',
-      describe: 'what the program does after a failed allocation: fail (drop the object) | compact (moving allocators compact first; default) | release (free the oldest objects and retry) | abort',
+      describe: 'what the program does after a failed allocation: fail (drop the object) | compact (moving allocators compact first; default, as in compare) | release (free the oldest objects and retry) | abort',
     });
 }
 

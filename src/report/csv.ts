@@ -22,6 +22,8 @@ export const COMPARE_CSV_HEADER = [
   'min_heap', 'min_heap_ratio', 'fits_device', 'ideal_footprint', 'robson_bound', 'max_used', 'utilization', 'jw3', 'jw4',
   'max_ext_frag', 'max_umm_frag', 'min_ever_free', 'cycles_mean', 'cycles_p99', 'cycles_max', 'us_per_op',
   'compaction_runs', 'compaction_cycles', 'error', 'min_heap_error',
+  // tight memory (src/study/tight.ts): where failures start, and the replay at 90 % of the min heap
+  'starts_failing_below', 'tight_probe', 'tight_failures', 'tight_failed_bytes', 'tight_fragmentation', 'tight_first_failure_at',
 ] as const;
 
 export function compareCsv(rep: CompareReport): string {
@@ -38,6 +40,7 @@ export function compareCsv(rep: CompareReport): string {
         s?.maxUsed, s?.utilization, s?.jw3, s?.jw4, s?.maxExtFrag, s?.maxUmmFrag, s?.minEverFree,
         ops?.mean, ops?.p99, ops?.max, ops?.meanUs,
         c.compaction?.runs, c.compaction?.cycles, c.error, c.minHeapError,
+        c.tight?.startsFailingBelow, c.tight?.probe, c.tight?.failures, c.tight?.failedBytes, c.tight?.fragmentation, c.tight?.firstFailureAt,
       ]);
     }
   }

@@ -26,7 +26,7 @@ import type { MapGeometry, MapHeap, RegionLike } from './heapmap';
 import type { CompareReport } from './json';
 import { chartFromRun, escapeXml, renderChart } from './svg';
 import type { ChartPoint, RunLike } from './svg';
-import { cellRow, COMPARE_HEAD, rankingText, tableNotes } from './table';
+import { cellRow, COMPARE_HEAD, mixNote, rankingText, tableNotes, TIGHT_HEADING, tightRows } from './table';
 
 /** Chart columns kept per allocator (the series is merged down to this many). */
 export const CHART_POINTS = 480;
@@ -108,6 +108,8 @@ pre.ranking{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px}
 table.cmp{border-collapse:collapse;font-size:12px;width:100%}
 table.cmp th,table.cmp td{padding:3px 6px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 table.cmp th:first-child,table.cmp td:first-child,table.cmp td:last-child{text-align:left}
+table.tight{border-collapse:collapse;font-size:12px}
+table.tight td{padding:3px 6px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 table.oom{border-collapse:collapse;font-size:12px}table.oom td,table.oom th{padding:2px 6px;border-bottom:1px solid var(--line);text-align:right}
 .toggles{position:sticky;top:0;background:#fff;padding:6px 0;border-bottom:1px solid var(--line);z-index:2}
 .toggles label{margin-right:10px;white-space:nowrap;font-size:13px}
@@ -230,6 +232,15 @@ function compareTableHtml(rep: CompareReport, ti: number): string {
   return `<table class="cmp"><thead><tr>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
+/** The tight-memory lines (src/study/tight.ts), the same text as under compare's tables. */
+function tightHtml(t: CompareReport['traces'][number]): string {
+  const rows = tightRows(t);
+  if (rows.length === 0) return '';
+  const body = rows.map((r) => `<tr class="tight" data-alloc="${attr(r.allocator)}"><td>${esc(r.allocator)}</td><td>${esc(r.line)}</td></tr>`).join('\n');
+  const title = TIGHT_HEADING.replace(/:$/, '');
+  return `<h3>Tight memory</h3><p class="muted">${esc(title[0]!.toUpperCase() + title.slice(1))}.</p><table class="tight"><tbody>\n${body}\n</tbody></table>`;
+}
+
 function oomHtml(runs: (RunResult | null)[], policies: Record<string, string>): string {
   const out: string[] = [];
   const none: string[] = [];
@@ -316,13 +327,14 @@ export function renderHtmlReport(inp: HtmlReportInput): string {
     body.push(
       `<section class="trace" data-trace="${attr(t.trace)}">`,
       `<h2>${esc(t.trace)}</h2>`,
-      `<p class="muted">${int(t.ops)} ops · peak live ${esc(formatBytes(t.peakLive))}</p>`,
+      `<p class="muted">${esc(mixNote(t.mix).trim())}${t.mix ? ' · ' : ''}${int(t.ops)} ops · peak live ${esc(formatBytes(t.peakLive))}</p>`,
       `<h3>Comparison</h3>`,
       compareTableHtml(rep, tr.index),
       ...tableNotes(rep, t).map((n) => `<p class="muted">${esc(n.trim())}</p>`),
       `<p class="muted">min heap: smallest heap with no failed allocation; µs/op: mean allocator time per op at the device clock (${esc(
         usText(1e6 / Math.max(1, rep.clockHz) * 1000),
       )} per 1000 cycles).</p>`,
+      tightHtml(t),
       `<h3>Out-of-memory events</h3>`,
       oomHtml(tr.runs, inp.policies),
       `<h3>Heap map</h3>`,

@@ -6,13 +6,17 @@
  * `compare` JSON is built here:
  *   { schema, device, goal, heap, clockHz,
  *     traces: [ { trace, ops, peakLive, results: [ { allocator, params, heap, status, summary,
- *                 cycles, compaction, minHeap, error?, minHeapError? } ] } ],
+ *                 cycles, compaction, minHeap, error?, minHeapError?,
+ *                 tight?: { startsFailingBelow, minHeap, probe, failures, failedBytes, fragmentation,
+ *                           fragmentationShare, firstFailureAt, error? } } ], mix? } ],
  *     ranking: [ { allocator, score, reason, rank, tier, ... } ] }
  * A result is a run summary (the run JSON without its per-op parts: series, oomEvents, errors)
  * plus the allocator's min-heap answer for that trace (the min-heap JSON without the keys its
  * parent already names).
  */
 import type { MinHeapResult, OomPolicy, RunResult } from '../sim';
+import type { TightSummary } from '../study/tight';
+import type { MixInfo } from '../trace';
 import type { Advice, GoalName, RankEntry } from './advice';
 
 export const SCHEMA = 1 as const;
@@ -41,6 +45,8 @@ export interface CompareCell {
    */
   fits?: boolean;
   heaps?: 'one heap' | 'all heaps' | 'first heap only';
+  /** Tight memory in one line (src/study/tight.ts): where failures start and a replay at 90 % of the min heap. */
+  tight?: TightSummary;
 }
 
 export interface CompareTrace {
@@ -49,6 +55,8 @@ export interface CompareTrace {
   peakLive: number;
   /** Lock/unlock ops the trace itself holds (before any lock model). */
   lockOps?: number;
+  /** A mixed trace (--mix): what was mixed, and the seed. */
+  mix?: MixInfo;
   results: CompareCell[];
 }
 

@@ -7,20 +7,14 @@ import Table from 'cli-table3';
 import type { SqueezeAllocator, SqueezePoint, SqueezeReport, SqueezeTrace } from '../study/squeeze';
 import { formatBytes } from '../util/units';
 import { csvLine } from './csv';
-import { int, type TableStyle } from './table';
+import { int, mixNote, pct0, tightLine, type TableStyle } from './table';
 
-const pct0 = (x: number): string => (Number.isFinite(x) ? `${Math.round(100 * x)} %` : '-');
 const pct1 = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '-');
 const plain = (s: TableStyle) => (s.color ? { compact: true } : { head: [] as string[], border: [] as string[], compact: true });
 
-/** "starts failing below 412 KiB; at 90 % of min heap: 37 failures, 80 % fragmentation". */
+/** The tight-memory line of a squeezed allocator: the same line as under compare's tables (tightLine). */
 export function squeezeLine(a: Pick<SqueezeAllocator, 'minHeap' | 'summary' | 'minHeapError'>): string {
-  if (a.minHeap === null) return `no clean heap found${a.minHeapError ? ` (${a.minHeapError})` : ''}`;
-  const s = a.summary;
-  const head = `starts failing below ${formatBytes(a.minHeap)}`;
-  if (!s) return `${head}; at 90 % of min heap: cannot run`;
-  if (s.failures === 0) return `${head}; at 90 % of min heap: no failures (not monotonic)`;
-  return `${head}; at 90 % of min heap: ${int(s.failures)} failure${s.failures === 1 ? '' : 's'}, ${pct0(s.fragmentationShare)} fragmentation, first at ${pct0(s.firstFailureAt)} of the trace`;
+  return tightLine({ minHeap: a.minHeap, summary: a.summary, minHeapError: a.minHeapError ?? 'not found' }) ?? 'no summary';
 }
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -59,7 +53,7 @@ function allocatorRow(a: SqueezeAllocator, max: number): string[] {
   const recovered = a.points.reduce((s, x) => s + (x.recovered || 0), 0);
   return [
     a.allocator,
-    formatBytes(a.minHeap),
+    formatBytes(a.summary?.startsFailingBelow ?? a.minHeap),
     p ? (p.status === 'error' ? 'cannot run' : int(p.failures)) : '-',
     p && p.failures > 0 ? pct0(p.fragmentation / p.failures) : '-',
     f ? `op ${int(f.op)} (${pct1(f.at)})` : '-',
@@ -72,8 +66,7 @@ function allocatorRow(a: SqueezeAllocator, max: number): string[] {
 }
 
 function traceHeading(t: SqueezeTrace, rep: SqueezeReport): string {
-  const mix = t.mix ? ` (a mix: ${t.mix.parts.map((p) => p.name).join(' + ')}, seed ${t.mix.seed})` : '';
-  return `${t.trace}${mix}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.deviceHeap)}; on NULL: ${policyText(rep.policy)}`;
+  return `${t.trace}${mixNote(t.mix)}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.deviceHeap)}; on NULL: ${policyText(rep.policy)}`;
 }
 
 export function policyText(p: string): string {
@@ -100,7 +93,8 @@ export function squeezeTable(rep: SqueezeReport, style: TableStyle): string {
     for (const a of t.allocators) tab.push(allocatorRow(a, max));
     out.push(tab.toString());
     out.push(
-      `fails below: the verified min heap${rep.minHeapTolerance > 0 ? ` (within ${+(rep.minHeapTolerance * 100).toFixed(2)} %)` : ''}; ` +
+      `fails below: the verified min heap${rep.minHeapTolerance > 0 ? ` (within ${+(rep.minHeapTolerance * 100).toFixed(2)} %)` : ''}, ` +
+        `or where a checked larger size failed (not monotonic); ` +
         `90 % min: a heap of 90 % of it (failed requests, share that were fragmentation: enough free bytes, no block large enough; ` +
         `the first failure's op and free bytes / largest block then); bottom: the smallest heap tried` +
         `${rep.ladder === 'default' ? ' (90 % of peak live)' : ''}; recov.: OOMs compaction recovered (moving allocators); ` +

@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import type { MinHeapResult, RunResult } from '../sim';
 import type { CacheCounters } from '../bus';
+import type { TightSummary } from '../study/tight';
 import { formatBytes } from '../util/units';
 import type { RankEntry } from './advice';
 import { failedOoms, lockAssumption, unfittableText, unfittableTraces } from './advice';
@@ -22,6 +23,8 @@ const plain = (s: TableStyle) => (s.color ? { compact: true } : { head: [] as st
 
 export const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '-');
+/** A share in whole percent ("97 %"). */
+export const pct0 = (x: number): string => (Number.isFinite(x) ? `${Math.round(100 * x)} %` : '-');
 const fix = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const us = (x: number): string => (!Number.isFinite(x) ? '-' : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 
@@ -75,7 +78,7 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
   const unfit = new Set(unfittableTraces(rep.traces).map((u) => u.trace));
   for (const t of rep.traces) {
     out.push(
-      `${t.trace}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}${
+      `${t.trace}${mixNote(t.mix)}: ${int(t.ops)} ops, peak live ${formatBytes(t.peakLive)}; ${rep.device} heap ${formatBytes(rep.heap.size)}${
         unfit.has(t.trace) ? ' (fits no allocator: not ranked)' : ''}`,
     );
     const tol = rep.minHeapTolerance ?? 0;
@@ -91,6 +94,7 @@ export function compareTable(rep: CompareReport, style: TableStyle): string {
     const est = t.results.filter((c) => c.bus?.aluEstimated).map((c) => c.allocator);
     if (est.length) out.push(`cycles of ${est.join(', ')} (C, wasm32): memory accesses charged by the bus; ALU work an ESTIMATE from executed wasm instructions`);
     out.push(...tableNotes(rep, t));
+    out.push(...tightLines(t));
     out.push('');
   }
   for (const u of unfittableTraces(rep.traces)) out.push(unfittableText(u, rep.device));
@@ -111,6 +115,48 @@ export function tableNotes(rep: CompareReport, t: CompareTrace): string[] {
       : [...byPolicy].map(([p, names]) => `${p === 'compact' ? 'compact on OOM' : `oom ${p}`}: ${names.length > 3 ? `the other ${names.length}` : names.join(', ')}`).join('; ');
   const traceLocks = (t.lockOps ?? 0) > 0;
   return [`  ${policy}; ${lockAssumption(rep.locks, traceLocks)}`];
+}
+
+/**
+ * The tight-memory line of one allocator on one trace (src/study/tight.ts): "starts failing
+ * below 128.6 KiB; at 90 % of min heap: 29 failures, 97 % fragmentation, first at 27 % of the
+ * trace". Null when the study ran no probe for it (no min-heap search).
+ */
+export function tightLine(x: { minHeap: number | null; summary?: TightSummary | null; minHeapError?: string }): string | null {
+  if (x.minHeap === null) return x.minHeapError !== undefined ? `no clean heap found (${x.minHeapError})` : null;
+  const s = x.summary;
+  if (!s) return null;
+  // Sizes a few bytes apart would read alike in KiB: then both in bytes.
+  const near = formatBytes(s.startsFailingBelow) === formatBytes(s.minHeap);
+  const size = (n: number): string => (near && s.startsFailingBelow > s.minHeap ? `${int(n)} B` : formatBytes(n));
+  const again = s.startsFailingBelow > s.minHeap ? ` (clean again at ${size(s.minHeap)})` : '';
+  const head = `starts failing below ${size(s.startsFailingBelow)}${again}; at 90 % of min heap:`;
+  if (s.error !== undefined) return `${head} cannot run (${s.error})`;
+  if (s.failures === 0) return `${head} no failures (not monotonic)`;
+  const at = s.firstFailureAt > 0 && Math.round(100 * s.firstFailureAt) === 0 ? '<1 %' : pct0(s.firstFailureAt);
+  return `${head} ${int(s.failures)} failure${s.failures === 1 ? '' : 's'}, ${pct0(s.fragmentationShare)} fragmentation, first at ${at} of the trace`;
+}
+
+/** The tight-memory line of each allocator on a trace (those with one: none without probes). */
+export function tightRows(t: CompareTrace): { allocator: string; line: string }[] {
+  return t.results
+    .map((c) => ({ allocator: c.allocator, line: c.error ? null : tightLine({ minHeap: c.minHeap?.minHeap ?? null, summary: c.tight ?? null, ...(c.minHeapError !== undefined ? { minHeapError: c.minHeapError } : {}) }) }))
+    .filter((r): r is { allocator: string; line: string } => r.line !== null);
+}
+
+export const TIGHT_HEADING = 'tight memory (a whole replay at 90 % of each min heap):';
+
+/** The tight-memory block under a trace's table: one line per allocator. */
+export function tightLines(t: CompareTrace): string[] {
+  const rows = tightRows(t);
+  if (rows.length === 0) return [];
+  const w = Math.max(...rows.map((r) => r.allocator.length));
+  return [`  ${TIGHT_HEADING}`, ...rows.map((r) => `    ${r.allocator.padEnd(w)}  ${r.line}`)];
+}
+
+/** " (a mix: busybox-sh + lua-game, seed 1)" for a mixed trace (--mix), else "". */
+export function mixNote(mix: CompareTrace['mix']): string {
+  return mix ? ` (a mix: ${mix.parts.map((p) => p.name).join(' + ')}, seed ${mix.seed})` : '';
 }
 
 export function rankingText(ranking: readonly RankEntry[], device: string, goal: string): string {

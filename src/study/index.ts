@@ -23,9 +23,11 @@
  *       several pools (heap5, ...), the first heap for the rest.
  *   runStudy(spec: StudySpec)                   → Promise<Study>
  *       Loads, resolves, replays every trace × allocator at the device heap, searches each
- *       min heap (src/sim/minheap.ts, with the band check above the answer), ranks and
- *       explains. `study.report` is the compare JSON (schema 1) with its advice; `study.runs`
- *       the device-heap runs (charts); `study.failures` the crashes (exit 1).
+ *       min heap (src/sim/minheap.ts, with the band check above the answer), then replays each
+ *       cell once more, lean, at 90 % of its min heap for the tight-memory line (./tight.ts;
+ *       `tight: false` skips it), ranks and explains. `study.report` is the compare JSON
+ *       (schema 1) with its advice; `study.runs` the device-heap runs (charts); `study.probes`
+ *       the 90 % replays' figures (squeeze reuses them); `study.failures` the crashes (exit 1).
  *
  * A study never writes to stdout or files: that is the CLI's business.
  */
@@ -38,6 +40,8 @@ import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
 import { log } from '../log';
 import { buildCompareReport, compareCell } from '../report';
+import { errorPoint, probeSize, squeezePoint, tightSummary } from './tight';
+import type { SqueezePoint } from './tight';
 import type { CompareCell, CompareReport, CompareTrace, GoalName, StudySetting } from '../report';
 import { traceFacts } from '../sim';
 import type { BandOptions, MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
@@ -45,6 +49,7 @@ import { fromWire, runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
 import { findTraceFiles, loadTrace } from '../trace';
 import { OP_ALLOC, OP_FREE, OP_REALLOC } from '../trace/types';
+import type { MixInfo } from '../trace';
 import type { PackedTrace, SkipCount } from '../trace/types';
 
 /** The bundled traces folder (works from src/ under ts-node and from dist/). */
@@ -64,6 +69,10 @@ export interface StudySpec {
   allocators?: string[];
   /** Trace files or folders (default: the bundled ones), or traces already loaded. */
   traces?: string[] | PackedTrace[];
+  /** Mixed traces (--mix, src/trace/mix.ts), studied after `traces`; alone they replace the bundled default. */
+  mixes?: PackedTrace[];
+  /** Allocators outside the registry, found by name before it (tests; jobs 1 only: a factory cannot cross threads). */
+  factories?: AllocatorFactory[];
   /** Reject skipped trace lines (--strict). */
   strict?: boolean;
   heapSize?: number;
@@ -87,6 +96,8 @@ export interface StudySpec {
   series: boolean;
   /** Run the min-heap searches (the expensive part); default true. */
   minHeap?: boolean;
+  /** Replay each cell at 90 % of its min heap for the tight-memory line (default: with the searches). */
+  tight?: boolean;
   /** The band checked above each min heap (default STUDY_BAND). */
   band?: BandOptions;
   /** Relative min-heap tolerance (default MIN_HEAP_TOLERANCE: exact). */
@@ -115,6 +126,8 @@ export interface Study {
   report: CompareReport;
   /** Device-heap runs, [trace][allocator] (for charts and frames). */
   runs: (RunResult | null)[][];
+  /** The tight-memory probes' figures, [trace][allocator] (null: no min heap, or `tight: false`). */
+  probes: (SqueezePoint | null)[][];
   /** Crashes or violations: the runs that make the exit status 1. */
   failures: string[];
 }
@@ -153,10 +166,13 @@ export function heapScope(f: Pick<AllocatorFactory, 'multiHeap'>, dev: DevicePro
  * The allocators to run, checked, with each one's flag parameters (a `--param` goes to the
  * allocators that have that parameter; an error when none has it) and run settings.
  */
-export function resolveAllocators(dev: DeviceProfile, names: readonly string[] | undefined, flags: Record<string, string>, userOom?: OomPolicy, heapSize?: number): StudyAllocator[] {
+export function resolveAllocators(
+  dev: DeviceProfile, names: readonly string[] | undefined, flags: Record<string, string>, userOom?: OomPolicy, heapSize?: number,
+  extra: readonly AllocatorFactory[] = [],
+): StudyAllocator[] {
   const list = names && names.length > 0 ? [...new Set(names)] : allocatorNames();
   if (list.length === 0) throw new SimError('ALLOCATOR_UNKNOWN', 'no allocators are registered');
-  const factories = list.map((n) => getFactory(n));
+  const factories = list.map((n) => extra.find((f) => f.name === n) ?? getFactory(n));
   for (const k of Object.keys(flags))
     if (!factories.some((f) => f.params.some((p) => p.name === k)))
       throw new SimError('ALLOCATOR_PARAM', `--param ${k}: none of ${list.join(', ')} has a parameter "${k}"`);
@@ -210,27 +226,39 @@ export function tracePeakLive(trace: PackedTrace): number {
   return peak;
 }
 
-/** Runs the whole study; see the file header. */
-export async function runStudy(spec: StudySpec): Promise<Study> {
-  const dev = typeof spec.device === 'string' ? loadDevice(spec.device) : spec.device;
-  const allocs = resolveAllocators(dev, spec.allocators, spec.params, spec.oom, spec.heapSize);
-  const first = heapSpans(dev, spec.heapSize, false)[0]!; // HEAP_TOO_LARGE before any work
-  const traces: PackedTrace[] =
-    spec.traces && spec.traces.length > 0 && typeof spec.traces[0] !== 'string'
-      ? (spec.traces as PackedTrace[])
-      : await loadStudyTraces(spec.traces as string[] | undefined, { strict: spec.strict === true });
-  const searching = spec.minHeap !== false;
-  const tol = spec.minHeapTolerance ?? MIN_HEAP_TOLERANCE;
-
-  const base = {
+/** The run settings every replay and search of a study shares (squeeze's ladder too). */
+export function studyRunBase(spec: Pick<StudySpec, 'locks' | 'seed' | 'check' | 'checkEvery' | 'cache' | 'compaction'>, dev: DeviceProfile) {
+  return {
     device: dev, locks: spec.locks, seed: spec.seed, check: spec.check,
     ...(spec.checkEvery !== undefined ? { checkEvery: spec.checkEvery } : {}),
     ...(spec.cache === false ? { cache: false } : {}), ...(spec.compaction ?? {}),
   };
+}
+
+/** Runs the whole study; see the file header. */
+export async function runStudy(spec: StudySpec): Promise<Study> {
+  const dev = typeof spec.device === 'string' ? loadDevice(spec.device) : spec.device;
+  const allocs = resolveAllocators(dev, spec.allocators, spec.params, spec.oom, spec.heapSize, spec.factories);
+  const first = heapSpans(dev, spec.heapSize, false)[0]!; // HEAP_TOO_LARGE before any work
+  const mixes = spec.mixes ?? [];
+  const traces: PackedTrace[] =
+    spec.traces && spec.traces.length > 0 && typeof spec.traces[0] !== 'string'
+      ? [...(spec.traces as PackedTrace[]), ...mixes]
+      : [
+          ...(spec.traces?.length || mixes.length === 0 ? await loadStudyTraces(spec.traces as string[] | undefined, { strict: spec.strict === true }) : []),
+          ...mixes,
+        ];
+  const searching = spec.minHeap !== false;
+  const probing = searching && spec.tight !== false;
+  const tol = spec.minHeapTolerance ?? MIN_HEAP_TOLERANCE;
+
+  const base = studyRunBase(spec, dev);
+  const external = new Set(spec.factories ?? []);
+  const own = (a: StudyAllocator) => ({ allocator: a.name, params: a.params, ...(external.has(a.factory) ? { factory: a.factory } : {}) });
   const jobs: Job[] = [];
   traces.forEach((_, ti) => {
     for (const a of allocs) {
-      const run: RunConfig = { ...base, oom: a.oom, allocator: a.name, params: a.params, series: spec.series };
+      const run: RunConfig = { ...base, oom: a.oom, ...own(a), series: spec.series };
       if (spec.heapSize !== undefined) run.heapSize = spec.heapSize;
       if (spec.sample !== undefined) run.sample = spec.sample;
       // With the search, one job per cell: the device-heap replay is also the search's first probe.
@@ -239,8 +267,8 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
     }
   });
 
-  const outcomes = await runJobs(traces, jobs, { threads: spec.jobs, onProgress: (d, t) => spec.progress?.update(d, t) });
-  spec.progress?.stop();
+  // Progress counts the probes too (one per cell, once the searches are done).
+  const outcomes = await runJobs(traces, jobs, { threads: spec.jobs, onProgress: (d, t) => spec.progress?.update(d, probing ? 2 * t : t) });
 
   // A SimError is a limit of the configuration, not a crash: the allocator cannot run this
   // heap (too small for its metadata, too large for its block indexes) or no heap up to the
@@ -287,8 +315,46 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
     runs.push(row);
     // Peak live is a property of the trace (a run whose allocations failed saw less of it).
     const peak = tracePeakLive(t);
-    return { trace: t.info.name, ops: t.ops.n, peakLive: peak, lockOps: traceFacts(t).locks, results };
+    const mix = (t as PackedTrace & { mix?: MixInfo }).mix;
+    return { trace: t.info.name, ops: t.ops.n, peakLive: peak, lockOps: traceFacts(t).locks, ...(mix ? { mix } : {}), results };
   });
+
+  // The tight-memory line: one lean replay per cell at 90 % of its min heap (./tight.ts).
+  const probes: (SqueezePoint | null)[][] = out.map((t) => t.results.map(() => null));
+  if (probing) {
+    const probeJobs: Job[] = [];
+    const where: [number, number][] = [];
+    out.forEach((t, ti) =>
+      t.results.forEach((c, ai) => {
+        if (!c.minHeap) return;
+        const a = allocs[ai]!;
+        const heapSize = probeSize(c.minHeap.minHeap, dev.alignment);
+        probeJobs.push({ kind: 'replay', trace: ti, cfg: { ...base, oom: a.oom, ...own(a), heapSize, whatIf: true, lean: true, series: false } });
+        where.push([ti, ai]);
+      }),
+    );
+    const done = jobs.length;
+    const ran = await runJobs(traces, probeJobs, { threads: spec.jobs, onProgress: (d) => spec.progress?.update(done + d, 2 * done) });
+    ran.forEach((r, k) => {
+      const [ti, ai] = where[k]!;
+      const t = out[ti]!;
+      const c = t.results[ai]!;
+      const heap = probeSize(c.minHeap!.minHeap, dev.alignment);
+      let p: SqueezePoint;
+      if (r.ok && r.kind === 'replay') {
+        p = squeezePoint(r.value, heap, c.minHeap!.minHeap, t.peakLive);
+        if (r.value.status === 'violation') failures.push(`${c.allocator} on ${t.trace} at ${heap} bytes: ${r.value.violation?.message ?? 'violation'}`);
+      } else {
+        const e = r.ok ? new Error(`unexpected ${r.kind} outcome`) : r.error;
+        if (!(e instanceof SimError)) failures.push(`${c.allocator} on ${t.trace} at ${heap} bytes: ${e.message}`);
+        p = errorPoint(heap, c.minHeap!.minHeap, t.peakLive, e instanceof SimError ? `${e.message} (${e.code})` : e.message);
+      }
+      probes[ti]![ai] = p;
+      c.tight = tightSummary(c.minHeap!, p);
+    });
+  }
+  spec.progress?.stop();
+
   const settings: StudySetting[] = allocs.map((a) => ({ allocator: a.name, oom: a.oom, oomWhy: a.oomWhy, moving: a.factory.moving, heaps: a.scope, usableHeap: a.usable }));
   const report = buildCompareReport(dev.name, spec.goal, { base: first.base, size: first.size }, dev.cpu.clockHz, out, {
     settings,
@@ -296,5 +362,5 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
     ...(searching && tol > 0 ? { minHeapTolerance: tol } : {}),
     ...(spec.margin !== undefined ? { margin: spec.margin } : {}),
   });
-  return { device: dev, traces, allocators: allocs, report, runs, failures };
+  return { device: dev, traces, allocators: allocs, report, runs, probes, failures };
 }

@@ -3,17 +3,20 @@
  *
  * How it works
  * ------------
- * For every trace and allocator: the verified min heap (the same search, tolerance and run
- * settings as compare's), then one replay at each size of a ladder of first-heap sizes running
- * from that min heap down to below peak live. Every replay runs the whole trace under the run's
+ * A squeeze is the study (./index.ts), exactly as compare and the default command run it: per
+ * trace and allocator the device-heap run, the verified min heap (same search, band, tolerance
+ * and run settings) and the tight-memory probe at 90 % of the min heap (./tight.ts), so the
+ * "fails below" and "90 % min" figures are the ones under compare's tables. Then one replay at
+ * each other size of a ladder of first-heap sizes running from that min heap down to below
+ * peak live. Every replay runs the whole trace under the run's
  * NULL-handling policy (`fail` drops the object, `release` frees the program's oldest objects
  * and retries, `abort` stops at the first failure; `compact` lets a moving allocator compact
  * first) and is lean: the OOM events carry all that is needed (op, size, free bytes, largest
  * allocatable, live bytes, outcome), so no per-op walks are paid for.
  *
  * Default ladder (SQUEEZE_STEPS = 10 sizes per allocator): the min heap itself (it is verified
- * clean, so its row needs no replay), 90 % of it, then evenly spaced steps down to 90 % of
- * peak live. `--heaps` gives one explicit ladder for every allocator instead: a list of sizes
+ * clean, so its row needs no replay), 90 % of it (the study's probe, not replayed again), then
+ * evenly spaced steps down to 90 % of peak live. `--heaps` gives one explicit ladder for every allocator instead: a list of sizes
  * or FROM:TO:STEP. Sizes are aligned down to the device's alignment.
  *
  * Multi-heap devices: the ladder sizes the first heap (what `--heap` sets), as the min-heap
@@ -28,66 +31,30 @@
  * (moving allocators under `compact`); objects the program released (`release`); ops skipped
  * because their object had been dropped; the run's status.
  */
-import type { AllocatorFactory, Params } from '../alloc';
+import type { Params } from '../alloc';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
-import type { MinHeapResult, OomEvent, RunConfig, RunResult } from '../sim';
+import type { GoalName } from '../report';
 import { runJobs } from '../sim/parallel';
 import type { Job, JobOutcome } from '../sim/parallel';
-import type { MixInfo, PackedTrace } from '../trace';
+import type { MixInfo } from '../trace';
 import { alignDown, requireSize } from '../util/units';
+import { MIN_HEAP_TOLERANCE, runStudy, studyRunBase } from './index';
+import type { Study, StudySpec } from './index';
+import { errorPoint, probeSize, squeezePoint, SUMMARY_FRACTION } from './tight';
+import type { SqueezePoint, TightSummary } from './tight';
+
+export { SUMMARY_FRACTION, squeezePoint } from './tight';
+export type { RunFigures, SqueezePoint } from './tight';
+/** The one-line summary's figures (the compare JSON's `tight`). */
+export type SqueezeSummary = TightSummary;
 
 /** Heap sizes per allocator in the default ladder. */
 export const SQUEEZE_STEPS = 10;
 /** The default ladder ends at this fraction of peak live (below it every allocator must fail). */
 export const SQUEEZE_BOTTOM = 0.9;
-/** The summary line's probe: this fraction of the allocator's min heap. */
-export const SUMMARY_FRACTION = 0.9;
-
 /** An explicit ladder (`--heaps`): sizes in bytes, as given (aligned when used). */
 export type HeapLadder = { sizes: number[] };
-
-export interface SqueezePoint {
-  /** First-heap size of this replay (bytes). */
-  heap: number;
-  /** Bytes the allocator managed (all the heaps it uses). */
-  managed: number;
-  /** heap / the allocator's min heap (NaN when no min heap was found). */
-  ofMinHeap: number;
-  /** heap / peak live. */
-  ofPeakLive: number;
-  status: 'ok' | 'aborted' | 'violation' | 'oom' | 'error';
-  /** Requests (alloc + realloc) that failed after the policy did what it could. */
-  failures: number;
-  /** Σ requested sizes of those requests. */
-  failedBytes: number;
-  /** Failures with free bytes >= the request (no block large enough). */
-  fragmentation: number;
-  /** Failures with free bytes < the request. */
-  exhaustion: number;
-  /** OOMs that compaction recovered (moving allocators, policy `compact` or `release`). */
-  recovered: number;
-  /** Objects the program released to make room (policy `release`). */
-  released: number;
-  /** Later ops on dropped or released objects, skipped. */
-  skippedOps: number;
-  /** Ops run (less than the trace when aborted). */
-  opsRun: number;
-  firstFailure: null | {
-    op: number;
-    line: number;
-    kind: 'alloc' | 'realloc';
-    size: number;
-    /** op / trace ops: how far into the trace the first failure came. */
-    at: number;
-    free: number;
-    largest: number;
-    live: number;
-    fragmentation: boolean;
-  };
-  /** Why the replay could not run (heap too small for the allocator's own metadata, ...). */
-  error?: string;
-}
 
 export interface SqueezeAllocator {
   allocator: string;
@@ -101,18 +68,6 @@ export interface SqueezeAllocator {
   points: SqueezePoint[];
   /** The one-line summary's figures: the replay at SUMMARY_FRACTION of min heap. */
   summary: SqueezeSummary | null;
-}
-
-export interface SqueezeSummary {
-  /** The allocator runs clean at minHeap and starts failing below it. */
-  startsFailingBelow: number;
-  /** The probe size (SUMMARY_FRACTION × min heap, aligned). */
-  probe: number;
-  failures: number;
-  /** fragmentation / failures (0 when there were none). */
-  fragmentationShare: number;
-  /** Share of the trace run before the first failure (1 when none). */
-  firstFailureAt: number;
 }
 
 export interface SqueezeTrace {
@@ -178,52 +133,6 @@ function distinctDescending(xs: number[]): number[] {
   return [...new Set(xs)].sort((a, b) => b - a);
 }
 
-// ---- one replay's figures -----------------------------------------------------------------
-
-/** What squeezePoint reads of a replay (a RunResult, or the engine's lean result). */
-export type RunFigures = Pick<RunResult, 'status' | 'oomEvents' | 'heap' | 'compaction'> & {
-  summary: Pick<RunResult['summary'], 'ooms' | 'fragmentationOoms' | 'recoveredOoms' | 'skippedOps' | 'opsRun' | 'failedBytes' | 'releasedObjects'>;
-  trace: { ops: number };
-};
-
-const failed = (e: OomEvent): boolean => e.outcome !== 'recovered';
-
-/** The squeeze figures of one replay at first-heap size `heap`. */
-export function squeezePoint(r: RunFigures, heap: number, minHeap: number | null, peakLive: number): SqueezePoint {
-  const s = r.summary;
-  const first = r.oomEvents.find(failed);
-  return {
-    heap,
-    managed: r.heap.size,
-    ofMinHeap: minHeap ? heap / minHeap : NaN,
-    ofPeakLive: peakLive > 0 ? heap / peakLive : NaN,
-    status: r.status,
-    failures: s.ooms,
-    failedBytes: s.failedBytes,
-    fragmentation: s.fragmentationOoms,
-    exhaustion: s.ooms - s.fragmentationOoms,
-    recovered: s.recoveredOoms,
-    released: s.releasedObjects,
-    skippedOps: s.skippedOps,
-    opsRun: s.opsRun,
-    firstFailure: first
-      ? {
-          op: first.op, line: first.line, kind: first.kind, size: first.size, at: r.trace.ops > 0 ? first.op / r.trace.ops : 0,
-          free: first.free, largest: first.largest, live: first.live, fragmentation: first.fragmentation,
-        }
-      : null,
-  };
-}
-
-/** The row of a size that could not run at all. */
-function errorPoint(heap: number, minHeap: number | null, peakLive: number, error: string): SqueezePoint {
-  return {
-    heap, managed: NaN, ofMinHeap: minHeap ? heap / minHeap : NaN, ofPeakLive: peakLive > 0 ? heap / peakLive : NaN, status: 'error',
-    failures: NaN, failedBytes: NaN, fragmentation: NaN, exhaustion: NaN, recovered: 0, released: 0, skippedOps: 0, opsRun: 0,
-    firstFailure: null, error,
-  };
-}
-
 /** The clean row at the verified min heap (no replay needed: the search verified it). */
 function cleanPoint(heap: number, managed: number, peakLive: number, ops: number): SqueezePoint {
   return {
@@ -232,41 +141,26 @@ function cleanPoint(heap: number, managed: number, peakLive: number, ops: number
   };
 }
 
-/** The summary line's figures from the allocator's ladder (the point at SUMMARY_FRACTION × min heap). */
-export function squeezeSummary(a: Pick<SqueezeAllocator, 'minHeap' | 'points'>, align: number): SqueezeSummary | null {
-  if (a.minHeap === null) return null;
-  const probe = Math.max(align, alignDown(SUMMARY_FRACTION * a.minHeap, align));
-  const p = a.points.find((x) => x.heap === probe);
-  if (!p || p.status === 'error') return null;
-  return {
-    startsFailingBelow: a.minHeap,
-    probe,
-    failures: p.failures,
-    fragmentationShare: p.failures > 0 ? p.fragmentation / p.failures : 0,
-    firstFailureAt: p.firstFailure ? p.firstFailure.at : 1,
-  };
-}
-
 // ---- the study ----------------------------------------------------------------------------
 
-export interface SqueezeOptions {
-  device: DeviceProfile;
-  /** `factory`: an allocator outside the registry (tests; only with jobs = 1, it cannot cross threads). */
-  allocators: { name: string; params: Params; moving: boolean; multiHeap: boolean; factory?: AllocatorFactory }[];
-  traces: (PackedTrace & { mix?: MixInfo })[];
-  /** Run settings shared by every replay and search (policy, locks, seed, compaction). */
-  run: Omit<RunConfig, 'device' | 'allocator' | 'params' | 'heapSize' | 'whatIf' | 'factory'>;
+/**
+ * A squeeze is a study (./index.ts: the same traces, allocators, run settings, min-heap search
+ * and 90 % probe as compare) plus the ladder's other sizes. No --oom: each allocator's natural
+ * policy (moving ones compact, the others fail), reported as `compact`, which is the same thing.
+ */
+export type SqueezeOptions = Omit<StudySpec, 'series' | 'minHeap' | 'tight' | 'goal' | 'progress'> & {
+  goal?: GoalName;
   ladder?: HeapLadder;
   steps?: number;
-  minHeapTolerance: number;
-  jobs: number;
   onProgress?: (done: number, total: number) => void;
-}
+};
 
 export interface SqueezeOutcome {
   report: SqueezeReport;
   /** Crashes and violations (exit 1). */
   failures: string[];
+  /** The study it built on (its traces: the CLI's warnings). */
+  study: Study;
 }
 
 function message(o: JobOutcome): string {
@@ -275,119 +169,87 @@ function message(o: JobOutcome): string {
 }
 
 export async function runSqueeze(o: SqueezeOptions): Promise<SqueezeOutcome> {
-  const dev = o.device;
+  const { ladder, steps = SQUEEZE_STEPS, onProgress, goal, ...spec } = o;
+  // Phase 1, the study: device-heap runs, min heaps, the 90 % probes.
+  let studyJobs = 0;
+  const st = await runStudy({
+    ...spec, goal: goal ?? 'balanced', series: false, minHeap: true, tight: true,
+    progress: { update: (d, t) => { studyJobs = t; onProgress?.(d, t); }, stop: () => undefined },
+  });
+  const dev = st.device;
   const align = dev.alignment;
-  const base = { ...o.run, device: dev };
-  const failures: string[] = [];
-  const nA = o.allocators.length;
-  const own = (a: SqueezeOptions['allocators'][number]) => ({ allocator: a.name, params: a.params, ...(a.factory ? { factory: a.factory } : {}) });
+  const failures = [...st.failures];
+  const base = studyRunBase(spec, dev);
+  const external = new Set(spec.factories ?? []);
 
-  // Phase 1: the min heaps (also peak live).
-  const searches: Job[] = [];
-  o.traces.forEach((_, ti) => {
-    for (const a of o.allocators)
-      searches.push({ kind: 'minHeap', trace: ti, cfg: { ...base, ...own(a), series: false }, tolerance: o.minHeapTolerance });
-  });
-  const progress = (offset: number, total: () => number) => (d: number) => o.onProgress?.(offset + d, total());
-  let total = searches.length * (1 + (o.steps ?? SQUEEZE_STEPS));
-  const found = await runJobs(o.traces, searches, { threads: o.jobs, onProgress: progress(0, () => total) });
-  const minHeaps: (MinHeapResult | null)[] = found.map((f) => (f.ok && f.kind === 'minHeap' ? f.value : null));
-  found.forEach((f, k) => {
-    if (!f.ok && !(f.error instanceof SimError))
-      failures.push(`${o.allocators[k % nA]!.name} on ${o.traces[Math.floor(k / nA)]!.info.name}: min-heap search: ${f.error.message}`);
-  });
-  const peaks = o.traces.map((t, ti) => {
-    const m = minHeaps.slice(ti * nA, ti * nA + nA).find((x) => x !== null);
-    return m ? m.peakLive : peakLiveOf(t);
-  });
-
-  // Phase 2: the ladders.
+  // Phase 2: the ladders' other sizes (the min heap is verified clean, the probe is the study's).
   const ladders: number[][] = [];
   const replays: Job[] = [];
   const where: { cell: number; heap: number }[] = [];
-  o.traces.forEach((_, ti) => {
-    o.allocators.forEach((a, ai) => {
+  const nA = st.allocators.length;
+  st.report.traces.forEach((t, ti) => {
+    st.allocators.forEach((a, ai) => {
       const cell = ti * nA + ai;
-      const m = minHeaps[cell];
+      const m = t.results[ai]!.minHeap;
       let sizes: number[];
-      if (o.ladder) sizes = distinctDescending(o.ladder.sizes.map((x) => Math.max(align, alignDown(x, align))));
-      else if (m) sizes = defaultLadder(m.minHeap, peaks[ti]!, align, o.steps ?? SQUEEZE_STEPS);
+      if (ladder) sizes = distinctDescending(ladder.sizes.map((x) => Math.max(align, alignDown(x, align))));
+      else if (m) sizes = defaultLadder(m.minHeap, t.peakLive, align, steps);
       else sizes = [];
-      // The summary's probe is always measured (the default ladder has it as its second size).
-      if (m && o.ladder) sizes = distinctDescending([...sizes, Math.max(align, alignDown(SUMMARY_FRACTION * m.minHeap, align))]);
+      // The summary's probe is always there (the default ladder has it as its second size).
+      if (m && ladder) sizes = distinctDescending([...sizes, probeSize(m.minHeap, align)]);
       ladders.push(sizes);
       for (const heap of sizes) {
-        if (m && heap === m.minHeap && !o.ladder) continue; // verified clean by the search
+        if (m && (heap === m.minHeap || heap === probeSize(m.minHeap, align))) continue;
         replays.push({
           kind: 'replay', trace: ti,
-          cfg: { ...base, ...own(a), heapSize: heap, whatIf: true, lean: true, series: false },
+          cfg: {
+            ...base, oom: a.oom, allocator: a.name, params: a.params, ...(external.has(a.factory) ? { factory: a.factory } : {}),
+            heapSize: heap, whatIf: true, lean: true, series: false,
+          },
         });
         where.push({ cell, heap });
       }
     });
   });
-  total = searches.length + replays.length;
-  const ran = await runJobs(o.traces, replays, { threads: o.jobs, onProgress: progress(searches.length, () => total) });
+  const ran = await runJobs(st.traces, replays, { threads: spec.jobs, onProgress: (d, t) => onProgress?.(studyJobs + d, studyJobs + t) });
   const byCell = new Map<string, JobOutcome>();
   ran.forEach((r, k) => byCell.set(`${where[k]!.cell}:${where[k]!.heap}`, r));
 
-  const traces: SqueezeTrace[] = o.traces.map((t, ti) => ({
-    trace: t.info.name,
-    ops: t.ops.n,
-    peakLive: peaks[ti]!,
+  const traces: SqueezeTrace[] = st.report.traces.map((t, ti) => ({
+    trace: t.trace,
+    ops: t.ops,
+    peakLive: t.peakLive,
     ...(t.mix ? { mix: t.mix } : {}),
-    allocators: o.allocators.map((a, ai): SqueezeAllocator => {
+    allocators: st.allocators.map((a, ai): SqueezeAllocator => {
       const cell = ti * nA + ai;
-      const m = minHeaps[cell] ?? null;
-      const mh = m ? m.minHeap : null;
+      const c = t.results[ai]!;
+      const mh = c.minHeap ? c.minHeap.minHeap : null;
+      const multiHeap = a.factory.multiHeap && dev.heaps.length > 1;
       const points = ladders[cell]!.map((heap): SqueezePoint => {
+        const probe = st.probes[ti]![ai];
+        if (probe && probe.heap === heap) return probe;
         const r = byCell.get(`${cell}:${heap}`);
-        if (!r) return cleanPoint(heap, managedOf(dev, a.multiHeap, heap), peaks[ti]!, t.ops.n);
+        if (!r) return cleanPoint(heap, managedOf(dev, multiHeap, heap), t.peakLive, t.ops);
         if (!r.ok || r.kind !== 'replay') {
-          if (!r.ok && !(r.error instanceof SimError)) failures.push(`${a.name} on ${t.info.name} at ${heap} bytes: ${r.error.message}`);
-          return errorPoint(heap, mh, peaks[ti]!, message(r));
+          if (!r.ok && !(r.error instanceof SimError)) failures.push(`${a.name} on ${t.trace} at ${heap} bytes: ${r.error.message}`);
+          return errorPoint(heap, mh, t.peakLive, message(r));
         }
-        if (r.value.status === 'violation') failures.push(`${a.name} on ${t.info.name} at ${heap} bytes: ${r.value.violation?.message ?? 'violation'}`);
-        return squeezePoint(r.value, heap, mh, peaks[ti]!);
+        if (r.value.status === 'violation') failures.push(`${a.name} on ${t.trace} at ${heap} bytes: ${r.value.violation?.message ?? 'violation'}`);
+        return squeezePoint(r.value, heap, mh, t.peakLive);
       });
-      const out: SqueezeAllocator = { allocator: a.name, params: a.params, moving: a.moving, multiHeap: a.multiHeap, minHeap: mh, points, summary: null };
-      if (!m) out.minHeapError = message(found[cell]!) || 'not found';
-      out.summary = squeezeSummary(out, align);
+      const out: SqueezeAllocator = { allocator: a.name, params: a.params, moving: a.factory.moving, multiHeap, minHeap: mh, points, summary: c.tight ?? null };
+      if (mh === null) out.minHeapError = c.minHeapError ?? c.error ?? 'not found';
       return out;
     }),
   }));
   const report: SqueezeReport = {
-    schema: 1, kind: 'squeeze', device: dev.name, deviceHeap: dev.heaps[0]!.size, policy: o.run.oom, locks: o.run.locks ?? 'none',
-    ladder: o.ladder ? o.ladder.sizes : 'default', minHeapTolerance: o.minHeapTolerance, traces,
+    schema: 1, kind: 'squeeze', device: dev.name, deviceHeap: dev.heaps[0]!.size, policy: spec.oom ?? 'compact', locks: spec.locks,
+    ladder: ladder ? ladder.sizes : 'default', minHeapTolerance: spec.minHeapTolerance ?? MIN_HEAP_TOLERANCE, traces,
   };
-  return { report, failures };
+  return { report, failures, study: st };
 }
 
 /** Bytes an allocator manages when the first heap is `heap` (all heaps for multi-heap allocators). */
 function managedOf(dev: DeviceProfile, multiHeap: boolean, heap: number): number {
   return multiHeap ? heap + dev.heaps.slice(1).reduce((s, h) => s + h.size, 0) : heap;
-}
-
-/** Peak live of a trace (Σ requested sizes of live ids), for traces no search could run. */
-function peakLiveOf(t: PackedTrace): number {
-  const { n, kind, id, arg } = t.ops;
-  const size = new Map<number, number>();
-  let live = 0;
-  let peak = 0;
-  for (let i = 0; i < n; i++) {
-    const k = kind[i]!;
-    if (k === 0) {
-      if (size.has(id[i]!)) continue;
-      size.set(id[i]!, arg[i]!);
-      live += arg[i]!;
-    } else if (k === 1) {
-      live -= size.get(id[i]!) ?? 0;
-      size.delete(id[i]!);
-    } else if (k === 2 && size.has(id[i]!)) {
-      live += arg[i]! - size.get(id[i]!)!;
-      size.set(id[i]!, arg[i]!);
-    }
-    if (live > peak) peak = live;
-  }
-  return peak;
 }
