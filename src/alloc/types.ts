@@ -154,6 +154,14 @@ export interface AllocatorFactory {
   /** Manages every heap of the device (heap_5 style); otherwise it uses the first heap only. */
   multiHeap: boolean;
   params: readonly ParamSpec[];
+  /**
+   * Build-time constants the allocator derives from the device's own heap, fixed for every run
+   * on the device whatever heap size the run uses (the min-heap search, squeeze and tune probe
+   * other sizes): returns `params` with such values resolved. umm: blockBody 0 (auto) becomes
+   * the block body chosen for the device heap, as UMM_BLOCK_BODY_SIZE is a compile-time constant
+   * of the port. Called by planRig after resolveParams.
+   */
+  pinParams?(params: Params, deviceHeap: HeapSpan): Params;
   /** Run settings tune may search besides the parameters (compaction triggers of moving allocators). */
   runKnobs?: readonly RunKnob[];
   /** Throws SimError('HEAP_TOO_SMALL') when the heap cannot hold its own metadata. */

@@ -1,9 +1,9 @@
 /**
  * umm: umm_malloc, the allocator of the ESP8266 Arduino core and many small ARM projects.
  *
- * How it works. Followed: Ralph Hempel's umm_malloc design as documented in its README and
- * source comments (github.com/rhempel/umm_malloc) and its ESP8266 Arduino core integration
- * (umm_info's fragmentation metric). Our own code; nothing is copied.
+ * How it works. Followed: Ralph Hempel's umm_malloc as it is today (github.com/rhempel/umm_malloc,
+ * src/umm_malloc.c of the 2023 multi-heap version; the core is unchanged since the 2017-2020
+ * releases), its README and umm_info's fragmentation metric. Our own code; nothing is copied.
  *
  * The heap is an array of 8-byte blocks addressed by 15-bit block numbers (bit 15 of a link is
  * the "free" flag). Every block starts with two 16-bit links, next and prev, that chain ALL
@@ -13,22 +13,31 @@
  * block, rounding to 8.
  *
  * Block 0 is a permanent used sentinel whose next-free link is the free-list head; the last
- * block is the end sentinel (next = 0). malloc walks the whole free list and keeps the smallest
- * block that fits (best fit, the default; `fit=first` stops at the first fit, like building with
- * UMM_FIRST_FIT). An exact fit leaves the free list; otherwise the request is carved from the
- * END of the free block, so the free block keeps its place in the free list and only its
- * size (its next link) changes. free merges with a free next block (taking it off the free
- * list) and then with a free previous block (which is already listed); if the previous block is
- * used the block goes to the head of the free list. realloc (as umm_realloc): shrink in place
- * and free the tail; grow into a free next block, or into a free previous block (+ next) with a
- * memmove down; else malloc + copy + free.
+ * block is the end sentinel (next = 0). malloc (umm_malloc_core) walks the whole free list and
+ * keeps the smallest block that fits (best fit, the default; `fit=first` stops at the first fit,
+ * like building with UMM_FIRST_FIT). An exact fit leaves the free list; otherwise the request
+ * takes the FRONT of the free block (umm_split_block) and the remainder takes the free block's
+ * place in the free list (its neighbours' links are rewritten). free merges with a free next
+ * block (umm_assimilate_up, taking it off the free list) and then with a free previous block
+ * (umm_assimilate_down; that one is already listed); if the previous block is used the block
+ * goes to the head of the free list. realloc follows umm_realloc's cases in order: (1) the block
+ * is big enough: keep it; (2) block + free next block fit exactly: grow into the next; (3) the
+ * previous block is not free and block + next fit: grow into the next; (4) free previous block +
+ * block fit: move DOWN into the previous block (memmove); (5) previous + block + next fit: merge
+ * all three and move down; (6) malloc, copy, free. A block left larger than needed is split and
+ * its tail freed (merging with a free neighbour). umm_malloc before 2017 (and this model before
+ * issue 14) carved requests from the END of the free block and grew a realloc into the next
+ * block first; that version is not kept.
  *
  * Limits. 15-bit block numbers address at most 32767 blocks (256 KiB with 8-byte blocks).
  * `blockBody` models umm's UMM_BLOCK_BODY_SIZE option (block = 4-byte header + body, a power of
- * two). Its default, 0 = auto, gives 8-byte blocks (body 4) unless 32767 of them cover less than
- * 99 % of the heap, and then the smallest power-of-two block that does (16 bytes up to ~512 KiB,
- * 64 bytes for the nds's 2 MiB, whose last block is then clamped), as a port to such a heap would configure it: coarser blocks cost
- * internal slack, which the metrics show. A heap beyond 32767 blocks of the chosen size (an
+ * two), a compile-time constant of the port: its default, 0 = auto, picks 8-byte blocks (body 4)
+ * unless 32767 of them cover less than 99 % of the DEVICE heap, and then the smallest power-of-two
+ * block that does (16 bytes up to ~512 KiB, 64 bytes for the nds's 2 MiB, whose last block is
+ * then clamped). The choice is made once for the device heap (the factory's pinParams) and every
+ * run on that device uses it, the min-heap search at smaller sizes included: umm is never credited
+ * with a min heap measured with finer blocks than its device-heap figures use. Coarser blocks
+ * cost internal slack, which the metrics show. A heap beyond 32767 blocks of the chosen size (an
  * explicit small blockBody, or over 4 MiB) is CLAMPED: umm manages the first 32767 blocks and
  * the rest is reported as unusable.
  *
@@ -36,20 +45,31 @@
  * block array starts 4 bytes into the heap so that every payload is 8-aligned.
  *
  * Cost: every link is a 16-bit load or store through the bus (a cheap access on 16-bit buses;
- * no byte stores, so it also runs on the nds-slot2 expansion RAM). The best-fit walk is O(free
- * blocks) per malloc; free is O(1).
+ * no byte stores, so it also runs on the nds-slot2 expansion RAM), in the order and number the
+ * compiled C makes them: each C statement reads its links again after a store (umm's macros
+ * re-evaluate UMM_NBLOCK(UMM_NBLOCK(c)) and the like, and the compiler cannot keep a value across
+ * a uint16_t store into the same heap). The heap descriptor (umm_heap_current: pheap, heap_size)
+ * is a global, on the bus as statics (bus.staticsPort): the compiled code loads pheap before the
+ * first heap access after each store and on entering umm_free_core, umm_malloc_core and the
+ * helpers umm_realloc calls; umm_free's range check reads pheap and heap_size. Checked access for
+ * access against umm_malloc.c compiled to wasm32 (bench/alloc-cycles.md). The best-fit walk is
+ * O(free blocks) per malloc; free is O(1).
  *
  * `fragmentationMetric()` is umm_info's metric: 100 − 100·√(Σ fᵢ²) / Σ fᵢ over free blocks,
  * counted in blocks (the engine's ummFrag uses bytes from walk()). One heap: on a device with
  * several heaps umm manages the first.
  */
-import type { MemoryBus } from '../bus';
+import type { MemoryBus, StaticsPort } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 
 const FREE = 0x8000;
 const MASK = 0x7fff;
 const MAX_BLOCKS = 32767;
+/** The heap descriptor umm_heap_current in the statics: pheap, heap_size, numblocks. */
+const PHEAP = 0;
+const HEAP_SIZE = 4;
+const STATICS_BYTES = 12;
 
 export class Umm implements Allocator {
   readonly name = 'umm';
@@ -82,21 +102,18 @@ export class Umm implements Allocator {
    */
   private maxFree = 0;
   private maxFreeValid = false;
+  /** umm_heap_current (the heap descriptor), on the bus as statics. */
+  private readonly ST: StaticsPort;
+  /** The heap pointer must be loaded again before the next heap access (see heapPtr). */
+  private stale = true;
 
   constructor(ctx: AllocatorContext) {
     this.bus = ctx.bus;
+    this.ST = ctx.bus.staticsPort(STATICS_BYTES);
     this.firstFit = ctx.params.fit === 'first';
     const h = ctx.heaps[0]!;
     const given = Number(ctx.params.blockBody);
-    if (given === 0) {
-      // Auto: the smallest power-of-two block (>= 8 bytes) whose 32767 blocks cover at least 99 %
-      // of the heap (the rest is clamped), which is how a port to a bigger heap sets
-      // UMM_BLOCK_BODY_SIZE. (2 MiB is 32768 blocks of 64: one too many for 15 bits; 128-byte
-      // blocks to save that last 64 would double every block's rounding.)
-      let bs = 8;
-      while (bs < 128 && MAX_BLOCKS * bs < 0.99 * h.size) bs *= 2;
-      this.body = bs - 4;
-    } else this.body = given;
+    this.body = given === 0 ? autoBody(h.size) : given;
     this.blockSize = 4 + this.body;
     if (!(this.blockSize >= 8 && this.blockSize <= 128 && (this.blockSize & (this.blockSize - 1)) === 0))
       throw new SimError('ALLOCATOR_PARAM', `umm: blockBody must make 4 + body a power of two from 8 to 128 (4, 12, 28, 60, 124) or be 0 (auto), got ${this.body}`);
@@ -115,7 +132,7 @@ export class Umm implements Allocator {
     this.poke(0, 0, 1);
     this.poke(0, 2, 0);
     this.poke(0, 4, 1);
-    this.poke(0, 6, 0);
+    this.poke(0, 6, 1);
     this.poke(1, 0, this.last | FREE);
     this.poke(1, 2, 0);
     this.poke(1, 4, 0);
@@ -126,7 +143,13 @@ export class Umm implements Allocator {
     this.freeCount = 1;
   }
 
-  // ---- field access -----------------------------------------------------------------------
+  // ---- field access ----------------------------------------------------------------------
+  //
+  // Every heap access goes through rd/wr, which follow how the compiled C reaches the heap: the
+  // block array is addressed from the heap descriptor's pheap (a global), which the code loads
+  // again before the first heap access after any store to the heap (the compiler cannot prove a
+  // uint16_t store into the heap leaves the global unchanged), and at the entry of each helper
+  // that is not inlined. That load is one statics read (this.ST); `stale` says it is due.
 
   private addr(c: number): number {
     return this.base + c * this.blockSize;
@@ -139,33 +162,51 @@ export class Umm implements Allocator {
     this.bus.poke8(a + 1, le ? v >>> 8 : v & 0xff);
   }
 
+  /** The heap pointer (umm_heap_current.pheap): loaded when a store or a call made it stale. */
+  private heapPtr(): void {
+    if (this.stale) {
+      this.ST.read(PHEAP, 4);
+      this.stale = false;
+    }
+  }
+
+  private rd(c: number, off: number): number {
+    this.heapPtr();
+    return this.bus.read16(this.addr(c) + off);
+  }
+
+  private wr(c: number, off: number, v: number): void {
+    this.heapPtr();
+    this.bus.write16(this.addr(c) + off, v);
+    this.stale = true;
+  }
+
   private nb(c: number): number {
-    return this.bus.read16(this.addr(c));
+    return this.rd(c, 0);
   }
   private setNb(c: number, v: number): void {
-    const a = this.addr(c);
-    const old = this.bus.peek16(a); // observer bookkeeping, uncounted
+    const old = this.bus.peek16(this.addr(c)); // observer bookkeeping, uncounted
     if ((old & FREE) !== 0 && (old & MASK) - c >= this.maxFree && ((v & FREE) === 0 || (v & MASK) < (old & MASK))) this.maxFreeValid = false;
     if ((v & FREE) !== 0 && (v & MASK) - c > this.maxFree) this.maxFree = (v & MASK) - c;
-    this.bus.write16(a, v);
+    this.wr(c, 0, v);
   }
   private pb(c: number): number {
-    return this.bus.read16(this.addr(c) + 2);
+    return this.rd(c, 2);
   }
   private setPb(c: number, v: number): void {
-    this.bus.write16(this.addr(c) + 2, v);
+    this.wr(c, 2, v);
   }
   private nf(c: number): number {
-    return this.bus.read16(this.addr(c) + 4);
+    return this.rd(c, 4);
   }
   private setNf(c: number, v: number): void {
-    this.bus.write16(this.addr(c) + 4, v);
+    this.wr(c, 4, v);
   }
   private pf(c: number): number {
-    return this.bus.read16(this.addr(c) + 6);
+    return this.rd(c, 6);
   }
   private setPf(c: number, v: number): void {
-    this.bus.write16(this.addr(c) + 6, v);
+    this.wr(c, 6, v);
   }
 
   /** Blocks needed for a request of n bytes (umm_blocks). */
@@ -174,214 +215,241 @@ export class Umm implements Allocator {
     return 2 + Math.floor((n - this.body - 1) / this.blockSize);
   }
 
-  // ---- list primitives --------------------------------------------------------------------
+  // ---- helpers, one per umm_malloc.c function; each reads what its C statements read --------
 
-  /** umm_disconnect_from_free_list. */
-  private disconnect(c: number): void {
-    const n = this.nf(c);
-    const p = this.pf(c);
-    this.setNf(p, n);
-    this.setPf(n, p); // when n = 0 this writes block 0's unused prev-free slot, as umm does
-    this.setNb(c, this.nb(c) & MASK);
-    this.bus.work(3);
-  }
-
-  /** Put c at the head of the free list and mark it free. */
-  private pushFree(c: number): void {
-    const head = this.nf(0);
-    this.setPf(head, c);
-    this.setNf(c, head);
-    this.setPf(c, 0);
-    this.setNf(0, c);
-    this.setNb(c, this.nb(c) | FREE);
-    this.bus.work(2);
-  }
-
-  /** umm_split_block: c keeps `blocks`, c+blocks becomes a new block with flag `newFlag`. */
-  private split(c: number, blocks: number, newFlag: number): void {
-    const next = this.nb(c) & MASK;
+  /**
+   * umm_split_block: c keeps `blocks`, c+blocks becomes a block with flag `newFlag`. `nbc` is
+   * UMM_NBLOCK(c) when the caller has just read it (no store since), else undefined.
+   */
+  private split(c: number, blocks: number, newFlag: number, nbc?: number): void {
     const nw = c + blocks;
-    this.setNb(nw, next | newFlag);
+    this.setNb(nw, ((nbc ?? this.nb(c)) & MASK) | newFlag);
     this.setPb(nw, c);
-    this.setPb(next, nw);
+    this.setPb(this.nb(c) & MASK, nw);
+    this.setNb(c, nw);
     this.bus.work(3);
   }
 
-  /** Releases used block c (the core of umm_free). */
-  private release(c: number): void {
-    const bus = this.bus;
-    const size = (this.nb(c) & MASK) - c;
+  /** umm_disconnect_from_free_list: each statement reads its links again after a store. */
+  private disconnect(c: number): void {
+    this.setNf(this.pf(c), this.nf(c));
+    this.setPf(this.nf(c), this.pf(c)); // when nf = 0 this writes block 0's prev-free slot, as umm does
+    this.setNb(c, this.nb(c) & MASK);
+    this.freeCount--;
+    this.bus.work(1);
+  }
+
+  /** umm_assimilate_up: merge c with a free next block. Returns the blocks gained (observers). */
+  private assimilateUp(c: number): number {
+    const n = this.nb(c);
+    const nn = this.nb(n);
+    this.bus.work(1);
+    if (!(nn & FREE)) return 0;
+    this.disconnect(n);
+    this.setPb(this.nb(this.nb(c)) & MASK, c);
+    this.setNb(c, this.nb(this.nb(c)) & MASK);
+    this.bus.work(2);
+    return (nn & MASK) - n;
+  }
+
+  /** umm_assimilate_down: c's previous block absorbs c; returns that block. */
+  private assimilateDown(c: number, freemask: number): number {
+    this.setNb(this.pb(c), this.nb(c) | freemask);
+    this.setPb(this.nb(c), this.pb(c));
+    this.bus.work(1);
+    return this.pb(c);
+  }
+
+  /** umm_free_core (a function of its own: it loads the heap pointer on entry). */
+  private freeCore(c: number): void {
+    this.stale = true;
+    const size = (this.bus.peek16(this.addr(c)) & MASK) - c; // observer tallies, uncounted
     this.usedBlocks -= size;
     this.usedCount--;
     this.freeBlocks += size;
-    bus.work(3);
-    // assimilate up
-    const next = this.nb(c) & MASK;
-    const nnb = this.nb(next);
-    bus.work(1);
-    if (nnb & FREE) {
-      this.disconnect(next);
-      this.freeCount--;
-      this.setNb(c, nnb & MASK);
-      this.setPb(nnb & MASK, c);
-      bus.work(2);
-    }
-    // assimilate down, or push on the free list
-    const prev = this.pb(c);
-    const pnb = this.nb(prev);
-    bus.work(1);
+    this.assimilateUp(c);
+    const p = this.pb(c);
+    const pnb = this.nb(p);
+    this.bus.work(1);
     if (pnb & FREE) {
-      const after = this.nb(c) & MASK;
-      this.setNb(prev, after | FREE);
-      this.setPb(after, prev);
-      bus.work(2);
+      this.assimilateDown(c, FREE);
     } else {
-      this.pushFree(c);
+      this.setPf(this.nf(0), c);
+      this.setNf(c, this.nf(0));
+      this.setPf(c, 0);
+      this.setNf(0, c);
+      this.setNb(c, this.nb(c) | FREE);
       this.freeCount++;
+      this.bus.work(1);
     }
   }
 
-  // ---- public operations ------------------------------------------------------------------
-
-  alloc(req: number): number {
+  /** umm_malloc_core: the block number of the new block, or 0. */
+  private mallocCore(blocks: number): number {
     const bus = this.bus;
-    const blocks = this.blocksFor(Math.max(1, req));
-    bus.work(4);
-    if (blocks > MASK) return 0;
+    this.stale = true;
     let cf = this.nf(0);
-    let best = 0;
+    let best = cf;
     let bestSize = MASK;
-    // Simulator speed-up, same charges: the plain steps of the scan are peeked and charged in
-    // one call (per step: read next/len, 3 ALU, read next_free; all non-sequential, as block
-    // addresses are multiples of the block size). A step that would fault or split leaves the
-    // rest of the scan to the counted loop below.
+    let blockSize = 0;
+    // The free-list scan. Simulator speed-up, same charges: the plain steps are peeked and
+    // charged in one call (per step: read next/len, 3 ALU, read next_free; all non-sequential,
+    // as block addresses are multiples of the block size); a step that would fault or split
+    // leaves the rest of the scan to the counted loop below.
+    this.heapPtr();
     let steps = 0;
     let lastA = 0;
-    let found = false;
+    let stop = false;
     while (cf !== 0) {
       const a = this.addr(cf);
       if (!bus.plainAccess(a, 8)) break;
       lastA = a;
-      const size = (bus.peek16(a) & MASK) - cf;
-      if (size >= blocks) {
+      blockSize = (bus.peek16(a) & MASK) - cf;
+      if (blockSize >= blocks) {
         if (this.firstFit) {
-          best = cf;
-          bestSize = size;
-          found = true;
+          stop = true;
           break;
         }
-        if (size < bestSize) {
+        if (blockSize < bestSize) {
           best = cf;
-          bestSize = size;
+          bestSize = blockSize;
         }
       }
       steps++;
       cf = bus.peek16(a + 4);
     }
     bus.chargeReadLoop(lastA, 2, 2, 3, steps, 1);
-    if (found) {
-      bus.chargeReadLoop(lastA, 2, 1, 3, 1);
-      cf = 0;
-    }
-    while (cf !== 0) {
-      const size = (this.nb(cf) & MASK) - cf;
-      bus.work(3);
-      if (size >= blocks) {
-        if (this.firstFit) {
-          best = cf;
-          bestSize = size;
-          break;
+    if (stop) bus.chargeReadLoop(lastA, 2, 1, 3, 1);
+    else {
+      while (cf !== 0) {
+        blockSize = (this.nb(cf) & MASK) - cf;
+        bus.work(3);
+        if (blockSize >= blocks) {
+          if (this.firstFit) break;
+          if (blockSize < bestSize) {
+            best = cf;
+            bestSize = blockSize;
+          }
         }
-        if (size < bestSize) {
-          best = cf;
-          bestSize = size;
-        }
+        cf = this.nf(cf);
       }
-      cf = this.nf(cf);
     }
+    if (bestSize !== MASK) {
+      cf = best;
+      blockSize = bestSize;
+    }
+    const nbc = this.nb(cf);
     bus.work(2);
-    if (best === 0) return 0;
-    let c = best;
-    if (bestSize === blocks) {
-      this.disconnect(c);
-      this.freeCount--;
+    if (!((nbc & MASK) !== 0 && blockSize >= blocks)) return 0;
+    if (blockSize === blocks) {
+      this.disconnect(cf);
     } else {
-      // carve from the end: the free block keeps its free-list links, only its length changes
-      this.split(c, bestSize - blocks, 0);
-      this.setNb(c, (c + bestSize - blocks) | FREE);
-      c += bestSize - blocks;
-      bus.work(2);
+      // split from the front: the request takes cf, the rest (cf + blocks) takes cf's place on
+      // the free list
+      this.split(cf, blocks, FREE, nbc);
+      const rest = cf + blocks;
+      this.setNf(this.pf(cf), rest);
+      this.setPf(rest, this.pf(cf));
+      this.setPf(this.nf(cf), rest);
+      this.setNf(rest, this.nf(cf));
+      bus.work(1);
     }
     this.freeBlocks -= blocks;
     this.usedBlocks += blocks;
     this.usedCount++;
+    return cf;
+  }
+
+  // ---- public operations ------------------------------------------------------------------
+
+  alloc(req: number): number {
+    const blocks = this.blocksFor(Math.max(1, req));
+    this.bus.work(4);
+    if (blocks > MASK) return 0;
+    const c = this.mallocCore(blocks);
+    if (c === 0) return 0;
+    this.heapPtr(); // &UMM_DATA(c)
     return this.addr(c) + 4;
   }
 
   free(h: number): void {
     if (h === 0) return;
+    // umm_multi_free: the range check reads pheap and heap_size
+    this.ST.read(PHEAP, 4);
+    this.ST.read(HEAP_SIZE, 4);
     this.bus.work(3);
-    this.release((h - 4 - this.base) >>> this.shift);
+    this.freeCore((h - 4 - this.base) >>> this.shift);
   }
 
   realloc(h: number, req: number): number {
     if (h === 0) return this.alloc(req);
     const bus = this.bus;
     const blocks = this.blocksFor(Math.max(1, req));
+    this.stale = true;
     let c = (h - 4 - this.base) >>> this.shift;
-    const next = this.nb(c) & MASK;
-    const size = next - c;
+    // blockSize, then the neighbours' sizes if free (reads shared by the C expressions)
+    const next = this.nb(c);
+    let blockSize = next - c;
+    const curBytes = blockSize * this.blockSize - 4;
     const nnb = this.nb(next);
     const nextSize = nnb & FREE ? (nnb & MASK) - next : 0;
     const prev = this.pb(c);
     const prevSize = this.nb(prev) & FREE ? c - prev : 0;
-    const curBytes = size * this.blockSize - 4;
     bus.work(10);
     if (blocks > MASK) return 0;
-    let have = size;
-    if (size >= blocks) {
-      // shrink in place (below)
-    } else if (nextSize && size + nextSize >= blocks) {
-      this.disconnect(next);
-      this.freeCount--;
+    let p = h;
+    const up = (): void => {
+      this.stale = true; // umm_assimilate_up is called, not inlined, here
+      this.assimilateUp(c);
       this.freeBlocks -= nextSize;
-      this.setNb(c, nnb & MASK);
-      this.setPb(nnb & MASK, c);
-      have = size + nextSize;
-      bus.work(2);
-    } else if (prevSize && prevSize + size + nextSize >= blocks) {
-      this.disconnect(prev);
-      this.freeCount--;
+      this.usedBlocks += nextSize;
+    };
+    const down = (): void => {
+      const pc = this.pb(c);
+      this.stale = true; // umm_disconnect_from_free_list is called, not inlined, here
+      this.disconnect(pc);
+      c = this.assimilateDown(c, 0);
       this.freeBlocks -= prevSize;
-      let end = next;
-      if (nextSize) {
-        this.disconnect(next);
-        this.freeCount--;
-        this.freeBlocks -= nextSize;
-        end = nnb & MASK;
-      }
-      this.setNb(prev, end);
-      this.setPb(end, prev);
-      bus.copy(this.addr(prev) + 4, h, curBytes);
-      have = prevSize + size + nextSize;
-      c = prev;
-      bus.work(4);
+      this.usedBlocks += prevSize;
+      this.ST.read(PHEAP, 4); // &UMM_DATA(c) for memmove
+      this.ST.read(PHEAP, 4); // and for the new ptr
+      bus.copy(this.addr(c) + 4, h, curBytes);
+      this.stale = true;
+      p = this.addr(c) + 4;
+    };
+    if (blockSize >= blocks) {
+      // case 1: same size or smaller
+    } else if (blockSize + nextSize === blocks) {
+      up(); // case 2: the next block fits exactly
+      blockSize += nextSize;
+    } else if (prevSize === 0 && blockSize + nextSize >= blocks) {
+      up(); // case 3: no free previous block, the next one is enough
+      blockSize += nextSize;
+    } else if (prevSize + blockSize >= blocks) {
+      down(); // case 4: move down into the free previous block
+      blockSize += prevSize;
+    } else if (prevSize + blockSize + nextSize >= blocks) {
+      up(); // case 5: both neighbours, then move down
+      down();
+      blockSize += prevSize + nextSize;
     } else {
-      const p = this.alloc(req);
-      if (p === 0) return 0;
-      bus.copy(p, h, Math.min(curBytes, blocks * this.blockSize - 4));
-      this.free(h);
+      // case 6: a new block, copy, free the old one (old block untouched when malloc fails)
+      const nc = this.mallocCore(blocks);
+      if (nc === 0) return 0;
+      this.heapPtr();
+      p = this.addr(nc) + 4;
+      bus.copy(p, h, curBytes);
+      this.freeCore(c);
       return p;
     }
-    this.usedBlocks += have - size;
-    if (have > blocks) {
-      // split off the tail as a used block and release it (merges with a free neighbour)
+    if (blockSize > blocks) {
+      this.stale = true;
       this.split(c, blocks, 0);
-      this.setNb(c, c + blocks);
       this.usedCount++;
-      this.release(c + blocks);
+      this.ST.read(PHEAP, 4); // &UMM_DATA(c + blocks)
+      this.freeCore(c + blocks);
     }
-    return this.addr(c) + 4;
+    return p;
   }
 
   lock(h: number): number {
@@ -526,14 +594,29 @@ export class Umm implements Allocator {
   }
 }
 
+/**
+ * blockBody 0 (auto): the smallest power-of-two block (>= 8 bytes) whose 32767 blocks cover at
+ * least 99 % of a heap of `heapBytes` (the rest is clamped), which is how a port to a bigger heap
+ * sets UMM_BLOCK_BODY_SIZE. (2 MiB is 32768 blocks of 64: one too many for 15 bits; 128-byte
+ * blocks to save that last 64 would double every block's rounding.)
+ */
+export function autoBody(heapBytes: number): number {
+  let bs = 8;
+  while (bs < 128 && MAX_BLOCKS * bs < 0.99 * heapBytes) bs *= 2;
+  return bs - 4;
+}
+
 export const ummFactory: AllocatorFactory = {
   name: 'umm',
-  summary: 'umm_malloc (ESP8266): 8-byte blocks, 15-bit indices, best fit from the end of a free block, 4-byte header',
+  summary: 'umm_malloc (ESP8266): 8-byte blocks, 15-bit indices, best fit split from the front of a free block, 4-byte header',
   moving: false,
   multiHeap: false,
   params: [
     { name: 'fit', description: 'free-list search: best (default) or first (UMM_FIRST_FIT)', default: 'best', choices: ['best', 'first'], space: { kind: 'choice', values: ['best', 'first'] } },
-    { name: 'blockBody', description: 'UMM_BLOCK_BODY_SIZE: bytes of body per block (block = 4 + body, a power of two); 0 = auto: 8-byte blocks, larger only when 32767 blocks of 8 cannot cover the heap', default: 0, space: { kind: 'choice', values: [0, 4, 12, 28, 60, 124] } },
+    { name: 'blockBody', description: 'UMM_BLOCK_BODY_SIZE: bytes of body per block (block = 4 + body, a power of two); 0 = auto: 8-byte blocks, larger only when 32767 blocks of 8 cannot cover the DEVICE heap (fixed for every run on the device, min-heap search included)', default: 0, space: { kind: 'choice', values: [0, 4, 12, 28, 60, 124] } },
   ],
+  // UMM_BLOCK_BODY_SIZE is a compile-time constant: auto picks it once, for the device heap,
+  // and every run on the device (min-heap search included) uses that block size.
+  pinParams: (params, deviceHeap) => (Number(params.blockBody) === 0 ? { ...params, blockBody: autoBody(deviceHeap.size) } : params),
   create: (ctx) => new Umm(ctx),
 };

@@ -48,6 +48,8 @@ export { CPU_COSTS, cpuCosts, type AluKind, type CpuCosts } from './cpu';
 export { ObserverPort, type MemPort } from './port';
 export { ListWalk } from './walk';
 export { DataCache, type CacheCounters, type DataCacheSpec } from './cache';
+export { StaticsPort, placeStatics, type StaticsPlace } from './statics';
+import { StaticsPort, placeStatics } from './statics';
 
 export type BusFaultKind = 'unmapped' | 'outside-heap' | 'out-of-region' | 'misaligned' | 'write-width';
 
@@ -427,6 +429,14 @@ export class MemoryBus implements MemPort {
     this.bytesRead += reads * n * w;
     this.lastEnd = endsAt;
     this.lastDir = READ;
+  }
+
+  /**
+   * A port for a built-in allocator's globals (`bytes` of them), placed and priced as a C
+   * allocator's statics are (src/bus/statics.ts); its accesses are counted in `statics`.
+   */
+  staticsPort(bytes: number): StaticsPort {
+    return new StaticsPort(this, placeStatics(this.device, this.heaps[0]!, bytes, costTable));
   }
 
   /**

@@ -48,7 +48,9 @@ export interface Rig extends RigPlan {
 
 export function planRig(device: DeviceProfile, allocator: string, o: RigOptions = {}): RigPlan {
   const factory = o.factory ?? getFactory(allocator);
-  const params = resolveParams(factory, device.allocators?.[allocator], o.params);
+  const resolved = resolveParams(factory, device.allocators?.[allocator], o.params);
+  // Build-time constants follow the device's own heap, not this run's size (AllocatorFactory.pinParams).
+  const params = factory.pinParams ? factory.pinParams(resolved, (o.heaps ?? heapSpans(device))[0]!) : resolved;
   const all = o.heaps ? [...o.heaps] : heapSpans(device, o.heapSize, o.whatIf ?? false);
   const heaps = factory.multiHeap ? all : all.slice(0, 1);
   const heapSize = heaps.reduce((s, h) => s + h.size, 0);

@@ -52,7 +52,7 @@
  * - block footprint (rsim_block_size): the request rounded to the alignment; fixed overhead
  *   (rsim_fixed_overhead): 0.
  */
-import { BusFault, costTable } from '../bus';
+import { BusFault, costTable, placeStatics, type StaticsPlace } from '../bus';
 import type { MemoryBus } from '../bus';
 import type { DeviceProfile, HeapSpan } from '../device';
 import { SimError } from '../errors';
@@ -88,24 +88,6 @@ function layoutOf(inst: WebAssembly.Instance): { heapBase: number } {
 }
 
 class BudgetExceeded extends Error {}
-
-/** Where the statics (static data + C stack) live on the device. */
-interface StaticsPlace {
-  region: string;
-  base: number;
-  costs: Float64Array;
-}
-
-function placeStatics(dev: DeviceProfile, heap: HeapSpan, bytes: number): StaticsPlace {
-  const heapReg = dev.regions.find((r) => r.name === heap.region)!;
-  const others = dev.regions.filter((r) => r.name !== heap.region && r.size >= bytes);
-  others.sort((a, b) => costTable(a)[4]! - costTable(b)[4]!);
-  const fast = others[0];
-  if (fast && costTable(fast)[4]! <= costTable(heapReg)[4]!) return { region: fast.name, base: fast.base, costs: costTable(fast) };
-  const below = heap.base - bytes;
-  const base = below >= heapReg.base ? below & ~15 : heap.base + heap.size;
-  return { region: heapReg.name, base, costs: costTable(heapReg) };
-}
 
 export class WasmAllocator implements Allocator {
   readonly name: string;
@@ -199,7 +181,7 @@ export class WasmAllocator implements Allocator {
     if (pages > this.memory.buffer.byteLength / PAGE) this.memory.grow(pages - this.memory.buffer.byteLength / PAGE);
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
-    const place = placeStatics(dev, this.heap, staticsHi - NULL_PAGE);
+    const place = placeStatics(dev, this.heap, staticsHi - NULL_PAGE, costTable);
     this.statics = { ...place, lo: NULL_PAGE, hi: staticsHi };
     this.bus.adoptHeapMemory(this.D, new Uint8Array(this.memory.buffer, this.H, this.size));
     this.bus.aluEstimated = true;
