@@ -37,7 +37,7 @@
  * malloc(1) (FreeRTOS returns NULL for 0). Task suspension around the heap calls is not charged.
  * heap4 manages the device's first heap only; heap5 manages all of them.
  */
-import { ListWalk, type MemoryBus } from '../bus';
+import { ListWalk, type MemoryBus, type StaticsPort } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
@@ -76,6 +76,9 @@ export class FreeRtosHeap implements Allocator {
   private readonly nAllocVar: number;
   private readonly nFreeVar: number;
   readonly staticsBytes: number;
+  private readonly staticsEnd: number;
+  /** The statics' accesses, charged as statics (see rd/wr). */
+  private readonly ST: StaticsPort;
   private readonly pxEnd: number;
 
   // Observer tallies (not used by the algorithm).
@@ -122,7 +125,9 @@ export class FreeRtosHeap implements Allocator {
     this.nAllocVar = this.minEverVar + P;
     this.nFreeVar = this.nAllocVar + P;
     const staticsEnd = this.nFreeVar + P;
+    this.staticsEnd = staticsEnd;
     this.staticsBytes = staticsEnd - s0.base;
+    this.ST = bus.staticsPort(staticsEnd - this.xStart);
     const regions: Region[] = [];
     let total = 0;
     spans.forEach((h: HeapSpan, i) => {
@@ -162,11 +167,23 @@ export class FreeRtosHeap implements Allocator {
 
   // ---- memory helpers ---------------------------------------------------------------------
 
+  // The statics (xStart .. xNumberOfSuccessfulFrees) are charged as statics (bus.staticsPort:
+  // .bss in device RAM outside the heap, counted apart); their bytes still sit at the start of
+  // the first heap in this model, which keeps the heap layout of earlier versions.
   private rd(a: number): number {
+    if (a < this.staticsEnd && a >= this.xStart) {
+      this.ST.read(a - this.xStart, this.P as 2 | 4);
+      return this.bus.peekPtr(a);
+    }
     return this.bus.readPtr(a);
   }
 
   private wr(a: number, v: number): void {
+    if (a < this.staticsEnd && a >= this.xStart) {
+      this.ST.write(a - this.xStart, this.P as 2 | 4);
+      this.bus.pokePtr(a, v);
+      return;
+    }
     this.bus.writePtr(a, v);
   }
 
@@ -247,6 +264,7 @@ export class FreeRtosHeap implements Allocator {
     const pxEnd = this.rd(this.pxEndVar);
     bus.work(2);
     if (blk === pxEnd) return 0;
+    this.rd(prev); // pvReturn = pxPreviousBlock->pxNextFreeBlock + xHeapStructSize: read again
     this.wr(prev, next);
     if (bSize >= this.maxFree) this.maxFreeValid = false;
     this.freeSum -= bSize;
@@ -260,6 +278,8 @@ export class FreeRtosHeap implements Allocator {
       this.insert(nb, bSize - want);
       bSize = want;
     }
+    this.rd(blk + P); // xFreeBytesRemaining -= pxBlock->xBlockSize: both read again after the stores
+    this.rd(this.freeRemainingVar);
     const left = remaining - bSize;
     this.wr(this.freeRemainingVar, left);
     if (left < this.rd(this.minEverVar)) this.wr(this.minEverVar, left);
@@ -278,6 +298,7 @@ export class FreeRtosHeap implements Allocator {
     const P = this.P;
     const b = h - this.headerBytes;
     const size = this.rd(b + P) & this.sizeMask;
+    this.rd(b); // vPortFree checks pxNextFreeBlock == NULL (a block it handed out)
     bus.work(4);
     this.wr(b + P, size);
     this.wr(this.freeRemainingVar, this.rd(this.freeRemainingVar) + size);

@@ -65,7 +65,7 @@
  * otherwise they cost one boolean test. Helpers take a MemPort where the observer view also
  * uses them (pool setup goes through bus.observer, uncharged).
  */
-import type { MemoryBus, MemPort } from '../bus';
+import type { MemoryBus, MemPort, StaticsPort } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import { Assertions } from './assert';
@@ -123,6 +123,8 @@ export class Tlsf implements Allocator {
   private readonly heapBytes: number;
   private readonly maxPoolBytes: number;
   private readonly asserts: Assertions;
+  /** The port's global tlsf_t (the control pointer), read on every call: charged as statics. */
+  private readonly ST: StaticsPort;
 
   // Observer-side tallies (not used by the algorithm: no cycles, no simulated bytes).
   private freeSum = 0;
@@ -134,6 +136,7 @@ export class Tlsf implements Allocator {
   constructor(ctx: AllocatorContext) {
     const bus = ctx.bus;
     this.bus = bus;
+    this.ST = bus.staticsPort(bus.pointerBytes);
     this.asserts = new Assertions('tlsf', ctx.check === true);
     const P = bus.pointerBytes;
     this.P = P;
@@ -400,6 +403,7 @@ export class Tlsf implements Allocator {
 
   /** block_split: b keeps `size` payload bytes (and its flags prevFreeBit); returns the remainder's block pointer. */
   private blockSplit(b: number, size: number, prevFreeBit: number): number {
+    this.bus.readPtr(b + this.P); // block_set_size keeps the flags: it reads the size word first
     this.bus.writePtr(b + this.P, size | prevFreeBit);
     return b + this.P + size;
   }
@@ -470,6 +474,11 @@ export class Tlsf implements Allocator {
   // ---- public operations ------------------------------------------------------------------
 
   alloc(req: number): number {
+    this.ST.read(0, this.P as 2 | 4); // the port's tlsf_t (control pointer), a global
+    return this.allocCore(req);
+  }
+
+  private allocCore(req: number): number {
     const bus = this.bus;
     const P = this.P;
     bus.work(4);
@@ -493,6 +502,11 @@ export class Tlsf implements Allocator {
 
   free(h: number): void {
     if (h === 0) return;
+    this.ST.read(0, this.P as 2 | 4);
+    this.freeCore(h);
+  }
+
+  private freeCore(h: number): void {
     const bus = this.bus;
     const P = this.P;
     const b0 = h - 2 * P;
@@ -509,6 +523,7 @@ export class Tlsf implements Allocator {
 
   realloc(h: number, req: number): number {
     if (h === 0) return this.alloc(req);
+    this.ST.read(0, this.P as 2 | 4);
     const bus = this.bus;
     const P = this.P;
     const b = h - 2 * P;
@@ -522,10 +537,10 @@ export class Tlsf implements Allocator {
     bus.work(8);
     if (size === 0) return 0;
     if (size > cur && (!nfree || size > combined)) {
-      const p = this.alloc(req);
+      const p = this.allocCore(req);
       if (p === 0) return 0;
       bus.copy(p, h, Math.min(cur, size));
-      this.free(h);
+      this.freeCore(h);
       return p;
     }
     let bsize = cur;
