@@ -330,7 +330,7 @@ export class Tlsf implements Allocator {
   }
 
   /** remove_free_block: unlink free block b from list idx; clear the bitmap bits it empties. */
-  private removeFreeBlock(b: number, size: number, idx: number): void {
+  private removeFreeBlock(b: number, size: number, idx: number, slInRegister = false): void {
     const bus = this.bus;
     const P = this.P;
     if (this.asserts.on) this.expectFree('remove_free_block', b, idx);
@@ -347,7 +347,8 @@ export class Tlsf implements Allocator {
         const fl = (idx / this.slCount) | 0;
         const sl = idx - fl * this.slCount;
         const sa = this.slBitmap + 4 * fl;
-        const mm = (bus.read32(sa) & ~(1 << sl)) >>> 0;
+        // block_locate_free's caller still holds sl_bitmap[fl] from search_suitable_block
+        const mm = ((slInRegister ? bus.peek32(sa) : bus.read32(sa)) & ~(1 << sl)) >>> 0;
         bus.write32(sa, mm);
         bus.work(2);
         if (mm === 0) bus.write32(this.flBitmap, (bus.read32(this.flBitmap) & ~(1 << fl)) >>> 0);
@@ -374,9 +375,10 @@ export class Tlsf implements Allocator {
   }
 
   /** block_mark_as_used: clear the next block's prev-free bit, then b's free bit. */
-  private blockMarkAsUsed(b: number, size: number): void {
+  private blockMarkAsUsed(b: number, size: number, split: boolean): void {
     const bus = this.bus;
     const P = this.P;
+    if (split) bus.readPtr(b + P); // block_next reads b's size again after the split's stores
     const n = this.blockNext(b, size);
     bus.writePtr(n + P, bus.readPtr(n + P) & ~this.pfb);
     bus.writePtr(b + P, bus.readPtr(b + P) & ~this.fb);
@@ -439,9 +441,31 @@ export class Tlsf implements Allocator {
    */
   private blockTrimFree(b: number, bsize: number, size: number, prevFreeBit: number): number {
     if (!this.blockCanSplit(bsize, size)) return bsize;
-    const rem = this.blockSplit(b, size, prevFreeBit);
-    this.bus.writePtr(rem, b); // remaining.prev_phys = block (still free here)
-    this.blockInsertRemainder(rem, bsize - size - this.P);
+    const bus = this.bus;
+    const P = this.P;
+    const rem = b + P + size;
+    const remSize = bsize - size - P;
+    const remWord = remSize | this.fb | this.pfb; // free, and its predecessor b is still free
+    // The accesses of Conte's code in its order (each size_t store may alias the next size_t
+    // load, so the compiled code reads the size words again): block_split's two block_set_size
+    // (read the flags, write), block_mark_as_free(remaining) (block_next reads its size again,
+    // the next block's prev_phys and prev-free bit, its own free bit), block_link_next(block)
+    // (reads b's size again), block_set_prev_free(remaining) (value still in a register).
+    bus.readPtr(rem + P);
+    bus.writePtr(rem + P, remWord);
+    bus.readPtr(b + P);
+    bus.writePtr(b + P, size | prevFreeBit | this.fb);
+    bus.readPtr(rem + P);
+    const n = rem + P + remSize;
+    bus.writePtr(n, rem);
+    bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
+    bus.readPtr(rem + P);
+    bus.writePtr(rem + P, remWord);
+    bus.readPtr(b + P);
+    bus.writePtr(rem, b);
+    bus.writePtr(rem + P, remWord);
+    bus.work(4);
+    this.blockInsert(bus, rem, remSize);
     return size;
   }
 
@@ -492,10 +516,10 @@ export class Tlsf implements Allocator {
     const sv = bus.readPtr(b + P);
     const bsize = sv & this.sizeMask;
     if (this.asserts.on && bsize < size) this.asserts.fail(`block_locate_free: block ${hex(b, 0)} of ${bsize} bytes on list ${idx} is smaller than the request's ${size}`);
-    this.removeFreeBlock(b, bsize, idx);
+    this.removeFreeBlock(b, bsize, idx, true);
     // block_prepare_used
     const fin = this.blockTrimFree(b, bsize, size, sv & this.pfb);
-    this.blockMarkAsUsed(b, fin);
+    this.blockMarkAsUsed(b, fin, fin !== bsize);
     this.usedSum += fin;
     return b + 2 * P;
   }
@@ -515,9 +539,27 @@ export class Tlsf implements Allocator {
     if (this.asserts.on && (sv & this.fb) !== 0) this.asserts.fail(`tlsf_free: block ${hex(b0, 0)} is already free`);
     this.usedSum -= size0;
     bus.work(3);
+    // Conte's order: block_mark_as_free on the block first (the next block's prev_phys and
+    // prev-free bit, then its own free bit: its size word read again after the size_t store),
+    // then the merges, each block_absorb writing the merged size and the next block's prev_phys.
+    const n0 = this.blockNext(b0, size0);
+    bus.writePtr(n0, b0);
+    bus.writePtr(n0 + P, bus.readPtr(n0 + P) | this.pfb);
+    bus.readPtr(b0 + P);
+    bus.writePtr(b0 + P, sv | this.fb);
+    bus.work(3);
     const b = this.blockMergePrev(b0, sv);
-    const size = this.blockMergeNext(b, size0 + (b0 - b), 2);
-    this.blockMarkAsFree(b, size);
+    let size = size0 + (b0 - b);
+    if (b !== b0) {
+      bus.writePtr(b + P, size | this.fb); // block_absorb(prev, block); the predecessor of prev is used
+      bus.writePtr(n0, b); // block_link_next(prev)
+    }
+    const merged = this.blockMergeNext(b, size, 2);
+    if (merged !== size) {
+      size = merged;
+      bus.writePtr(b + P, size | this.fb); // block_absorb(block, next)
+      bus.writePtr(this.blockNext(b, size), b); // block_link_next(block)
+    }
     this.blockInsert(bus, b, size);
   }
 
