@@ -239,10 +239,13 @@ export class Umm implements Allocator {
     this.bus.work(1);
   }
 
-  /** umm_assimilate_up: merge c with a free next block. Returns the blocks gained (observers). */
-  private assimilateUp(c: number): number {
-    const n = this.nb(c);
-    const nn = this.nb(n);
+  /**
+   * umm_assimilate_up: merge c with a free next block. Returns the blocks gained (observers).
+   * `known`: NBLOCK(c) and NBLOCK(NBLOCK(c)) as the caller just read them (inlined, shared reads).
+   */
+  private assimilateUp(c: number, known?: readonly [number, number]): number {
+    const n = known ? known[0] : this.nb(c);
+    const nn = known ? known[1] : this.nb(n);
     this.bus.work(1);
     if (!(nn & FREE)) return 0;
     this.disconnect(n);
@@ -387,60 +390,69 @@ export class Umm implements Allocator {
     const blocks = this.blocksFor(Math.max(1, req));
     this.stale = true;
     let c = (h - 4 - this.base) >>> this.shift;
-    // blockSize, then the neighbours' sizes if free (reads shared by the C expressions)
+    // The compiled umm_realloc reads what each case test needs, in case order: NBLOCK(c) for
+    // blockSize; the next block's link only when the block is too small; the previous block's
+    // only when the next block does not fit exactly.
     const next = this.nb(c);
     let blockSize = next - c;
     const curBytes = blockSize * this.blockSize - 4;
-    const nnb = this.nb(next);
-    const nextSize = nnb & FREE ? (nnb & MASK) - next : 0;
-    const prev = this.pb(c);
-    const prevSize = this.nb(prev) & FREE ? c - prev : 0;
-    bus.work(10);
+    bus.work(6);
     if (blocks > MASK) return 0;
     let p = h;
-    const up = (): void => {
-      this.stale = true; // umm_assimilate_up is called, not inlined, here
-      this.assimilateUp(c);
-      this.freeBlocks -= nextSize;
-      this.usedBlocks += nextSize;
-    };
-    const down = (): void => {
-      const pc = this.pb(c);
-      this.stale = true; // umm_disconnect_from_free_list is called, not inlined, here
-      this.disconnect(pc);
-      c = this.assimilateDown(c, 0);
-      this.freeBlocks -= prevSize;
-      this.usedBlocks += prevSize;
-      this.ST.read(PHEAP, 4); // &UMM_DATA(c) for memmove
-      this.ST.read(PHEAP, 4); // and for the new ptr
-      bus.copy(this.addr(c) + 4, h, curBytes);
-      this.stale = true;
-      p = this.addr(c) + 4;
-    };
     if (blockSize >= blocks) {
       // case 1: same size or smaller
-    } else if (blockSize + nextSize === blocks) {
-      up(); // case 2: the next block fits exactly
-      blockSize += nextSize;
-    } else if (prevSize === 0 && blockSize + nextSize >= blocks) {
-      up(); // case 3: no free previous block, the next one is enough
-      blockSize += nextSize;
-    } else if (prevSize + blockSize >= blocks) {
-      down(); // case 4: move down into the free previous block
-      blockSize += prevSize;
-    } else if (prevSize + blockSize + nextSize >= blocks) {
-      up(); // case 5: both neighbours, then move down
-      down();
-      blockSize += prevSize + nextSize;
     } else {
-      // case 6: a new block, copy, free the old one (old block untouched when malloc fails)
-      const nc = this.mallocCore(blocks);
-      if (nc === 0) return 0;
-      this.heapPtr();
-      p = this.addr(nc) + 4;
-      bus.copy(p, h, curBytes);
-      this.freeCore(c);
-      return p;
+      const nnb = this.nb(next);
+      const nextSize = nnb & FREE ? (nnb & MASK) - next : 0;
+      bus.work(2);
+      // umm_assimilate_up inlined: its first two reads are the ones just made
+      const up = (known: boolean): void => {
+        if (!known) this.stale = true;
+        this.assimilateUp(c, known ? [next, nnb] : undefined);
+        this.freeBlocks -= nextSize;
+        this.usedBlocks += nextSize;
+      };
+      if (nextSize && blockSize + nextSize === blocks) {
+        up(true); // case 2: the next block fits exactly
+        blockSize += nextSize;
+      } else {
+        const prev = this.pb(c);
+        const prevSize = this.nb(prev) & FREE ? c - prev : 0;
+        bus.work(2);
+        const down = (): void => {
+          const pc = this.pb(c);
+          this.stale = true; // umm_disconnect_from_free_list is called, not inlined, here
+          this.disconnect(pc);
+          c = this.assimilateDown(c, 0);
+          this.freeBlocks -= prevSize;
+          this.usedBlocks += prevSize;
+          this.ST.read(PHEAP, 4); // &UMM_DATA(c) for memmove
+          this.ST.read(PHEAP, 4); // and for the new ptr
+          bus.copy(this.addr(c) + 4, h, curBytes);
+          this.stale = true;
+          p = this.addr(c) + 4;
+        };
+        if (prevSize === 0 && nextSize && blockSize + nextSize >= blocks) {
+          up(true); // case 3: no free previous block, the next one is enough
+          blockSize += nextSize;
+        } else if (prevSize && prevSize + blockSize >= blocks) {
+          down(); // case 4: move down into the free previous block
+          blockSize += prevSize;
+        } else if (prevSize && prevSize + blockSize + nextSize >= blocks) {
+          if (nextSize) up(false); // case 5: both neighbours, then move down
+          down();
+          blockSize += prevSize + nextSize;
+        } else {
+          // case 6: a new block, copy, free the old one (old block untouched when malloc fails)
+          const nc = this.mallocCore(blocks);
+          if (nc === 0) return 0;
+          this.heapPtr();
+          p = this.addr(nc) + 4;
+          bus.copy(p, h, curBytes);
+          this.freeCore(c);
+          return p;
+        }
+      }
     }
     if (blockSize > blocks) {
       this.stale = true;
