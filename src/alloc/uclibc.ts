@@ -81,9 +81,12 @@ export class UclibcMalloc implements Allocator {
 
   /** heapFree's walk (3 ALU, then read the next link; charged exactly: see bus ListWalk). */
   private readonly freeWalk: ListWalk;
+  /** malloc's walk (read the area's size, 3 ALU, read the next link). */
+  private readonly mallocWalk: ListWalk;
 
   constructor(ctx: AllocatorContext) {
     this.freeWalk = new ListWalk(ctx.bus, ctx.bus.pointerBytes, -1, 3, 0);
+    this.mallocWalk = new ListWalk(ctx.bus, 0, ctx.bus.pointerBytes, 3, 1);
     const bus = ctx.bus;
     this.bus = bus;
     const P = bus.pointerBytes;
@@ -236,38 +239,28 @@ export class UclibcMalloc implements Allocator {
 
   alloc(req: number): number {
     const bus = this.bus;
-    const P = this.P;
     let size = this.adjust(Math.max(1, req) + this.headerBytes);
     if (size < this.minBlock) size = this.minBlock;
     bus.work(5);
-    let fa = this.rd(this.headVar);
-    // Simulator speed-up, same charges: the plain steps that do not fit (read size, 3 ALU, read
-    // next link) are peeked and charged in one call; a read that would continue the previous
-    // one (sequential), fault or split, and the fitting area, go through the counted loop.
-    let steps = 0;
-    let last = 0;
-    let prevEnd = this.headVar + P;
-    while (fa && fa !== prevEnd && bus.plainAccess(fa, 2 * P) && bus.peekPtr(fa) < size) {
-      last = fa;
-      steps++;
-      prevEnd = fa + 2 * P;
-      fa = bus.peekPtr(fa + P);
-    }
-    bus.chargeReadLoop(last, P, 2, 3, steps, 1, prevEnd);
-    while (fa) {
-      const faSize = this.rd(fa);
-      bus.work(3);
-      if (faSize >= size) {
-        const mem = fa + this.faBytes - faSize;
-        size = this.takeFrom(fa, faSize, size);
-        this.wr(mem, size);
-        bus.work(2);
-        this.usedSum += size - this.headerBytes;
-        this.usedCount++;
-        return mem + this.headerBytes;
+    // The walk (per area: read its size, 3 ALU, read the next link); the area that fits ends it
+    // after its size read and compare.
+    const w = this.mallocWalk;
+    for (let fa = this.rd(this.headVar); fa; fa = w.w1) {
+      if (w.peek0(fa) < size) {
+        w.visit(fa);
+        continue;
       }
-      fa = this.rd(fa + P);
+      w.visitHead(fa);
+      const faSize = w.w0;
+      const mem = fa + this.faBytes - faSize;
+      size = this.takeFrom(fa, faSize, size);
+      this.wr(mem, size);
+      bus.work(2);
+      this.usedSum += size - this.headerBytes;
+      this.usedCount++;
+      return mem + this.headerBytes;
     }
+    w.flush();
     return 0;
   }
 

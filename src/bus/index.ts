@@ -43,10 +43,11 @@ import { hex } from '../util/units';
 import { cpuCosts, type AluKind, type CpuCosts } from './cpu';
 import { ObserverPort, type MemPort } from './port';
 import type { CacheCounters } from './cache';
+import type { WordView } from './walk';
 
 export { CPU_COSTS, cpuCosts, type AluKind, type CpuCosts } from './cpu';
 export { ObserverPort, type MemPort } from './port';
-export { ListWalk } from './walk';
+export { ListWalk, type WordView } from './walk';
 export { DataCache, type CacheCounters, type DataCacheSpec } from './cache';
 export { StaticsPort, placeStatics, type StaticsPlace } from './statics';
 import { StaticsPort, placeStatics } from './statics';
@@ -489,6 +490,19 @@ export class MemoryBus implements MemPort {
   /** A named ALU operation from the core's cost table. */
   alu(kind: AluKind): void {
     this.work(this.cpu[kind]);
+  }
+
+  /**
+   * The current heap span's memory for a list walk's peeks (ListWalk), when the device's byte
+   * order is the host's (its word views then read device words); null otherwise.
+   */
+  wordView(): WordView | null {
+    return this.nativeOrder ? this.cur : null;
+  }
+
+  /** The alignment mask a plain w-byte access must clear (w = 2 or 4; cpu.accessAlignment). */
+  accessMask(w: number): number {
+    return w === 2 ? this.mask16 : this.mask32;
   }
 
   /** Whether a read at `a` now would continue the previous access (charged sequential). */
