@@ -78,6 +78,7 @@ import { SimError } from '../errors';
 import { ListWalk, type MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, BlockInfo, ParamSpec, ParamValue } from './types';
 import { hex } from '../util/units';
+import { FreeIndex } from './free-index';
 
 export const USED = 1;
 export const PFREE = 2;
@@ -166,6 +167,13 @@ export abstract class FreeListAllocator implements Allocator {
   protected readonly fitWalk: ListWalk;
   /** The address-order insert's step: compare addresses and branch (2), read the next link. */
   private readonly insertWalk: ListWalk;
+  /**
+   * next-fit in address order: where each walk ends and how many steps it takes, without
+   * following the list (a simulator speed-up, see ./free-index.ts; null: the walks follow the
+   * list). Measured: it pays where the walks are long (next-fit's circular search from the
+   * rover); first- and best-fit's walks are short enough that keeping the index costs more.
+   */
+  protected readonly ix: FreeIndex | null;
 
   constructor(ctx: AllocatorContext, name: string, withRover: boolean, fitAlu: number) {
     this.name = name;
@@ -202,10 +210,12 @@ export abstract class FreeListAllocator implements Allocator {
     bus.writePtr(this.headAddr, this.first);
     if (this.tailAddr) bus.writePtr(this.tailAddr, this.first);
     if (this.roverAddr) bus.writePtr(this.roverAddr, 0);
+    this.ix = withRover && this.order === 'address' && !ctx.check && size / this.G <= FreeIndex.MAX_GRANULES ? new FreeIndex(this.first, this.epi, this.G) : null;
     bus.writePtr(this.first, size);
     bus.writePtr(this.first + P, 0);
     bus.writePtr(this.first + 2 * P, 0);
     bus.writePtr(this.first + size - P, size);
+    this.ix?.set(this.first, size);
     bus.writePtr(this.epi, USED | PFREE);
     this.freeBlockBytes = size;
     this.nFree = 1;
@@ -226,11 +236,19 @@ export abstract class FreeListAllocator implements Allocator {
 
   // ---- list primitives (charged) -----------------------------------------------------------
 
+  /** Free block x now has `size` bytes: its header, then its footer. */
+  protected setFreeSize(x: number, size: number): void {
+    this.bus.writePtr(x, size);
+    this.bus.writePtr(x + size - this.P, size);
+    this.ix?.set(x, size);
+  }
+
   /** Removes n from the list; returns its successor. */
   protected unlink(n: number): number {
     const bus = this.bus, P = this.P;
     const nx = bus.readPtr(n + P);
     const pv = bus.readPtr(n + 2 * P);
+    this.ix?.set(n, 0);
     if (pv) bus.writePtr(pv + P, nx);
     else bus.writePtr(this.headAddr, nx);
     if (nx) bus.writePtr(nx + 2 * P, pv);
@@ -244,6 +262,7 @@ export abstract class FreeListAllocator implements Allocator {
     const bus = this.bus, P = this.P;
     const nx = bus.readPtr(old + P);
     const pv = bus.readPtr(old + 2 * P);
+    this.ix?.set(old, 0);
     bus.writePtr(n + P, nx);
     bus.writePtr(n + 2 * P, pv);
     if (pv) bus.writePtr(pv + P, n);
@@ -276,6 +295,15 @@ export abstract class FreeListAllocator implements Allocator {
       const w = this.insertWalk;
       let pv = 0;
       let c = bus.readPtr(this.headAddr);
+      const ix = this.ix;
+      if (ix && c !== 0 && c < n) {
+        // The walk visits every free block below n: the first as before, the rest from the index.
+        const p = ix.pos(n);
+        w.visit(c);
+        pv = ix.addr(ix.lastBelow(p));
+        w.skip(ix.countBelow(p) - 1, pv);
+        c = w.w0;
+      }
       while (c !== 0 && c < n) {
         w.visit(c); // compare addresses, branch; read the next link
         pv = c;
@@ -319,8 +347,7 @@ export abstract class FreeListAllocator implements Allocator {
         this.insert(b);
         bus.writePtr(nb, nh | PFREE);
       }
-      bus.writePtr(start, total);
-      bus.writePtr(start + total - P, total);
+      this.setFreeSize(start, total);
     } else {
       if (pfree) {
         const ps = bus.readPtr(b - P);
@@ -334,8 +361,7 @@ export abstract class FreeListAllocator implements Allocator {
         total += nh & ~FLAGS;
         merged++;
       } else bus.writePtr(nb, nh | PFREE);
-      bus.writePtr(start, total);
-      bus.writePtr(start + total - P, total);
+      this.setFreeSize(start, total);
       this.insert(start);
     }
     this.freeBlockBytes += S;
@@ -358,8 +384,7 @@ export abstract class FreeListAllocator implements Allocator {
     let u: number;
     if (r >= this.thr && this.cutTail) {
       // Tail cut: the free remainder keeps its list position; only sizes change.
-      bus.writePtr(f, r);
-      bus.writePtr(f + r - P, r);
+      this.setFreeSize(f, r);
       u = f + r;
       bus.writePtr(u, need | USED | PFREE);
       this.freeBlockBytes -= need;
@@ -370,8 +395,7 @@ export abstract class FreeListAllocator implements Allocator {
       // Front cut: the remainder takes the block's place in the list (and a rover resting on it).
       const rem = f + need;
       this.replace(f, rem);
-      bus.writePtr(rem, r);
-      bus.writePtr(rem + r - P, r);
+      this.setFreeSize(rem, r);
       u = f;
       bus.writePtr(u, need | USED);
       this.freeBlockBytes -= need;
@@ -427,8 +451,7 @@ export abstract class FreeListAllocator implements Allocator {
       if (r >= this.thr) {
         const rem = b + need;
         this.replace(nb, rem);
-        bus.writePtr(rem, r);
-        bus.writePtr(rem + r - P, r);
+        this.setFreeSize(rem, r);
         bus.writePtr(b, need | USED | (hdr & PFREE));
         this.freeBlockBytes -= need - S;
         this.usedBlockBytes += need - S;
@@ -480,6 +503,7 @@ export abstract class FreeListAllocator implements Allocator {
 
   /** The largest free block size, by walking the list (uncharged). */
   private scanMaxFree(): number {
+    if (this.ix) return this.ix.largest();
     const bus = this.bus;
     let best = 0;
     let guard = this.nFree;
@@ -573,11 +597,13 @@ export abstract class FreeListAllocator implements Allocator {
       onList.add(c);
       if (bus.peekPtr(c + 2 * P) !== pv) v.push(`list node ${hex(c, 0)}: prev ${hex(bus.peekPtr(c + 2 * P), 0)} != ${hex(pv, 0)}`);
       if (this.order === 'address' && pv !== 0 && c <= pv) v.push(`list not address-ordered at ${hex(c, 0)}`);
+      if (this.ix && this.ix.sizeAt(c) !== (bus.peekPtr(c) & ~FLAGS)) v.push(`free index: ${hex(c, 0)} holds ${this.ix.sizeAt(c)}, the block ${bus.peekPtr(c) & ~FLAGS}`);
       count++;
       pv = c;
       c = bus.peekPtr(c + P);
     }
     if (count !== nf) v.push(`list holds ${count} blocks, heap has ${nf} free blocks`);
+    if (this.ix && this.ix.count !== count) v.push(`free index holds ${this.ix.count} blocks, the list ${count}`);
     if (this.tailAddr && bus.peekPtr(this.tailAddr) !== pv) v.push(`tail ${hex(bus.peekPtr(this.tailAddr), 0)} != last node ${hex(pv, 0)}`);
     if (this.roverAddr) {
       const r = bus.peekPtr(this.roverAddr);

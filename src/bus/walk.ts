@@ -208,6 +208,26 @@ export class ListWalk {
     this.w1 = 0;
   }
 
+  /**
+   * Adds k plain steps that the caller knows without visiting them (a free-list index: the
+   * nodes after the one just visited, up to `last`), leaving w0/w1 as a visit of `last` would.
+   * The caller guarantees what visit() would have tested: every node of them lies in the span
+   * of the step before and is aligned. Only for walks whose steps cannot continue one another's
+   * reads (a step that starts or ends with ALU work), so no skipped step is sequential.
+   */
+  skip(k: number, last: number): void {
+    if (k <= 0) return;
+    if (!this.afterWork && this.endsWithRead) throw new Error('ListWalk.skip: this walk\'s steps may be sequential; visit them');
+    if (this.pending === 0) {
+      // The step before went through counted reads: the skipped steps are peeked in its span.
+      this.setView(this.bus.wordView());
+    }
+    this.pending += k;
+    this.last = last;
+    this.w0 = this.W === 4 ? this.bus.peek32(last + this.off0) : this.bus.peek16(last + this.off0);
+    this.w1 = this.reads === 2 ? (this.W === 4 ? this.bus.peek32(last + this.off1) : this.bus.peek16(last + this.off1)) : 0;
+  }
+
   /** Charges the pending steps (exactly as counted steps would have been charged). */
   flush(): void {
     if (this.pending === 0) return;
