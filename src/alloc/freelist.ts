@@ -68,6 +68,9 @@
  * address-order insertion walk, 3 for realloc's grow-in-place test. The list walks (fit
  * searches, address-order insertion) go through bus ListWalks: every cycle and counter as the
  * per-access charging, computed in one call for the plain steps (a simulator speed-up).
+ * next-fit in address order also keeps a FreeIndex (./free-index.ts), which says where its walks
+ * end and how many steps they take, so the simulator charges those steps without following the
+ * list (another speed-up: same charges, no simulated cost).
  *
  * Observers (freeBytes, metadataBytes) read counters a C allocator would not keep: they are
  * instrumentation, cost no cycles and occupy no simulated memory. freeBytes counts the payload
