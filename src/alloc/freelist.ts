@@ -175,6 +175,8 @@ export abstract class FreeListAllocator implements Allocator {
    * following the list (a simulator speed-up, see ./free-index.ts; null: the walks follow the
    * list). Measured: it pays where the walks are long (next-fit's circular search from the
    * rover); first- and best-fit's walks are short enough that keeping the index costs more.
+   * Not on a heap behind a data cache (CachedBus: plainAccess false there), whose walks must
+   * send every access through the cache.
    */
   protected readonly ix: FreeIndex | null;
 
@@ -213,7 +215,7 @@ export abstract class FreeListAllocator implements Allocator {
     bus.writePtr(this.headAddr, this.first);
     if (this.tailAddr) bus.writePtr(this.tailAddr, this.first);
     if (this.roverAddr) bus.writePtr(this.roverAddr, 0);
-    this.ix = withRover && this.order === 'address' && !ctx.check && size / this.G <= FreeIndex.MAX_GRANULES ? new FreeIndex(this.first, this.epi, this.G) : null;
+    this.ix = withRover && this.order === 'address' && !ctx.check && bus.plainAccess(this.first, P) && size / this.G <= FreeIndex.MAX_GRANULES ? new FreeIndex(this.first, this.epi, this.G) : null;
     bus.writePtr(this.first, size);
     bus.writePtr(this.first + P, 0);
     bus.writePtr(this.first + 2 * P, 0);

@@ -13,7 +13,7 @@
  * element through the cache in order: the reads of a burst, then its writes.
  */
 import type { DeviceProfile, HeapSpan } from '../device';
-import { BusFault, MemoryBus, type BusCounters, type Span } from './index';
+import { BusFault, MemoryBus, type BusCounters, type Span, type WordView } from './index';
 import { DataCache, type DataCacheSpec } from './cache';
 
 const READ = 0, WRITE = 1;
@@ -99,6 +99,12 @@ export class CachedBus extends MemoryBus {
   /** A cached span needs every address: walks take the counted path there. */
   override plainAccess(a: number, w: number): boolean {
     return super.plainAccess(a, w) && !this.cached(this.span(a, w));
+  }
+
+  /** Nor may a walk peek a cached span through its word views. */
+  override wordView(): WordView | null {
+    const v = super.wordView();
+    return v !== null && this.cached(v as Span) ? null : v;
   }
 
   override chargeReadLoop(a: number, w: number, reads: number, alu: number, n: number, aluAfter?: number, endsAt?: number, seqReads?: number): void {
