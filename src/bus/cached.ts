@@ -124,41 +124,22 @@ export class CachedBus extends MemoryBus {
     if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
     else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
 
-    // MemoryBus's schedule, each element through the cache (see the header).
+    // MemoryBus's schedule, each element through the cache (see the header): elements one at a
+    // time (runs of 1), words in bursts of burstBytes.
     const wb = Math.max(u, Math.min(4, this.wordBytes));
-    let readC = 0, writeC = 0, loopC = 0, accesses = 0;
-    const burst = (at: number, count: number, bytes: number): void => {
-      const wi = widthIndex(bytes);
-      for (let i = 0; i < count; i++) {
-        const x = src + at + i * bytes;
-        readC += this.cached(ss) ? this.cache.read(x, ss.costs) : ss.costs[wi * 2 + (i > 0 ? 1 : 0)]!;
-      }
-      for (let i = 0; i < count; i++) {
-        const x = dst + at + i * bytes;
-        const uncached = ds.costs[6 + wi * 2 + (i > 0 ? 1 : 0)]!;
-        writeC += this.cached(ds) ? this.cache.write(x, uncached) : uncached;
-      }
-      loopC += this.loopCycles;
-      accesses += count;
-    };
-    const singles = (at: number, count: number): void => {
-      for (let i = 0; i < count; i++) burst(at + i * u, 1, u);
-    };
-    const bursts = (at: number, units: number, bytes: number): void => {
-      const per = Math.max(1, Math.floor(this.burstBytes / bytes));
-      for (let k = 0; k < units; k += per) burst(at + k * bytes, Math.min(per, units - k), bytes);
-    };
+    this.xReadC = this.xWriteC = this.xLoopC = this.xAccesses = 0;
     if ((src - dst) % wb === 0 && wb > u) {
       const head = Math.min(n, (wb - (dst % wb)) % wb);
       const words = Math.floor((n - head) / wb);
-      singles(0, head / u);
-      bursts(head, words, wb);
-      singles(head + words * wb, (n - head - words * wb) / u);
+      this.runs(ss, ds, src, dst, 0, head / u, u, 1);
+      this.runs(ss, ds, src, dst, head, words, wb, Math.max(1, Math.floor(this.burstBytes / wb)));
+      this.runs(ss, ds, src, dst, head + words * wb, (n - head - words * wb) / u, u, 1);
     } else if (wb === u) {
-      bursts(0, n / u, u);
+      this.runs(ss, ds, src, dst, 0, n / u, u, Math.max(1, Math.floor(this.burstBytes / u)));
     } else {
-      singles(0, n / u);
+      this.runs(ss, ds, src, dst, 0, n / u, u, 1);
     }
+    const readC = this.xReadC, writeC = this.xWriteC, loopC = this.xLoopC, accesses = this.xAccesses;
     const c = readC + writeC + loopC;
     this.cycles += c;
     this.copyCycles += c;
@@ -169,6 +150,33 @@ export class CachedBus extends MemoryBus {
     ds.cycles += writeC + loopC;
     ds.accesses += accesses;
     this.lastEnd = -1;
+  }
+
+  /** Scratch accumulators of copy() (fields: a copy allocates nothing). */
+  private xReadC = 0;
+  private xWriteC = 0;
+  private xLoopC = 0;
+  private xAccesses = 0;
+
+  /**
+   * Moves `units` elements of `bytes` from src + at to dst + at in runs of `per` (a burst: its
+   * reads, then its writes, then the loop overhead), each access through the cache where the
+   * region is cached, else at the region's N (first of a run) / S price.
+   */
+  private runs(ss: Span, ds: Span, src: number, dst: number, at: number, units: number, bytes: number, per: number): void {
+    const wi = widthIndex(bytes);
+    const cs = this.cached(ss), cd = this.cached(ds);
+    for (let k = 0; k < units; k += per) {
+      const count = Math.min(per, units - k);
+      const base = at + k * bytes;
+      for (let i = 0; i < count; i++) this.xReadC += cs ? this.cache.read(src + base + i * bytes, ss.costs) : ss.costs[wi * 2 + (i > 0 ? 1 : 0)]!;
+      for (let i = 0; i < count; i++) {
+        const uncached = ds.costs[6 + wi * 2 + (i > 0 ? 1 : 0)]!;
+        this.xWriteC += cd ? this.cache.write(dst + base + i * bytes, uncached) : uncached;
+      }
+      this.xLoopC += this.loopCycles;
+      this.xAccesses += count;
+    }
   }
 
   override counters(): BusCounters {
