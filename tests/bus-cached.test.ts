@@ -11,6 +11,7 @@ import { heapSpans, loadDevice } from '../src/device';
 import { loadTrace } from '../src/trace';
 import { replay } from '../src/sim';
 import { allocatorNames } from '../src/alloc';
+import { cacheSummary } from '../src/report/table';
 
 const nds = loadDevice('nds');
 const heaps = heapSpans(nds);
@@ -91,6 +92,13 @@ test('the cache changes cycles only: same placements, OOMs and accesses for ever
     assert.equal(walked.bus.cache, on.bus.cache, a);
     assert.is(walked.cycles.total, on.cycles.total, a);
   }
+});
+
+test('the run summary\'s data cache line: hit rate = hits / all counted accesses', () => {
+  // 2 + 1 hits of 2 + 1 + 1 + 2 = 6 accesses: 50.0 %.
+  const line = cacheSummary({ readHits: 2, writeHits: 1, readMisses: 1, writeMisses: 2, writeBacks: 0, cycles: 75 });
+  assert.is(line, '50.0 % hits (2 read + 1 write hits; 1 read misses = line fills, 2 write misses; 0 dirty half lines written back; 75 cycles)');
+  assert.match(cacheSummary({ readHits: 0, writeHits: 0, readMisses: 0, writeMisses: 0, writeBacks: 0, cycles: 0 }), /^no accesses/);
 });
 
 test.run();
