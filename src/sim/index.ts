@@ -6,7 +6,7 @@
  */
 export * from './types';
 export { replay } from './engine';
-export { minHeap, robsonBound, bandAbove, highWaterExact, DEFAULT_BAND } from './minheap';
+export { minHeap, robsonBound, bandAbove, highWaterExact, placementOnly, DEFAULT_BAND } from './minheap';
 export type { BandOptions, MinHeapOptions } from './minheap';
 export { traceFacts } from './prepass';
 export type { TraceFacts } from './prepass';

@@ -131,6 +131,20 @@ export function highWaterRun(trace: PackedTrace, cfg: RunConfig): { run: RunResu
   return { run, highWater: mark.end };
 }
 
+/**
+ * What a replay that only asks where blocks go and whether allocations fail (the search's
+ * probes, the tight-memory and squeeze replays) runs with: no data cache. The cache model
+ * changes what an access costs, never what an allocator does, unless the allocator reads the
+ * cycle counter to decide: a compaction budget (`compactBudget`), or compaction in idle time
+ * (the trace's idle ops are cycle budgets). Those runs keep the configured cache. The cached
+ * model costs 1.5-6.6x the host time of an uncached replay (bench/cache.md), and these
+ * replays are most of a study's work; tests/sim-placement.test.ts shows the placements agree.
+ */
+export function placementOnly(trace: PackedTrace, cfg: Pick<RunConfig, 'cache' | 'compactBudget'>): { cache?: boolean } {
+  const readsCycles = cfg.compactBudget !== undefined || traceFacts(trace).idles > 0;
+  return readsCycles ? (cfg.cache === undefined ? {} : { cache: cfg.cache }) : { cache: false };
+}
+
 export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, opts: MinHeapOptions = {}): MinHeapResult {
   const tol = Math.max(0, opts.tolerance ?? 0);
   const band = opts.band ?? DEFAULT_BAND;
@@ -155,6 +169,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
   const resolved = resolveParams(f, dev.allocators?.[f.name], cfg.params ?? {});
   const hwm = !multi && cfg.oom !== 'compact' && highWaterExact(f.name, resolved);
   const mark = { end: 0 };
+  const placement = placementOnly(trace, cfg);
 
   let runs = 0;
   const attempt = (size: number, full: boolean, track = false): RunResult | null => {
@@ -162,7 +177,7 @@ export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'w
     let r: RunResult;
     try {
       r = replay(trace, {
-        ...searchCfg, heapSize: size, whatIf: true, series: false,
+        ...searchCfg, ...placement, heapSize: size, whatIf: true, series: false,
         lean: !full, stopAtFirstOom: !full,
         ...(track ? { factory: highWaterFactory(f, mark) } : {}),
       });

@@ -4,7 +4,7 @@
  * sizes its per-id typed arrays from it). Cached per PackedTrace object: a min-heap search
  * replays one trace dozens of times.
  */
-import { OP_ALLOC, OP_FREE, OP_LOCK, OP_REALLOC, PackedTrace } from '../trace/types';
+import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, PackedTrace } from '../trace/types';
 
 export interface TraceFacts {
   ops: number;
@@ -12,6 +12,8 @@ export interface TraceFacts {
   frees: number;
   reallocs: number;
   locks: number;
+  /** Idle ops (`i <cycles>`): time a moving allocator may spend compacting. */
+  idles: number;
   /** Median request size of alloc and realloc ops (lower median; 0 for a trace without any). */
   medianRequest: number;
   /** Smallest and largest non-zero request sizes (0 when none). */
@@ -29,7 +31,7 @@ export function traceFacts(trace: PackedTrace): TraceFacts {
   const hit = cache.get(trace);
   if (hit) return hit;
   const { n, kind, id, arg } = trace.ops;
-  let allocs = 0, frees = 0, reallocs = 0, locks = 0, maxId = -1;
+  let allocs = 0, frees = 0, reallocs = 0, locks = 0, idles = 0, maxId = -1;
   let minRequest = Infinity, maxRequest = 0;
   for (let i = 0; i < n; i++) {
     const k = kind[i]!;
@@ -37,6 +39,7 @@ export function traceFacts(trace: PackedTrace): TraceFacts {
     else if (k === OP_FREE) frees++;
     else if (k === OP_REALLOC) reallocs++;
     else if (k === OP_LOCK) locks++;
+    else if (k === OP_IDLE) idles++;
     if (k <= 4) {
       const x = id[i]!;
       if (x > maxId) maxId = x;
@@ -77,7 +80,7 @@ export function traceFacts(trace: PackedTrace): TraceFacts {
   }
   const skipped = trace.skipped.reduce((s, x) => s + x.count, 0);
   const f: TraceFacts = {
-    ops: n, allocs, frees, reallocs, locks, medianRequest,
+    ops: n, allocs, frees, reallocs, locks, idles, medianRequest,
     minRequest: minRequest === Infinity ? 0 : minRequest, maxRequest, maxId, skipped,
   };
   cache.set(trace, f);

@@ -43,7 +43,7 @@ import { buildCompareReport, compareCell } from '../report';
 import { errorPoint, probeSize, squeezePoint, tightSummary } from './tight';
 import type { SqueezePoint } from './tight';
 import type { CompareCell, CompareReport, CompareTrace, GoalName, StudySetting } from '../report';
-import { traceFacts } from '../sim';
+import { placementOnly, traceFacts } from '../sim';
 import type { BandOptions, MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
 import { fromWire, runJobs } from '../sim/parallel';
 import type { Job } from '../sim/parallel';
@@ -329,7 +329,8 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
         if (!c.minHeap) return;
         const a = allocs[ai]!;
         const heapSize = probeSize(c.minHeap.minHeap, dev.alignment);
-        probeJobs.push({ kind: 'replay', trace: ti, cfg: { ...base, oom: a.oom, ...own(a), heapSize, whatIf: true, lean: true, series: false } });
+        const cfg: RunConfig = { ...base, oom: a.oom, ...own(a), heapSize, whatIf: true, lean: true, series: false };
+        probeJobs.push({ kind: 'replay', trace: ti, cfg: { ...cfg, ...placementOnly(traces[ti]!, cfg) } });
         where.push([ti, ai]);
       }),
     );

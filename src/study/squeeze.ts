@@ -35,6 +35,8 @@ import type { Params } from '../alloc';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
 import type { GoalName } from '../report';
+import { placementOnly } from '../sim';
+import type { RunConfig } from '../sim';
 import { runJobs } from '../sim/parallel';
 import type { Job, JobOutcome } from '../sim/parallel';
 import type { MixInfo } from '../trace';
@@ -200,13 +202,11 @@ export async function runSqueeze(o: SqueezeOptions): Promise<SqueezeOutcome> {
       ladders.push(sizes);
       for (const heap of sizes) {
         if (m && (heap === m.minHeap || heap === probeSize(m.minHeap, align))) continue;
-        replays.push({
-          kind: 'replay', trace: ti,
-          cfg: {
-            ...base, oom: a.oom, allocator: a.name, params: a.params, ...(external.has(a.factory) ? { factory: a.factory } : {}),
-            heapSize: heap, whatIf: true, lean: true, series: false,
-          },
-        });
+        const cfg: RunConfig = {
+          ...base, oom: a.oom, allocator: a.name, params: a.params, ...(external.has(a.factory) ? { factory: a.factory } : {}),
+          heapSize: heap, whatIf: true, lean: true, series: false,
+        };
+        replays.push({ kind: 'replay', trace: ti, cfg: { ...cfg, ...placementOnly(st.traces[ti]!, cfg) } });
         where.push({ cell, heap });
       }
     });
