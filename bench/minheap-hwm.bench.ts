@@ -1,7 +1,7 @@
 /**
  * The high-water route of the min-heap search (src/sim/minheap.ts highWaterExact) against the
  * bisection, on every bundled trace: for each allocator whose placement does not depend on the
- * heap size below its high-water mark (first-fit, heap4, heap5, uclibc), the answer of the
+ * heap size below its high-water mark (first-fit, heap4, heap5, uclibc, dlmalloc), the answer of the
  * high-water route and of the plain bisection (the same allocator under another name, so the
  * route is not taken) must be equal. Prints a markdown table with both answers, the replays each
  * needed and their CPU time (ratios in one run: the machine is shared), and exits 1 on any
@@ -16,7 +16,7 @@ import { minHeap } from '../src/sim';
 import { findTraceFiles, loadTrace } from '../src/trace';
 
 const ROOT = path.resolve(__dirname, '..');
-const ALLOCS = ['first-fit', 'heap4', 'heap5', 'uclibc'];
+const ALLOCS = (process.env.HWM_ALLOCS ?? 'first-fit,heap4,heap5,uclibc,dlmalloc').split(',');
 const NO_BAND = { stretch: 0, samples: 0 };
 
 async function main(): Promise<void> {

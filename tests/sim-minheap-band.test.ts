@@ -70,9 +70,9 @@ test('buddy on synthetic-packet-pool: sizes just above the exact minimum OOM', a
 // bisection. Here on the bundled traces up to 60k ops; bench/minheap-hwm.bench.ts runs all 13
 // (see bench/main-job.md for its last result).
 for (const name of ['busybox-sh', 'busybox-ls-lR', 'bzip2-9', 'djpeg-progressive', 'djpeg-small', 'flac-decode', 'lighttpd-burst', 'synthetic-level-load', 'synthetic-packet-pool']) {
-  test(`high-water route = bisection on ${name} (first-fit, heap4, uclibc)`, async () => {
+  test(`high-water route = bisection on ${name} (first-fit, heap4, uclibc, dlmalloc)`, async () => {
     const t = await load(name);
-    for (const a of ['first-fit', 'heap4', 'uclibc']) {
+    for (const a of ['first-fit', 'heap4', 'uclibc', 'dlmalloc']) {
       const cfg = { device: dev, allocator: a, oom: 'fail' as const };
       const hw = minHeap(t, cfg, { band: { stretch: 0, samples: 0 } });
       const plain = { ...getFactory(a), name: `${a}-bisect` };

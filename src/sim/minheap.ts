@@ -80,7 +80,9 @@ export const DEFAULT_BAND: BandOptions = { stretch: 32, near: 32, samples: 8 };
 /**
  * Allocators whose placement does not depend on the heap size below their high-water mark:
  * address-ordered first fit that cuts from the front of a free block (first-fit with
- * order=address, cut=front; FreeRTOS heap_4 and heap_5 on one heap; uClibc's free-area list).
+ * order=address, cut=front; FreeRTOS heap_4 and heap_5 on one heap; uClibc's free-area list),
+ * and dlmalloc, whose top chunk (the untouched end of the arena) is split only when no bin and
+ * not the designated victim can serve, so the heap size enters only as "does top hold nb".
  * A run in a heap of size H is the same run as in any larger heap until a block would end past
  * H, so one clean replay in a large heap gives the exact boundary: the smallest size that holds
  * the highest block end, plus whatever the allocator keeps after it (found by stepping up from
@@ -90,7 +92,7 @@ export const DEFAULT_BAND: BandOptions = { stretch: 32, near: 32, samples: 8 };
  * and bench/minheap-hwm.bench.ts show the route's answer equals the bisection's.
  */
 export function highWaterExact(allocator: string, params: Readonly<Record<string, unknown>>): boolean {
-  if (allocator === 'heap4' || allocator === 'heap5' || allocator === 'uclibc') return true;
+  if (allocator === 'heap4' || allocator === 'heap5' || allocator === 'uclibc' || allocator === 'dlmalloc') return true;
   if (allocator === 'first-fit') return String(params.order ?? 'address') === 'address' && String(params.cut ?? 'front') === 'front';
   return false;
 }
