@@ -15,6 +15,7 @@
 import type { DeviceProfile, HeapSpan } from '../device';
 import { BusFault, MemoryBus, type BusCounters, type Span, type WordView } from './index';
 import { DataCache, type DataCacheSpec } from './cache';
+import { PlacementBus } from './placement';
 
 const READ = 0, WRITE = 1;
 const widthIndex = (bytes: number): number => (bytes === 1 ? 0 : bytes === 2 ? 1 : 2);
@@ -117,12 +118,8 @@ export class CachedBus extends MemoryBus {
     const ss = this.span(src, n);
     const ds = this.span(dst, n);
     if (!this.cached(ss) && !this.cached(ds)) return super.copy(dst, src, n);
+    this.move(ss, ds, dst, src, n);
     const u = ds.minWrite;
-    if (u > 1 && ((dst | src | n) & (u - 1)) !== 0) return super.copy(dst, src, n); // MemoryBus's fault
-    const so = src - ss.base;
-    const dOff = dst - ds.base;
-    if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
-    else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
 
     // MemoryBus's schedule, each element through the cache (see the header): elements one at a
     // time (runs of 1), words in bursts of burstBytes.
@@ -188,7 +185,8 @@ export class CachedBus extends MemoryBus {
  * The bus a run uses: a CachedBus when the device profile has a data cache and `cache` is not
  * false (--no-cache), else a MemoryBus.
  */
-export function makeBus(device: DeviceProfile, heaps: readonly HeapSpan[], opts: { cache?: boolean } = {}): MemoryBus {
+export function makeBus(device: DeviceProfile, heaps: readonly HeapSpan[], opts: { cache?: boolean; costs?: boolean } = {}): MemoryBus {
+  if (opts.costs === false) return new PlacementBus(device, heaps);
   const dc = device.dataCache;
   if (opts.cache === false || !dc || !('sizeBytes' in dc)) return new MemoryBus(device, heaps);
   return new CachedBus(device, heaps, dc);

@@ -212,12 +212,12 @@ export class MemoryBus implements MemPort {
   heapHighWater = 0;
 
   protected readonly spans: Span[];
-  private cur: Span;
+  protected cur: Span;
   protected lastEnd = -1;
   protected lastDir = READ;
   private readonly splitUnaligned: boolean;
   /** Device byte order equals the host's: aligned words may use the typed-array views. */
-  private readonly nativeOrder: boolean;
+  protected readonly nativeOrder: boolean;
   /** Alignment masks for 16- and 32-bit accesses (from cpu.accessAlignment). */
   protected readonly mask16: number;
   protected readonly mask32: number;
@@ -539,14 +539,8 @@ export class MemoryBus implements MemPort {
     if (n <= 0) return;
     const ss = this.span(src, n);
     const ds = this.span(dst, n);
+    this.move(ss, ds, dst, src, n);
     const u = ds.minWrite;
-    if (u > 1 && ((dst | src | n) & (u - 1)) !== 0)
-      throw new BusFault('write-width', dst, u, ds.region,
-        `copy of ${n} bytes from ${hex(src)}: the region takes only ${u * 8}-bit or wider writes, so source, destination and length must be ${u}-byte aligned`);
-    const so = src - ss.base;
-    const dOff = dst - ds.base;
-    if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
-    else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
 
     // Cost: reads charged to the source region, writes (and loop overhead) to the destination.
     const wb = Math.max(u, Math.min(4, this.wordBytes));
@@ -577,6 +571,22 @@ export class MemoryBus implements MemPort {
     ds.cycles += writeC + loopC;
     ds.accesses += this.cAccesses;
     this.lastEnd = -1;
+  }
+
+  /**
+   * The data movement of copy(): the bytes of [src, src+n) (in span ss) to dst (in span ds), as
+   * memmove; a region that takes no byte writes needs source, destination and length aligned to
+   * its smallest write (else a write-width fault).
+   */
+  protected move(ss: Span, ds: Span, dst: number, src: number, n: number): void {
+    const u = ds.minWrite;
+    if (u > 1 && ((dst | src | n) & (u - 1)) !== 0)
+      throw new BusFault('write-width', dst, u, ds.region,
+        `copy of ${n} bytes from ${hex(src)}: the region takes only ${u * 8}-bit or wider writes, so source, destination and length must be ${u}-byte aligned`);
+    const so = src - ss.base;
+    const dOff = dst - ds.base;
+    if (ss === ds) ds.u8.copyWithin(dOff, so, so + n);
+    else ds.u8.set(ss.u8.subarray(so, so + n), dOff);
   }
 
   /** Adds the cost of moving `units` units of `unitBytes` in LDM/STM-style bursts. */
@@ -741,3 +751,4 @@ export class MemoryBus implements MemPort {
 
 // Last: cached.ts extends MemoryBus, so it must load after the class is defined (CommonJS order).
 export { CachedBus, makeBus } from './cached';
+export { PlacementBus } from './placement';

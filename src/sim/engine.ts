@@ -115,7 +115,7 @@ class Replay implements RunView {
     this.lockSpec = lockSpec;
     this.observer = observer;
     this.facts = traceFacts(trace);
-    const rig = buildRig(cfg.device, cfg.allocator, { factory: cfg.factory, params: cfg.params, heapSize: cfg.heapSize, whatIf: cfg.whatIf, check: cfg.check === true, cache: cfg.cache });
+    const rig = buildRig(cfg.device, cfg.allocator, { factory: cfg.factory, params: cfg.params, heapSize: cfg.heapSize, whatIf: cfg.whatIf, check: cfg.check === true, cache: cfg.cache, costs: cfg.costs });
     this.params = rig.params;
     this.multiHeap = rig.factory.multiHeap;
     this.heaps = rig.heaps;

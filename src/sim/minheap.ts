@@ -135,16 +135,15 @@ export function highWaterRun(trace: PackedTrace, cfg: RunConfig): { run: RunResu
 
 /**
  * What a replay that only asks where blocks go and whether allocations fail (the search's
- * probes, the tight-memory and squeeze replays) runs with: no data cache. The cache model
- * changes what an access costs, never what an allocator does, unless the allocator reads the
- * cycle counter to decide: a compaction budget (`compactBudget`), or compaction in idle time
- * (the trace's idle ops are cycle budgets). Those runs keep the configured cache. The cached
- * model costs 1.5-6.6x the host time of an uncached replay (bench/cache.md), and these
- * replays are most of a study's work; tests/sim-placement.test.ts shows the placements agree.
+ * probes, the tight-memory and squeeze replays) runs with: a bus that charges nothing
+ * (bus/placement.ts: no cycle accounting, no data cache). Costs change what an access costs,
+ * never what an allocator does, unless the allocator reads the cycle counter to decide: a
+ * compaction budget (`compactBudget`), or compaction in idle time (the trace's idle ops are
+ * cycle budgets). Those runs keep the configured bus. tests/sim-placement.test.ts shows that
+ * every allocator places every block of the bundled traces alike on both buses.
  */
-export function placementOnly(trace: PackedTrace, cfg: Pick<RunConfig, 'cache' | 'compactBudget'>): { cache?: boolean } {
-  const readsCycles = cfg.compactBudget !== undefined || traceFacts(trace).idles > 0;
-  return readsCycles ? (cfg.cache === undefined ? {} : { cache: cfg.cache }) : { cache: false };
+export function placementOnly(trace: PackedTrace, cfg: Pick<RunConfig, 'compactBudget'>): { costs?: false } {
+  return cfg.compactBudget !== undefined || traceFacts(trace).idles > 0 ? {} : { costs: false };
 }
 
 export function minHeap(trace: PackedTrace, cfg: Omit<RunConfig, 'heapSize' | 'whatIf'>, opts: MinHeapOptions = {}): MinHeapResult {

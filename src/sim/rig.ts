@@ -28,6 +28,8 @@ export interface RigOptions {
   check?: boolean;
   /** false: no data cache even where the device has one (--no-cache, the uncached worst case). */
   cache?: boolean;
+  /** false: charge nothing (a placement-only run: bus/placement.ts). */
+  costs?: boolean;
 }
 
 /** What a rig will be, without building it: throws the same SimErrors buildRig would. */
@@ -60,7 +62,7 @@ export function planRig(device: DeviceProfile, allocator: string, o: RigOptions 
 /** Builds the rig; the allocator initialises its heap on the bus (those cycles are bus.cycles). */
 export function buildRig(device: DeviceProfile, allocator: string, o: RigOptions = {}): Rig {
   const p = planRig(device, allocator, o);
-  const bus = makeBus(device, p.heaps, { cache: o.cache });
+  const bus = makeBus(device, p.heaps, { cache: o.cache, costs: o.costs });
   const a = p.factory.create({ bus, heaps: p.heaps, alignment: device.alignment, params: p.params, check: o.check === true });
   return { ...p, bus, allocator: a };
 }

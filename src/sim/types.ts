@@ -52,6 +52,11 @@ export interface RunConfig {
   checkEvery?: number;
   /** false: run without the device's data cache (--no-cache); default: the cache where the device has one. */
   cache?: boolean;
+  /**
+   * false: a placement-only run (minheap.ts placementOnly): the bus charges nothing, so every
+   * cycle figure of the result is 0 and only where blocks went and what failed is meaningful.
+   */
+  costs?: boolean;
   /** Series bucket width in ops; default: ceil(ops / 2000). */
   sample?: number;
   /** Include `series` in the result (default true). */
