@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     const cfg = { device: dev, allocator: a.name, params: a.params, oom: a.oom, series: false } as const;
     let run: any, hw = 0;
     const full = ms(() => { const r = highWaterRun(t, cfg as any); run = r.run; hw = r.highWater; });
-    const lean = ms(() => replay(t, { ...(cfg as any), lean: true, cache: false }));
+    const lean = ms(() => replay(t, { ...(cfg as any), lean: true, costs: false }));
     let mh: any;
     const search = ms(() => { mh = minHeap(t, cfg as any, { tolerance: 0, band: STUDY_BAND, probe: run, probeHighWater: hw }); });
     console.log(`${a.name.padEnd(12)} full ${full.toFixed(0).padStart(6)} ms  lean ${lean.toFixed(0).padStart(6)} ms  search ${search.toFixed(0).padStart(6)} ms  runs ${mh.runs}  ${(t.ops.n / lean * 1000 / 1e6).toFixed(2)}M ops/s lean`);
