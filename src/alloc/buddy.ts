@@ -272,7 +272,7 @@ export class Buddy implements Allocator {
         let mask = bus.read32(this.maskAddr);
         const m0 = mask;
         for (let j = k - 1; j >= kn; j--) {
-          bus.work(2);
+          bus.work(2); // b + (1 << j): shift, add
           mask = this.push(b + (1 << j), j, mask);
           this.freeBlockBytes += (1 << j);
           this.nFree++;

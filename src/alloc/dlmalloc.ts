@@ -43,6 +43,7 @@ import { SimError } from '../errors';
 import { Assertions } from './assert';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { hex } from '../util/units';
+import { chargeRequestSize } from './costs';
 
 const PINUSE = 1;
 const CINUSE = 2;
@@ -189,7 +190,7 @@ export class Dlmalloc implements Allocator {
 
   private chargeLargeIndex(): void {
     this.bus.fls();
-    this.bus.work(5);
+    this.bus.work(5); // compute_tree_index: X = S >> TREEBIN_SHIFT: shift; S >> (K + TREEBIN_SHIFT - 1): add, shift; & 1: and; (K << 1) + it: add (the X == 0 and X > 0xFFFF tests are not charged)
   }
 
   /** set_size_and_pinuse_of_free_chunk: head = s | PINUSE, footer in the next chunk. */
@@ -202,7 +203,7 @@ export class Dlmalloc implements Allocator {
   private setInuse(p: number, s: number, pinuse: number): void {
     this.setHead(p, s | pinuse | CINUSE);
     this.wr(p + s + this.S, this.rd(p + s + this.S) | PINUSE);
-    this.bus.work(2);
+    this.bus.work(2); // the next chunk p + s: add; its head |= PINUSE_BIT: orr
   }
 
   // ---- bins -------------------------------------------------------------------------------
@@ -211,13 +212,13 @@ export class Dlmalloc implements Allocator {
     const bus = this.bus;
     const S = this.S;
     this.binned++;
-    bus.work(2);
+    bus.alu('cmpBranch'); // is_small(S)?
     if (s < this.minLarge) {
       const i = s >>> this.smallShift;
       const b = this.smallBin(i);
       const map = bus.read32(this.smallmapVar);
       let f = b;
-      bus.work(2);
+      bus.alu('cmpBranch'); // !smallmap_is_marked(M, I)?
       if ((map & (1 << i)) === 0) bus.write32(this.smallmapVar, (map | (1 << i)) >>> 0);
       else f = this.fd(b);
       this.wr(b + 2 * S, p);
@@ -230,7 +231,7 @@ export class Dlmalloc implements Allocator {
     this.chargeLargeIndex();
     const b = this.largeBin(i);
     const map = bus.read32(this.largemapVar);
-    bus.work(2);
+    bus.alu('cmpBranch'); // !treemap_is_marked(M, I)?
     let c = b;
     if ((map & (1 << i)) === 0) bus.write32(this.largemapVar, (map | (1 << i)) >>> 0);
     else {
@@ -238,7 +239,8 @@ export class Dlmalloc implements Allocator {
       c = this.fd(b);
       while (c !== b && (this.head(c) & this.sizeMask) < s) {
         c = this.fd(c);
-        bus.work(3);
+        bus.work(1); // chunksize(c): and
+        bus.alu('cmpBranch'); // c != bin && chunksize(c) < s?: one compare and branch charged for the pair
       }
     }
     const before = this.bk(c);
@@ -257,7 +259,8 @@ export class Dlmalloc implements Allocator {
     const b = this.bk(p);
     this.wr(f + 3 * S, b);
     this.wr(b + 2 * S, f);
-    bus.work(3);
+    bus.work(1); // small_index(S) / the bin's index: shift
+    bus.alu('cmpBranch'); // F == B: the bin is now empty?
     if (f === b) {
       // the bin is now empty (f = b = the bin's fake chunk)
       if (s < this.minLarge) {
@@ -268,7 +271,7 @@ export class Dlmalloc implements Allocator {
         this.chargeLargeIndex();
         bus.write32(this.largemapVar, (bus.read32(this.largemapVar) & ~(1 << i)) >>> 0);
       }
-      bus.work(2);
+      bus.work(2); // clear_smallmap / clear_treemap: 1 << I, bic
     }
   }
 
@@ -290,7 +293,7 @@ export class Dlmalloc implements Allocator {
   /** replace_dv: the old dv goes into the bins, r becomes dv. */
   private replaceDv(r: number, rsize: number): void {
     const dvs = this.rd(this.dvsizeVar);
-    this.bus.work(1);
+    this.bus.work(1); // DVS != 0?: the compare (its branch is not charged)
     if (dvs !== 0) this.insertChunk(this.rd(this.dvVar), dvs);
     this.wr(this.dvVar, r);
     this.wr(this.dvsizeVar, rsize);
@@ -299,7 +302,7 @@ export class Dlmalloc implements Allocator {
   /** Takes chunk v (unlinked, size vs) for nb bytes; the remainder goes to dv or the bins. */
   private carve(v: number, vs: number, nb: number, toDv: boolean): number {
     const rsize = vs - nb;
-    this.bus.work(2);
+    this.bus.alu('cmpBranch'); // rsize = vs - nb < MIN_CHUNK_SIZE? (the sub is not charged)
     if (rsize < this.minChunk) this.setInuse(v, vs, PINUSE);
     else {
       this.setHead(v, nb | PINUSE | CINUSE);
@@ -317,13 +320,14 @@ export class Dlmalloc implements Allocator {
     const bus = this.bus;
     const S = this.S;
     const nb = this.padRequest(Math.max(0, n));
-    bus.work(4);
+    chargeRequestSize(bus); // nb = request2size(bytes): pad_request, at least MIN_CHUNK_SIZE
     if (nb > 0x7ffffff0) return 0;
     if (nb < this.minLarge) {
       let idx = nb >>> this.smallShift;
       const smallmap = bus.read32(this.smallmapVar);
       const smallbits = smallmap >>> idx;
-      bus.work(3);
+      bus.work(1); // smallbits = smallmap >> small_index(nb): shift (small_index's shift is not charged)
+      bus.alu('cmpBranch'); // (smallbits & 0x3U) != 0: a remainderless fit in this bin or the next?
       if (smallbits & 3) {
         idx += ~smallbits & 1;
         const b = this.smallBin(idx);
@@ -334,19 +338,19 @@ export class Dlmalloc implements Allocator {
         return p + 2 * S;
       }
       const dvs = this.rd(this.dvsizeVar);
-      bus.work(1);
+      bus.work(1); // nb > dvsize?: the compare (its branch is not charged)
       if (nb > dvs) {
         if (smallbits !== 0) {
           const i = ffs32((smallmap & (~0 << idx)) >>> 0);
           bus.ffs();
-          bus.work(2);
+          bus.work(2); // smallbin_at(i): shift, add
           const p = this.fd(this.smallBin(i));
           const ps = i << this.smallShift;
           this.unlinkChunk(p, ps);
           return this.carve(p, ps, nb, true);
         }
         const largemap = bus.read32(this.largemapVar);
-        bus.work(1);
+        bus.work(1); // treemap != 0?: the compare (its branch is not charged)
         if (largemap !== 0) {
           // tmalloc_small: the smallest chunk of the smallest non-empty large bin
           const i = ffs32(largemap);
@@ -359,7 +363,7 @@ export class Dlmalloc implements Allocator {
       }
     } else {
       const largemap = bus.read32(this.largemapVar);
-      bus.work(1);
+      bus.work(1); // treemap != 0?: the compare (its branch is not charged)
       if (largemap !== 0) {
         // tmalloc_large: best fit in the sorted bins
         const idx = this.largeIndex(nb);
@@ -370,7 +374,8 @@ export class Dlmalloc implements Allocator {
           const b = this.largeBin(idx);
           for (let c = this.fd(b); c !== b; c = this.fd(c)) {
             const cs = this.head(c) & this.sizeMask;
-            bus.work(3);
+            bus.work(1); // chunksize(c): and
+            bus.alu('cmpBranch'); // >= nb: the first fit of the sorted bin?
             if (cs >= nb) {
               v = c;
               vs = cs;
@@ -380,7 +385,7 @@ export class Dlmalloc implements Allocator {
         }
         if (v === 0) {
           const left = idx + 1 >= 32 ? 0 : (largemap & (~0 << (idx + 1))) >>> 0;
-          bus.work(3);
+          bus.work(3); // leftbits = treemap & (~0 << (idx + 1)): add, shift, and (the leftbits != 0 branch is not charged)
           if (left !== 0) {
             const i = ffs32(left);
             bus.ffs();
@@ -389,7 +394,8 @@ export class Dlmalloc implements Allocator {
           }
         }
         const dvs = this.rd(this.dvsizeVar);
-        bus.work(3);
+        bus.work(1); // rsize = vs - nb: sub
+        bus.alu('cmpBranch'); // v != 0 && rsize < dvsize - nb?: one compare and branch charged for the test
         if (v !== 0 && (dvs < nb || vs - nb < dvs - nb)) {
           this.unlinkChunk(v, vs);
           return this.carve(v, vs, nb, false);
@@ -398,11 +404,11 @@ export class Dlmalloc implements Allocator {
     }
     // designated victim
     const dvs = this.rd(this.dvsizeVar);
-    bus.work(1);
+    bus.work(1); // nb <= dvsize?: the compare (its branch is not charged)
     if (nb <= dvs) {
       const p = this.rd(this.dvVar);
       const rsize = dvs - nb;
-      bus.work(2);
+      bus.alu('cmpBranch'); // rsize = dvsize - nb >= MIN_CHUNK_SIZE: split the dv? (the sub is not charged)
       if (rsize >= this.minChunk) {
         const r = p + nb;
         this.wr(this.dvVar, r);
@@ -418,7 +424,7 @@ export class Dlmalloc implements Allocator {
     }
     // top
     const ts = this.rd(this.topsizeVar);
-    bus.work(1);
+    bus.work(1); // nb < topsize?: the compare (its branch is not charged)
     if (nb < ts) {
       const p = this.rd(this.topVar);
       const rsize = ts - nb;
@@ -427,7 +433,7 @@ export class Dlmalloc implements Allocator {
       this.wr(this.topVar, r);
       this.setHead(r, rsize | PINUSE);
       this.setHead(p, nb | PINUSE | CINUSE);
-      bus.work(2);
+      bus.work(2); // rsize = topsize - nb: sub; r = p + nb: add
       return p + 2 * S;
     }
     return 0;
@@ -441,17 +447,17 @@ export class Dlmalloc implements Allocator {
       this.asserts.fail(`dispose: chunk 0x${p.toString(16)} is not in use (double free?)`);
     const next = p + psize;
     const phead = this.head(p);
-    bus.work(2);
+    bus.alu('cmpBranch'); // !pinuse(p): coalesce backward?
     if ((phead & PINUSE) === 0) {
       const prevsize = this.rd(p);
       const prev = p - prevsize;
       psize += prevsize;
       p = prev;
-      bus.work(3);
+      bus.work(3); // prev = p - prevsize: sub; psize += prevsize: add; p != dv?: the compare (its branch is not charged)
       if (p !== this.rd(this.dvVar)) this.unlinkChunk(p, prevsize);
       else {
         const nh = this.head(next);
-        bus.work(2);
+        bus.alu('cmpBranch'); // (next->head & INUSE_BITS) == INUSE_BITS?
         if ((nh & (PINUSE | CINUSE)) === (PINUSE | CINUSE)) {
           this.wr(this.dvsizeVar, psize);
           this.setHead(next, nh & ~PINUSE);
@@ -461,11 +467,11 @@ export class Dlmalloc implements Allocator {
       }
     }
     const nh = this.head(next);
-    bus.work(2);
+    bus.alu('cmpBranch'); // !cinuse(next): coalesce forward?
     if ((nh & CINUSE) === 0) {
       const top = this.rd(this.topVar);
       const dv = this.rd(this.dvVar);
-      bus.work(2);
+      bus.alu('cmpBranch'); // next == top? (the next == dv test is not charged)
       if (next === top) {
         const ts = this.rd(this.topsizeVar) + psize;
         this.wr(this.topsizeVar, ts);
@@ -488,7 +494,7 @@ export class Dlmalloc implements Allocator {
       psize += ns;
       this.unlinkChunk(next, ns);
       this.setFree(p, psize);
-      bus.work(2);
+      bus.alu('cmpBranch'); // p == dv? (psize += nsize: the add is not charged)
       if (p === dv) {
         this.wr(this.dvsizeVar, psize);
         return;
@@ -516,7 +522,7 @@ export class Dlmalloc implements Allocator {
     if (h === 0) return;
     const p = h - 2 * this.S;
     const s = this.head(p) & this.sizeMask;
-    this.bus.work(2);
+    this.bus.work(2); // p = mem2chunk(mem): sub; psize = chunksize(p): and
     this.usedChunkSum -= s;
     this.usedCount--;
     this.dispose(p, s);
@@ -532,7 +538,8 @@ export class Dlmalloc implements Allocator {
     const pin = ph & PINUSE;
     const next = p + old;
     const nb = this.padRequest(Math.max(0, req));
-    bus.work(6);
+    bus.work(2); // oldsize = chunksize(oldp): and; next = chunk_plus_offset(oldp, oldsize): add
+    chargeRequestSize(bus); // nb = request2size(bytes)
     let fin = -1;
     if (old >= nb) {
       const rsize = old - nb;
@@ -546,7 +553,7 @@ export class Dlmalloc implements Allocator {
     } else {
       const top = this.rd(this.topVar);
       const dv = this.rd(this.dvVar);
-      bus.work(2);
+      bus.alu('cmpBranch'); // next == top? (the next == dv test is not charged)
       if (next === top) {
         const ts = this.rd(this.topsizeVar);
         if (old + ts > nb) {
@@ -578,7 +585,7 @@ export class Dlmalloc implements Allocator {
         }
       } else {
         const nh = this.head(next);
-        bus.work(2);
+        bus.alu('cmpBranch'); // !cinuse(next)?
         if ((nh & CINUSE) === 0) {
           const ns = nh & this.sizeMask;
           if (old + ns >= nb) {

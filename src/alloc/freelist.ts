@@ -62,10 +62,11 @@
  *
  * Cycles: every header, footer, link and control-word access goes through the bus (a front cut
  * costs a relink: 2 link loads and 3 or 4 stores more than a tail cut); ALU work is
- * charged with bus.work(): 4 cycles to compute `need` (add, round, compare with MIN), 2 per
- * list step (compare size with need and branch, loop branch; best-fit adds one compare),
- * 2 for the remainder/threshold test, 4 for the flag tests of free(), 2 per step of the
- * address-order insertion walk, 3 for realloc's grow-in-place test. The list walks (fit
+ * charged through the CPU cost table (./costs.ts, bus.alu): `need` as every allocator's request
+ * size (chargeRequestSize: add, mask, compare with MIN and select), 2 per list step (compare
+ * size with need and branch; best-fit adds one compare, next-fit the wrap test), a
+ * compare-and-branch for the remainder/threshold test, two for the flag tests of free(), 2
+ * per step of the address-order insertion walk, 3 for realloc's grow-in-place test. The list walks (fit
  * searches, address-order insertion) go through bus ListWalks: every cycle and counter as the
  * per-access charging, computed in one call for the plain steps (a simulator speed-up).
  * next-fit in address order also keeps a FreeIndex (./free-index.ts), which says where its walks
@@ -82,6 +83,7 @@ import { ListWalk, type MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, BlockInfo, ParamSpec, ParamValue } from './types';
 import { hex } from '../util/units';
 import { FreeIndex } from './free-index';
+import { chargeRequestSize } from './costs';
 
 export const USED = 1;
 export const PFREE = 2;
@@ -315,7 +317,7 @@ export abstract class FreeListAllocator implements Allocator {
         c = w.w0;
       }
       w.flush();
-      bus.work(2);
+      bus.alu('cmpBranch'); // the test that ends the walk: c == 0 or c >= n
       this.linkBetween(pv, n, c);
     }
   }
@@ -329,7 +331,7 @@ export abstract class FreeListAllocator implements Allocator {
     const nb = b + S;
     const nh = bus.readPtr(nb);
     const nfree = (nh & USED) === 0;
-    bus.work(4); // test USED of the successor and PFREE of b, branch
+    bus.alu('cmpBranch', 2); // test USED of the successor, branch; test PFREE of b, branch
     let start = b;
     let total = S;
     let merged = 0;
@@ -378,14 +380,14 @@ export abstract class FreeListAllocator implements Allocator {
 
   alloc(n: number): number {
     const bus = this.bus, P = this.P;
-    bus.work(4); // need = max(MIN, roundUp(n + H, G)): add, mask, compare, select
+    chargeRequestSize(bus); // need = max(MIN, roundUp(n + H, G))
     const need = this.needFor(n);
     const f = this.findFit(need);
     if (f === 0) return 0;
     const S = this.fitSize;
     if (S >= this.maxFree) this.maxOk = false;
     const r = S - need;
-    bus.work(2); // remainder and threshold compare
+    bus.alu('cmpBranch'); // r = S - need >= the split threshold? (the sub is not charged)
     let u: number;
     if (r >= this.thr && this.cutTail) {
       // Tail cut: the free remainder keeps its list position; only sizes change.
@@ -433,11 +435,11 @@ export abstract class FreeListAllocator implements Allocator {
     const b = h - P;
     const hdr = bus.readPtr(b);
     const S = hdr & ~FLAGS;
-    bus.work(4); // need, as in alloc
+    chargeRequestSize(bus); // need, as in alloc
     const need = this.needFor(n);
     if (need <= S) {
       const r = S - need;
-      bus.work(2);
+      bus.alu('cmpBranch'); // r = S - need >= the split threshold? (the sub is not charged)
       if (r >= this.thr) {
         bus.writePtr(b, need | USED | (hdr & PFREE));
         this.usedBlockBytes -= r;
@@ -447,7 +449,7 @@ export abstract class FreeListAllocator implements Allocator {
     }
     const nb = b + S;
     const nh = bus.readPtr(nb);
-    bus.work(3); // test USED, add sizes, compare
+    bus.work(3); // test USED, add the sizes, compare with need (the flag mask and the branches are not charged)
     if ((nh & USED) === 0 && S + (nh & ~FLAGS) >= need) {
       const ns = nh & ~FLAGS;
       if (ns >= this.maxFree) this.maxOk = false;

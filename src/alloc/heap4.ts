@@ -199,7 +199,7 @@ export class FreeRtosHeap implements Allocator {
     // Walk to the last free block below b.
     let it = this.xStart;
     let itNext = this.rd(it);
-    bus.work(2);
+    bus.alu('cmpBranch'); // the loop's first test: xStart.pxNextFreeBlock < pxBlockToInsert?
     const w = this.insertWalk;
     while (itNext < b) {
       w.visit(itNext); // read the next link, compare with b, branch
@@ -211,29 +211,31 @@ export class FreeRtosHeap implements Allocator {
     this.freeCount++;
     // Merge with the block before?
     const itSize = this.rd(it + P);
-    bus.work(3);
+    bus.work(1); // puc + pxIterator->xBlockSize: add
+    bus.alu('cmpBranch'); // == pxBlockToInsert: merge with the block before?
     if (it + itSize === b) {
       bSize += itSize;
       this.wr(it + P, bSize);
       b = it;
       this.freeCount--;
-      bus.work(1);
+      bus.work(1); // pxIterator->xBlockSize += pxBlockToInsert->xBlockSize: add
     }
     // Merge with the block after?
-    bus.work(3);
+    bus.work(1); // puc + pxBlockToInsert->xBlockSize: add
+    bus.alu('cmpBranch'); // == pxIterator->pxNextFreeBlock: merge with the block after?
     if (b + bSize === itNext) {
       const pxEnd = this.rd(this.pxEndVar);
-      bus.work(2);
+      bus.alu('cmpBranch'); // pxIterator->pxNextFreeBlock != pxEnd?
       if (itNext !== pxEnd) {
         const nSize = this.rd(itNext + P);
         this.wr(b + P, bSize + nSize);
         this.wr(b, this.rd(itNext));
         if (nSize !== 0) this.freeCount--;
-        bus.work(2);
+        bus.work(2); // xBlockSize += next->xBlockSize: add; pxNextFreeBlock = next->pxNextFreeBlock: move
         if (bSize + nSize > this.maxFree) this.maxFree = bSize + nSize;
       } else this.wr(b, pxEnd);
     } else this.wr(b, itNext);
-    bus.work(1);
+    bus.work(1); // pxIterator != pxBlockToInsert: a compare (the store after it is conditional, no branch)
     if (it !== b) this.wr(it, b);
     // Merged neighbours are no larger than the merged block: the maximum only grows here.
     if (bSize > this.maxFree) this.maxFree = bSize;
@@ -247,16 +249,18 @@ export class FreeRtosHeap implements Allocator {
     const A = this.align;
     let want = Math.max(1, req) + this.headerBytes;
     if (want % A !== 0) want += A - (want % A);
-    bus.work(6);
+    bus.work(4); // xWantedSize += xHeapStructSize: add; & portBYTE_ALIGNMENT_MASK: and; portBYTE_ALIGNMENT - it: sub; add it
+    bus.alu('cmpBranch'); // heapBLOCK_SIZE_IS_VALID(xWantedSize)? (the test of xWantedSize > 0 is not charged)
     if (want > this.sizeMask) return 0;
     const remaining = this.rd(this.freeRemainingVar);
-    bus.work(2);
+    bus.alu('cmpBranch'); // xWantedSize <= xFreeBytesRemaining?
     if (want > remaining) return 0;
     let prev = this.xStart;
     let blk = this.rd(prev);
     let bSize = this.rd(blk + P);
     let next = this.rd(blk);
-    bus.work(3);
+    bus.work(1); // pxPreviousBlock = &xStart: address
+    bus.alu('cmpBranch'); // the loop's first test: pxBlock->xBlockSize < xWantedSize?
     const w = this.fitWalk;
     while (bSize < want && next !== 0) {
       prev = blk;
@@ -267,19 +271,20 @@ export class FreeRtosHeap implements Allocator {
     }
     w.flush();
     const pxEnd = this.rd(this.pxEndVar);
-    bus.work(2);
+    bus.alu('cmpBranch'); // pxBlock != pxEnd?
     if (blk === pxEnd) return 0;
     this.rd(prev); // pvReturn = pxPreviousBlock->pxNextFreeBlock + xHeapStructSize: read again
     this.wr(prev, next);
     if (bSize >= this.maxFree) this.maxFreeValid = false;
     this.freeSum -= bSize;
     this.freeCount--;
-    bus.work(3);
+    bus.work(1); // pxBlock->xBlockSize - xWantedSize: sub
+    bus.alu('cmpBranch'); // > heapMINIMUM_BLOCK_SIZE: split?
     if (bSize - want > this.minBlockBytes) {
       const nb = blk + want;
       this.wr(nb + P, bSize - want);
       this.wr(blk + P, want);
-      bus.work(3);
+      bus.work(3); // pxNewBlockLink = pxBlock + xWantedSize: add; its size xBlockSize - xWantedSize: sub; the call's argument: move
       this.insert(nb, bSize - want);
       bSize = want;
     }
@@ -291,7 +296,8 @@ export class FreeRtosHeap implements Allocator {
     this.wr(blk + P, (bSize | this.allocBit) >>> 0);
     this.wr(blk, 0);
     this.wr(this.nAllocVar, this.rd(this.nAllocVar) + 1);
-    bus.work(5);
+    bus.work(3); // xFreeBytesRemaining -= xBlockSize: sub; heapALLOCATE_BLOCK: orr; xNumberOfSuccessfulAllocations++: add
+    bus.alu('cmpBranch'); // xFreeBytesRemaining < xMinimumEverFreeBytesRemaining?
     this.usedSum += bSize - this.headerBytes;
     this.usedCount++;
     return blk + this.headerBytes;
@@ -304,14 +310,14 @@ export class FreeRtosHeap implements Allocator {
     const b = h - this.headerBytes;
     const size = this.rd(b + P) & this.sizeMask;
     this.rd(b); // vPortFree checks pxNextFreeBlock == NULL (a block it handed out)
-    bus.work(4);
+    bus.alu('cmpBranch', 2); // heapBLOCK_IS_ALLOCATED(pxLink)? pxLink->pxNextFreeBlock == NULL? (heapFREE_BLOCK's bic is not charged)
     this.wr(b + P, size);
     this.wr(this.freeRemainingVar, this.rd(this.freeRemainingVar) + size);
     this.usedSum -= size - this.headerBytes;
     this.usedCount--;
     this.insert(b, size);
     this.wr(this.nFreeVar, this.rd(this.nFreeVar) + 1);
-    bus.work(2);
+    bus.work(2); // xFreeBytesRemaining += xBlockSize; xNumberOfSuccessfulFrees++: two adds
   }
 
   realloc(h: number, req: number): number {

@@ -34,7 +34,7 @@ export class NextFit extends FreeListAllocator {
     const head = bus.readPtr(this.headAddr);
     if (head === 0) return 0;
     let start = bus.readPtr(this.roverAddr);
-    bus.work(1); // rover == 0 ? head : rover
+    bus.work(1); // rover == 0 ? head : rover: a conditional move (its compare is not charged)
     if (start === 0) start = head;
     const w = this.fitWalk;
     const ix = this.ix;

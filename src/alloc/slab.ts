@@ -226,11 +226,11 @@ export class Slab implements Allocator {
     let pv = 0;
     let c = bus.readPtr(this.poolHead);
     while (c !== 0 && c < r) {
-      bus.work(2); // compare addresses, branch
+      bus.alu('cmpBranch'); // c < r? (compare addresses, branch)
       pv = c;
       c = bus.readPtr(c);
     }
-    bus.work(2);
+    bus.alu('cmpBranch'); // the test that ends the walk
     bus.writePtr(r, c);
     bus.writePtr(r + P, pv);
     if (pv) bus.writePtr(pv, r);
@@ -246,7 +246,7 @@ export class Slab implements Allocator {
     while (c !== 0) {
       len = bus.readPtr(this.mapAddr(c)) >>> 2;
       const nx = bus.readPtr(c);
-      bus.work(2); // compare run length with k, branch
+      bus.alu('cmpBranch'); // len >= k? (compare the run length, branch)
       if (len >= k) break;
       c = nx;
     }
@@ -281,7 +281,7 @@ export class Slab implements Allocator {
       const ne = bus.readPtr(this.mapAddr(nxt));
       if ((ne & 3) === FREE) nlen = ne >>> 2;
     }
-    bus.work(4); // neighbour tag tests and branches
+    bus.alu('cmpBranch', 2); // the two neighbour tag tests and branches
     if (pfree) {
       if (nlen) this.runUnlink(nxt);
     } else if (nlen) this.runReplace(nxt, pg);
@@ -298,7 +298,7 @@ export class Slab implements Allocator {
     for (let i = 0; i < this.sizes.length; i++) {
       const cd = this.cacheBase + i * this.cacheBytes;
       let s = bus.readPtr(cd + this.oEmpty);
-      bus.work(1);
+      bus.work(1); // s == 0?: the compare (its branch is not charged)
       if (s === 0) continue;
       while (s !== 0) {
         const nx = bus.readPtr(s);
@@ -344,12 +344,12 @@ export class Slab implements Allocator {
 
   alloc(n: number): number {
     const bus = this.bus;
-    bus.work(1); // compare with the largest class
+    bus.work(1); // n > the largest class?: the compare (its branch is not charged)
     if (n > this.maxClass) return this.allocLarge(n);
     const sizes = this.sizes;
     let i = 0;
     while (sizes[i]! < n) i++;
-    bus.work(i + 1); // class lookup: one compare per class tried
+    bus.work(i + 1); // class lookup: one compare per class tried (the loop's branches are not charged)
     const c = sizes[i]!;
     const cap = this.caps[i]!;
     const cd = this.cacheBase + i * this.cacheBytes;
@@ -381,12 +381,12 @@ export class Slab implements Allocator {
       bus.writePtr(s + this.oFree, bus.readPtr(obj));
     } else {
       const fr = bus.readPtr(s + this.oFresh);
-      bus.work(2); // obj = s + D + fresh * size
+      bus.work(2); // obj = s + D + fresh * size: a multiply-accumulate and an add, charged as 2 simple instructions (not bus.alu('mul'): that would change the figures off nds)
       obj = s + this.D + fr * c;
       bus.writePtr(s + this.oFresh, fr + 1);
     }
     bus.writePtr(s + this.oInuse, inuse);
-    bus.work(1); // inuse == capacity?
+    bus.work(1); // inuse == capacity?: the compare (the list offset is a conditional move)
     const to = inuse === cap ? this.oFull : 0;
     if (from !== to) {
       if (from >= 0) this.slabUnlink(cd + from, s);
@@ -398,7 +398,7 @@ export class Slab implements Allocator {
   }
 
   private allocLarge(n: number): number {
-    this.bus.work(2); // pages = (n + page - 1) >> shift
+    this.bus.work(2); // pages = (n + page - 1) >> shift: add, shift
     const k = Math.ceil(n / this.PAGE);
     if (k > this.nPages) return 0;
     let pg = this.pagesAlloc(k);
@@ -411,7 +411,7 @@ export class Slab implements Allocator {
 
   free(h: number): void {
     const bus = this.bus;
-    bus.work(2); // offset in page = (h - origin) & (page - 1); zero test
+    bus.work(2); // offset in page = (h - origin) & (page - 1): sub, and (the zero test rides on the flags; its branch is not charged)
     const off = (h - this.origin) & (this.PAGE - 1);
     if (off === 0) {
       const k = bus.readPtr(this.mapAddr(h)) >>> 2;
@@ -421,7 +421,7 @@ export class Slab implements Allocator {
     }
     const s = h - off;
     const cd = bus.readPtr(s + this.oCache);
-    bus.work(2); // class index = (cd - caches) / sizeof(cache)
+    bus.work(2); // class index = (cd - caches) / sizeof(cache): sub, shift (sizeof(cache) is 4 pointers)
     const i = (cd - this.cacheBase) / this.cacheBytes;
     const c = this.sizes[i]!;
     const cap = this.caps[i]!;
@@ -433,7 +433,7 @@ export class Slab implements Allocator {
     bus.writePtr(s + this.oInuse, inuse);
     this.freeB += c;
     this.usedUsable -= c;
-    bus.work(2); // inuse == 0? was full?
+    bus.work(2); // inuse == 0? was the slab full?: two compares (their branches are not charged)
     const from = inuse + 1 === cap ? this.oFull : 0;
     if (inuse === 0) {
       this.slabUnlink(cd + from, s);
@@ -466,12 +466,12 @@ export class Slab implements Allocator {
 
   realloc(h: number, n: number): number {
     const bus = this.bus;
-    bus.work(2); // offset in page
+    bus.work(2); // offset in page: sub, and, as in free
     const off = (h - this.origin) & (this.PAGE - 1);
     if (off !== 0) {
       const s = h - off;
       const cd = bus.readPtr(s + this.oCache);
-      bus.work(4); // class index; compare n with this class and the one below
+      bus.work(4); // class index: sub, shift; n <= this class, n > the one below: two compares (their branches are not charged)
       const i = (cd - this.cacheBase) / this.cacheBytes;
       const c = this.sizes[i]!;
       if (n <= c && (i === 0 || n > this.sizes[i - 1]!)) return h;
@@ -483,7 +483,7 @@ export class Slab implements Allocator {
     }
     const PAGE = this.PAGE;
     const k = bus.readPtr(this.mapAddr(h)) >>> 2;
-    bus.work(2); // pages for n
+    bus.work(2); // pages for n: add, shift
     const kn = Math.max(1, Math.ceil(n / PAGE));
     if (kn === k) return h;
     if (kn < k) {
@@ -496,7 +496,7 @@ export class Slab implements Allocator {
     if (nxt < this.poolEnd) {
       const ne = bus.readPtr(this.mapAddr(nxt));
       const take = kn - k;
-      bus.work(2); // tag test, length compare
+      bus.work(2); // tag test, length compare (their branches are not charged)
       if ((ne & 3) === FREE && ne >>> 2 >= take) {
         const len = ne >>> 2;
         if (len === take) this.runUnlink(nxt);

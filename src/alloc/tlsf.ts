@@ -70,6 +70,7 @@ import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import { Assertions } from './assert';
 import { hex } from '../util/units';
+import { chargeRequestSize } from './costs';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 
 const fls32 = (x: number): number => 31 - Math.clz32(x);
@@ -267,10 +268,10 @@ export class Tlsf implements Allocator {
 
   /** mapping_insert: the list a free block of `size` belongs on (fls and the shifts above the small range). */
   private mappingInsert(m: MemPort, size: number): number {
-    if (size < this.smallBlockSize) m.work(2);
+    if (size < this.smallBlockSize) m.work(2); // fl = 0; sl = size >> log2(SMALL_BLOCK_SIZE / SL_INDEX_COUNT): move, shift
     else {
       m.fls();
-      m.work(3);
+      m.work(3); // sl = (size >> (fl - SL_INDEX_COUNT_LOG2)) ^ (1 << SL_INDEX_COUNT_LOG2): sub, shift, eor (fl -= FL_INDEX_SHIFT - 1 folds into the list index)
     }
     return this.listIndex(size);
   }
@@ -279,7 +280,7 @@ export class Tlsf implements Allocator {
   private mappingSearch(size: number): number {
     if (size >= this.smallBlockSize) {
       this.bus.fls();
-      this.bus.work(3);
+      this.bus.work(3); // size += (1 << (fl - SL_INDEX_COUNT_LOG2)) - 1: sub, shift (the - 1 folded), add
     }
     return this.searchIndex(size);
   }
@@ -290,21 +291,21 @@ export class Tlsf implements Allocator {
     let fl = (idx / this.slCount) | 0;
     const sl = idx - fl * this.slCount;
     if (fl >= this.flCount) {
-      bus.work(2);
+      bus.alu('cmpBranch'); // block_locate_free: fl < FL_INDEX_COUNT? (charged only where it fails)
       return -1;
     }
     let slMap = (bus.read32(this.slBitmap + 4 * fl) & (~0 << sl)) >>> 0;
-    bus.work(3);
+    bus.work(3); // sl_map = sl_bitmap[fl] & (~0U << sl): mvn, shift, and (the !sl_map branch rides on its flags, not charged)
     if (slMap === 0) {
       const flMap = fl + 1 >= 32 ? 0 : (bus.read32(this.flBitmap) & (~0 << (fl + 1))) >>> 0;
-      bus.work(3);
+      bus.work(3); // fl_map = fl_bitmap & (~0U << (fl + 1)): add, shift, and (the !fl_map branch is not charged)
       if (flMap === 0) return -1;
       fl = ffs32(flMap);
       bus.ffs();
       slMap = bus.read32(this.slBitmap + 4 * fl);
     }
     bus.ffs();
-    bus.work(2);
+    bus.work(2); // the list index fl * SL_INDEX_COUNT + sl: shift, add
     return fl * this.slCount + ffs32(slMap);
   }
 
@@ -325,7 +326,7 @@ export class Tlsf implements Allocator {
     m.write32(this.flBitmap, (m.read32(this.flBitmap) | (1 << fl)) >>> 0);
     const sa = this.slBitmap + 4 * fl;
     m.write32(sa, (m.read32(sa) | (1 << sl)) >>> 0);
-    m.work(4);
+    m.work(4); // fl_bitmap |= 1U << fl; sl_bitmap[fl] |= 1U << sl: a shift and an orr each
     this.freeSum += size;
   }
 
@@ -339,10 +340,10 @@ export class Tlsf implements Allocator {
     bus.writePtr(next + 3 * P, prev);
     bus.writePtr(prev + 2 * P, next);
     const headAddr = this.heads + idx * P;
-    bus.work(2);
+    bus.alu('cmpBranch'); // control->blocks[fl][sl] == block?
     if (bus.readPtr(headAddr) === b) {
       bus.writePtr(headAddr, next);
-      bus.work(1);
+      bus.work(1); // next == &control->block_null?: the compare (its branch is not charged)
       if (next === this.control) {
         const fl = (idx / this.slCount) | 0;
         const sl = idx - fl * this.slCount;
@@ -350,7 +351,7 @@ export class Tlsf implements Allocator {
         // block_locate_free's caller still holds sl_bitmap[fl] from search_suitable_block
         const mm = ((slInRegister ? bus.peek32(sa) : bus.read32(sa)) & ~(1 << sl)) >>> 0;
         bus.write32(sa, mm);
-        bus.work(2);
+        bus.work(2); // sl_bitmap[fl] &= ~(1U << sl): shift, bic (the empty test's branch is not charged)
         if (mm === 0) bus.write32(this.flBitmap, (bus.read32(this.flBitmap) & ~(1 << fl)) >>> 0);
       }
     }
@@ -382,7 +383,7 @@ export class Tlsf implements Allocator {
     const n = this.blockNext(b, size);
     bus.writePtr(n + P, bus.readPtr(n + P) & ~this.pfb);
     bus.writePtr(b + P, bus.readPtr(b + P) & ~this.fb);
-    bus.work(3);
+    bus.work(3); // block_next: add; block_set_prev_used(next), block_set_used(block): bic, bic
   }
 
   /** block_mark_as_free: b's size word with the free bit, the next block's prev_phys and prev-free bit. */
@@ -393,13 +394,13 @@ export class Tlsf implements Allocator {
     bus.writePtr(b + P, size | this.fb); // the previous block is used: adjacent frees are merged
     bus.writePtr(n, b);
     bus.writePtr(n + P, bus.readPtr(n + P) | this.pfb);
-    bus.work(3);
+    bus.work(3); // block_next: add; block_set_prev_free(next), block_set_free(block): orr, orr
     return n;
   }
 
   /** block_can_split: does the rest after `size` bytes hold a minimum block? */
   private blockCanSplit(bsize: number, size: number): boolean {
-    this.bus.work(2);
+    this.bus.alu('cmpBranch'); // block_size(block) >= sizeof(block_header_t) + size? (the add is not charged)
     return bsize >= size + this.P + this.minBlockSize;
   }
 
@@ -418,20 +419,25 @@ export class Tlsf implements Allocator {
     const ps = this.blockSize(bus, prev);
     if (this.asserts.on && this.blockNext(prev, ps) !== b) this.asserts.fail(`block_merge_prev: prev_phys ${hex(prev, 0)} of ${hex(b, 0)} does not end at it`);
     this.blockRemove(prev, ps);
-    bus.work(3);
+    bus.work(3); // block_absorb(prev, block): prev's size + block's size + overhead: add, add; block_link_next: add
     return prev;
   }
 
-  /** block_merge_next: absorb a free next block into b (off the lists); returns b's new size. */
+  /**
+   * block_merge_next: absorb a free next block into b (off the lists); returns b's new size.
+   * `alu`: the cycles charged for the free-bit test, 2 from tlsf_free (a test and its branch),
+   * 1 from block_trim_used (the same C code, charged one cycle less there: left as it was, the
+   * figures would change).
+   */
   private blockMergeNext(b: number, size: number, alu: number): number {
     const bus = this.bus;
     const n = this.blockNext(b, size);
     const nv = bus.readPtr(n + this.P);
-    bus.work(alu);
+    bus.work(alu); // block_is_free(next): the test and its branch (`alu`: see the parameter)
     if ((nv & this.fb) === 0) return size;
     const ns = nv & this.sizeMask;
     this.blockRemove(n, ns);
-    bus.work(alu + 1);
+    bus.work(alu + 1); // block_absorb(block, next): size + next's size + overhead (add, add), and as many as the test
     return size + ns + this.P;
   }
 
@@ -464,7 +470,7 @@ export class Tlsf implements Allocator {
     bus.readPtr(b + P);
     bus.writePtr(rem, b);
     bus.writePtr(rem + P, remWord);
-    bus.work(4);
+    bus.work(4); // block_split: remaining = block + overhead + size: add; its size bsize - size - overhead: sub (one constant); the flag bits: orr, orr
     this.blockInsert(bus, rem, remSize);
     return size;
   }
@@ -483,7 +489,7 @@ export class Tlsf implements Allocator {
   /** The remainder of a split becomes a free block (its predecessor is used) and goes on its list. */
   private blockInsertRemainder(rem: number, remSize: number): void {
     this.blockMarkAsFree(rem, remSize);
-    this.bus.work(1);
+    this.bus.work(1); // block_set_prev_used(remaining): bic (its store merges with block_mark_as_free's)
     this.blockInsert(this.bus, rem, remSize);
   }
 
@@ -505,12 +511,12 @@ export class Tlsf implements Allocator {
   private allocCore(req: number): number {
     const bus = this.bus;
     const P = this.P;
-    bus.work(4);
+    chargeRequestSize(bus); // adjust_request_size: align_up, max with block_size_min (the size != 0 and < block_size_max tests are not charged)
     const size = this.adjust(req);
     if (size === 0) return 0;
     // block_locate_free: the head of the first suitable list.
     const idx = this.searchSuitableBlock(this.mappingSearch(size));
-    bus.work(2);
+    bus.alu('cmpBranch'); // block_locate_free found a block?
     if (idx < 0) return 0;
     const b = bus.readPtr(this.heads + idx * P);
     const sv = bus.readPtr(b + P);
@@ -538,7 +544,7 @@ export class Tlsf implements Allocator {
     const size0 = sv & this.sizeMask;
     if (this.asserts.on && (sv & this.fb) !== 0) this.asserts.fail(`tlsf_free: block ${hex(b0, 0)} is already free`);
     this.usedSum -= size0;
-    bus.work(3);
+    bus.work(3); // block_from_ptr: sub; block_size: and; block_next: add
     // Conte's order: block_mark_as_free on the block first (the next block's prev_phys and
     // prev-free bit, then its own free bit: its size word read again after the size_t store),
     // then the merges, each block_absorb writing the merged size and the next block's prev_phys.
@@ -547,7 +553,7 @@ export class Tlsf implements Allocator {
     bus.writePtr(n0 + P, bus.readPtr(n0 + P) | this.pfb);
     bus.readPtr(b0 + P);
     bus.writePtr(b0 + P, sv | this.fb);
-    bus.work(3);
+    bus.work(3); // block_set_prev_free(next), block_set_free(block): orr, orr; block_is_prev_free: tst (its branch is not charged)
     const b = this.blockMergePrev(b0, sv);
     let size = size0 + (b0 - b);
     if (b !== b0) {
@@ -576,7 +582,8 @@ export class Tlsf implements Allocator {
     const nfree = (nv & this.fb) !== 0;
     const combined = cur + (nv & this.sizeMask) + P;
     const size = this.adjust(req);
-    bus.work(8);
+    bus.work(4); // block_from_ptr: sub; cursize = block_size: and; next = block_next: add; combined = cursize + block_size(next) + overhead: add (the mask of next's size is not charged)
+    chargeRequestSize(bus); // adjust = adjust_request_size(size)
     if (size === 0) return 0;
     if (size > cur && (!nfree || size > combined)) {
       const p = this.allocCore(req);
@@ -593,7 +600,7 @@ export class Tlsf implements Allocator {
       bus.writePtr(b + P, bsize | (sv & this.pfb));
       const nn = this.blockNext(b, bsize);
       bus.writePtr(nn + P, bus.readPtr(nn + P) & ~this.pfb);
-      bus.work(4);
+      bus.work(4); // block_merge_next: size + next's size + overhead: add, add; block_next: add; block_set_prev_used: bic
     }
     const fin = this.blockTrimUsed(b, bsize, size, sv & this.pfb);
     this.usedSum += fin - cur;

@@ -42,6 +42,7 @@ import { ListWalk, type MemoryBus } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { hex } from '../util/units';
+import { chargeRequestSize } from './costs';
 
 export class UclibcMalloc implements Allocator {
   readonly name = 'uclibc';
@@ -143,7 +144,8 @@ export class UclibcMalloc implements Allocator {
     if (next) this.wr(next + 2 * P, prev);
     if (prev) this.wr(prev + P, next);
     else this.wr(this.headVar, next);
-    this.bus.work(3);
+    this.bus.work(1); // if (fa->next): the compare (the store after it is conditional, no branch)
+    this.bus.alu('cmpBranch'); // if (fa->prev) ... else: compare and branch
   }
 
   /** __heap_link_free_area: fa between prev and next. */
@@ -154,7 +156,8 @@ export class UclibcMalloc implements Allocator {
     if (prev) this.wr(prev + P, fa);
     else this.wr(this.headVar, fa);
     if (next) this.wr(next + 2 * P, fa);
-    this.bus.work(3);
+    this.bus.alu('cmpBranch'); // if (prev) ... else: compare and branch
+    this.bus.work(1); // if (next): the compare (the store after it is conditional, no branch)
   }
 
   /** __heap_link_free_area_after: fa follows prev (fa's next is already right). */
@@ -162,12 +165,13 @@ export class UclibcMalloc implements Allocator {
     if (prev) this.wr(prev + this.P, fa);
     else this.wr(this.headVar, fa);
     this.wr(fa + 2 * this.P, prev);
-    this.bus.work(2);
+    this.bus.alu('cmpBranch'); // if (prev) ... else: compare and branch
   }
 
   /** __heap_free_area_alloc: take `size` from the front of fa; returns the size taken. */
   private takeFrom(fa: number, faSize: number, size: number): number {
-    this.bus.work(3);
+    this.bus.work(1); // size + HEAP_MIN_FREE_AREA_SIZE: add
+    this.bus.alu('cmpBranch'); // fa_size < it: take the whole area?
     if (faSize >= this.maxFree) this.maxFreeValid = false;
     if (faSize < size + this.minFreeArea) {
       this.unlink(fa);
@@ -188,7 +192,7 @@ export class UclibcMalloc implements Allocator {
     const end = mem + size;
     let prev = 0;
     let fa = this.rd(this.headVar);
-    bus.work(2);
+    bus.alu('cmpBranch'); // the loop's first test: fa != NULL?
     const w = this.freeWalk;
     while (fa && fa + F < mem) {
       w.visit(fa); // compare with mem, branch; read the next link
@@ -196,23 +200,28 @@ export class UclibcMalloc implements Allocator {
       fa = w.w0;
     }
     w.flush();
-    if (fa) bus.work(3); // the comparison that ends the walk
+    if (fa) {
+      // the comparison that ends the walk
+      bus.work(1); // HEAP_FREE_AREA_END(fa): add
+      bus.alu('cmpBranch'); // >= mem?
+    }
     this.freeSum += size;
     this.freeCount++;
     const faSize = fa ? this.rd(fa) : 0;
-    bus.work(3);
+    bus.work(1); // HEAP_FREE_AREA_START(fa) = (fa + 1) - fa->size: sub (its add is not charged here)
+    bus.alu('cmpBranch'); // fa && HEAP_FREE_AREA_START(fa) <= end: one compare and branch charged for the test
     if (fa && fa + F - faSize <= end) {
       let total = faSize + size;
       if (fa + F - faSize === end) {
         // fa right after the block: grow it down. uClibc then tests whether prev ends at mem
-        // too (charged: 2 cycles), but it never does here: the walk stops at the first area
+        // too (charged: a compare and branch), but it never does here: the walk stops at the first area
         // ending at or after mem, so prev ends before it, and an area ending at mem is fa
         // itself (the branch below). The merge with prev was dead code (issue 15 item 8).
-        bus.work(2);
+        bus.alu('cmpBranch'); // prev && HEAP_FREE_AREA_END(prev) == mem?
       } else {
         // fa right before the block: grow it up; maybe also swallow next
         const next = this.rd(fa + P);
-        bus.work(2);
+        bus.alu('cmpBranch'); // next && end == HEAP_FREE_AREA_START(next): one compare and branch charged for the test
         if (next && end === next + F - this.rd(next)) {
           total += this.rd(next);
           this.linkAfter(next, prev);
@@ -241,7 +250,8 @@ export class UclibcMalloc implements Allocator {
     const bus = this.bus;
     let size = this.adjust(Math.max(1, req) + this.headerBytes);
     if (size < this.minBlock) size = this.minBlock;
-    bus.work(5);
+    chargeRequestSize(bus); // size = HEAP_ADJUST_SIZE(size + MALLOC_HEADER_SIZE), at least HEAP_MIN_SIZE
+    bus.work(1); // size 0 served as 1: the conditional move (its compare is not charged)
     // The walk (per area: read its size, 3 ALU, read the next link); the area that fits ends it
     // after its size read and compare.
     const w = this.mallocWalk;
@@ -255,7 +265,7 @@ export class UclibcMalloc implements Allocator {
       const mem = fa + this.faBytes - faSize;
       size = this.takeFrom(fa, faSize, size);
       this.wr(mem, size);
-      bus.work(2);
+      bus.work(2); // mem = HEAP_FREE_AREA_END(fa) - size: sub (END's add is not charged); mem + MALLOC_HEADER_SIZE: add
       this.usedSum += size - this.headerBytes;
       this.usedCount++;
       return mem + this.headerBytes;
@@ -268,7 +278,8 @@ export class UclibcMalloc implements Allocator {
     if (h === 0) return;
     const base = h - this.headerBytes;
     const size = this.rd(base);
-    this.bus.work(3);
+    this.bus.work(1); // MALLOC_BASE(mem): sub
+    this.bus.alu('cmpBranch'); // if (mem == NULL) return (tested first, charged here)
     this.usedSum -= size - this.headerBytes;
     this.usedCount--;
     this.heapFree(base, size);
@@ -278,11 +289,12 @@ export class UclibcMalloc implements Allocator {
   private allocAt(mem: number, size: number): number {
     const bus = this.bus;
     let fa = this.rd(this.headVar);
-    bus.work(2);
+    bus.alu('cmpBranch'); // the loop's first test: fa != NULL?
     while (fa) {
       const faSize = this.rd(fa);
       const start = fa + this.faBytes - faSize;
-      bus.work(4);
+      bus.work(2); // fa_mem = HEAP_FREE_AREA_START(fa): add, sub
+      bus.alu('cmpBranch'); // fa_mem <= mem?
       if (start >= mem) {
         if (start === mem && faSize >= size) return this.takeFrom(fa, faSize, size);
         return 0;
@@ -299,7 +311,8 @@ export class UclibcMalloc implements Allocator {
     const size = this.rd(base);
     let ns = this.adjust(Math.max(1, req) + this.headerBytes);
     if (ns < this.minBlock) ns = this.minBlock;
-    bus.work(6);
+    chargeRequestSize(bus); // new_size = HEAP_ADJUST_SIZE(new_size + MALLOC_HEADER_SIZE), at least HEAP_MIN_SIZE
+    bus.work(2); // base_mem = MALLOC_BASE(mem): sub; new_size > size?: the compare (its branch is not charged)
     if (ns > size) {
       const extra = this.allocAt(base + size, ns - size);
       if (extra) {
@@ -313,7 +326,7 @@ export class UclibcMalloc implements Allocator {
       this.free(h);
       return p;
     }
-    bus.work(2);
+    bus.alu('cmpBranch'); // new_size + MALLOC_REALLOC_MIN_FREE_SIZE <= size: shrink? (the add is not charged)
     if (ns + this.reallocMinFree <= size) {
       this.heapFree(base + ns, size - ns);
       this.wr(base, ns);

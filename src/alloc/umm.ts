@@ -209,6 +209,14 @@ export class Umm implements Allocator {
     this.wr(c, 6, v);
   }
 
+  /**
+   * The charge of umm_blocks(size): size <= sizeof(body)? else (size - (sizeof(body) + 1)) /
+   * sizeof(umm_block) + 2: compare, sub, shift, add (the branch is not charged).
+   */
+  private chargeBlocksFor(): void {
+    this.bus.work(4);
+  }
+
   /** Blocks needed for a request of n bytes (umm_blocks). */
   blocksFor(n: number): number {
     if (n <= this.body) return 1;
@@ -227,7 +235,7 @@ export class Umm implements Allocator {
     this.setPb(nw, c);
     this.setPb(this.nb(c) & MASK, nw);
     this.setNb(c, nw);
-    this.bus.work(3);
+    this.bus.work(3); // new_c = c + blocks: add; (UMM_NBLOCK(c) & UMM_BLOCKNO_MASK) | new_freemask: and, orr
   }
 
   /** umm_disconnect_from_free_list: each statement reads its links again after a store. */
@@ -236,7 +244,7 @@ export class Umm implements Allocator {
     this.setPf(this.nf(c), this.pf(c)); // when nf = 0 this writes block 0's prev-free slot, as umm does
     this.setNb(c, this.nb(c) & MASK);
     this.freeCount--;
-    this.bus.work(1);
+    this.bus.work(1); // UMM_NBLOCK(c) &= ~UMM_FREELIST_MASK: bic
   }
 
   /**
@@ -246,12 +254,12 @@ export class Umm implements Allocator {
   private assimilateUp(c: number, known?: readonly [number, number]): number {
     const n = known ? known[0] : this.nb(c);
     const nn = known ? known[1] : this.nb(n);
-    this.bus.work(1);
+    this.bus.work(1); // UMM_NBLOCK(UMM_NBLOCK(c)) & UMM_FREELIST_MASK?: the test (its branch is not charged)
     if (!(nn & FREE)) return 0;
     this.disconnect(n);
     this.setPb(this.nb(this.nb(c)) & MASK, c);
     this.setNb(c, this.nb(this.nb(c)) & MASK);
-    this.bus.work(2);
+    this.bus.work(2); // UMM_NBLOCK(UMM_NBLOCK(c)) & UMM_BLOCKNO_MASK, twice (each statement evaluates it): and, and
     return (nn & MASK) - n;
   }
 
@@ -259,7 +267,7 @@ export class Umm implements Allocator {
   private assimilateDown(c: number, freemask: number): number {
     this.setNb(this.pb(c), this.nb(c) | freemask);
     this.setPb(this.nb(c), this.pb(c));
-    this.bus.work(1);
+    this.bus.work(1); // UMM_NBLOCK(c) | freemask: orr
     return this.pb(c);
   }
 
@@ -273,7 +281,7 @@ export class Umm implements Allocator {
     this.assimilateUp(c);
     const p = this.pb(c);
     const pnb = this.nb(p);
-    this.bus.work(1);
+    this.bus.work(1); // UMM_NBLOCK(UMM_PBLOCK(c)) & UMM_FREELIST_MASK?: the test (its branch is not charged)
     if (pnb & FREE) {
       this.assimilateDown(c, FREE);
     } else {
@@ -283,7 +291,7 @@ export class Umm implements Allocator {
       this.setNf(0, c);
       this.setNb(c, this.nb(c) | FREE);
       this.freeCount++;
-      this.bus.work(1);
+      this.bus.work(1); // UMM_NBLOCK(c) |= UMM_FREELIST_MASK: orr
     }
   }
 
@@ -326,7 +334,7 @@ export class Umm implements Allocator {
     else {
       while (cf !== 0) {
         blockSize = (this.nb(cf) & MASK) - cf;
-        bus.work(3);
+        bus.work(3); // blockSize = (UMM_NBLOCK(cf) & UMM_BLOCKNO_MASK) - cf: and, sub; >= blocks?: the compare (its branch is not charged)
         if (blockSize >= blocks) {
           if (this.firstFit) break;
           if (blockSize < bestSize) {
@@ -342,7 +350,7 @@ export class Umm implements Allocator {
       blockSize = bestSize;
     }
     const nbc = this.nb(cf);
-    bus.work(2);
+    bus.alu('cmpBranch'); // UMM_NBLOCK(cf) & UMM_BLOCKNO_MASK && blockSize >= blocks: one compare and branch charged for the test
     if (!((nbc & MASK) !== 0 && blockSize >= blocks)) return 0;
     if (blockSize === blocks) {
       this.disconnect(cf);
@@ -355,7 +363,7 @@ export class Umm implements Allocator {
       this.setPf(rest, this.pf(cf));
       this.setPf(this.nf(cf), rest);
       this.setNf(rest, this.nf(cf));
-      bus.work(1);
+      bus.work(1); // cf + blocks: add
     }
     this.freeBlocks -= blocks;
     this.usedBlocks += blocks;
@@ -367,7 +375,7 @@ export class Umm implements Allocator {
 
   alloc(req: number): number {
     const blocks = this.blocksFor(Math.max(1, req));
-    this.bus.work(4);
+    this.chargeBlocksFor(); // umm_blocks(size)
     if (blocks > MASK) return 0;
     const c = this.mallocCore(blocks);
     if (c === 0) return 0;
@@ -380,7 +388,7 @@ export class Umm implements Allocator {
     // umm_multi_free: the range check reads pheap and heap_size
     this.ST.read(PHEAP, 4);
     this.ST.read(HEAP_SIZE, 4);
-    this.bus.work(3);
+    this.bus.work(3); // umm_free's range check: pheap + heap_size: add; two compares (their branches are not charged)
     this.freeCore((h - 4 - this.base) >>> this.shift);
   }
 
@@ -396,7 +404,8 @@ export class Umm implements Allocator {
     const next = this.nb(c);
     let blockSize = next - c;
     const curBytes = blockSize * this.blockSize - 4;
-    bus.work(6);
+    this.chargeBlocksFor(); // umm_blocks(size)
+    bus.work(2); // c = (ptr - pheap) >> log2(sizeof(umm_block)): sub, shift
     if (blocks > MASK) return 0;
     let p = h;
     if (blockSize >= blocks) {
@@ -404,7 +413,7 @@ export class Umm implements Allocator {
     } else {
       const nnb = this.nb(next);
       const nextSize = nnb & FREE ? (nnb & MASK) - next : 0;
-      bus.work(2);
+      bus.work(2); // nextBlockSize = next is free ? (UMM_NBLOCK(next) & UMM_BLOCKNO_MASK) - next : 0: the free-bit test, sub (the mask and the branch are not charged)
       // umm_assimilate_up inlined: its first two reads are the ones just made
       const up = (known: boolean): void => {
         if (!known) this.stale = true;
@@ -418,7 +427,7 @@ export class Umm implements Allocator {
       } else {
         const prev = this.pb(c);
         const prevSize = this.nb(prev) & FREE ? c - prev : 0;
-        bus.work(2);
+        bus.work(2); // prevBlockSize = prev is free ? c - prev : 0: the free-bit test, sub (the branch is not charged)
         const down = (): void => {
           const pc = this.pb(c);
           this.stale = true; // umm_disconnect_from_free_list is called, not inlined, here

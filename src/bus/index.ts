@@ -487,9 +487,9 @@ export class MemoryBus implements MemPort {
     this.work(this.ffsCycles);
   }
 
-  /** A named ALU operation from the core's cost table. */
-  alu(kind: AluKind): void {
-    this.work(this.cpu[kind]);
+  /** A named ALU operation from the core's cost table, `times` times in a row. */
+  alu(kind: AluKind, times = 1): void {
+    this.work(this.cpu[kind] * times);
   }
 
   /**

@@ -27,8 +27,8 @@ export interface MemPort {
   /** A bit scan for the highest / lowest set bit, at the core's cost. */
   fls(): void;
   ffs(): void;
-  /** A named ALU operation at the core's cost. */
-  alu(kind: AluKind): void;
+  /** A named ALU operation at the core's cost, `times` times in a row (default once). */
+  alu(kind: AluKind, times?: number): void;
 }
 
 /** What the observer port needs of the bus: its uncounted accesses. */
@@ -77,5 +77,5 @@ export class ObserverPort implements MemPort {
   work(_n: number): void {}
   fls(): void {}
   ffs(): void {}
-  alu(_kind: AluKind): void {}
+  alu(_kind: AluKind, _times?: number): void {}
 }

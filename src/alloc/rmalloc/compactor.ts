@@ -238,7 +238,7 @@ export abstract class Compactor extends BlockLayer {
     const t = bus.readPtr(cur);
     if ((t & F_FREE) === 0) {
       this.cur = cur + this.usedSize(cur, t);
-      bus.work(1);
+      bus.work(1); // cur + size: add (the free-bit test's branch is not charged)
       return STEP_SKIP;
     }
     const F = this.sizeOfFree(t);
@@ -247,7 +247,7 @@ export abstract class Compactor extends BlockLayer {
     const NF = this.usedSize(n, nt);
     const ea = this.entryAddr(this.handleIndex(n, nt, bus));
     const e = bus.readPtr(ea);
-    bus.work(2);
+    bus.alu('cmpBranch'); // lock count == 0: slide the next block down?
     if (locks(e) === 0) {
       // Slide the block at n down into the hole at cur.
       const c0 = bus.cycles;
@@ -275,7 +275,7 @@ export abstract class Compactor extends BlockLayer {
     let mea = 0;
     for (let k = 0; k < this.fillScan && m < this.top; k++) {
       const tt = bus.readPtr(m);
-      bus.work(1);
+      bus.work(1); // tt & F_FREE?: the test (its branch is not charged)
       if ((tt & F_FREE) !== 0) { m += this.sizeOfFree(tt); continue; }
       const s = this.usedSize(m, tt);
       if (s === F || (s < F && F - s >= this.minBlock)) {

@@ -52,7 +52,7 @@ export class HandleTable extends RmallocState {
     this.tableCount += k;
     this.tableLow -= k * P;
     this.freeTotal -= k * P;
-    this.bus.work(k);
+    this.bus.work(k); // each entry's link (next index + 1) * 2 + E_FREE: one add per entry (the loop's compare and branch are not charged)
   }
 
   /**

@@ -115,6 +115,7 @@ import {
 } from '../types';
 import { Compactor } from './compactor';
 import { hex } from '../../util/units';
+import { chargeRoundUp } from '../costs';
 import { E_EXT, E_FREE, E_LOCK_MAX, E_LOCK_SHIFT, F_EXT, F_FREE, F_PREV_FREE, locks, type RmallocOptions } from './state';
 
 export type { RmallocOptions } from './state';
@@ -134,7 +135,7 @@ export class Rmalloc extends Compactor implements Allocator {
     const idx = needEntry ? this.tableCount : this.hFree - 1;
     let ext = this.needsExt(req, idx);
     const bs = this.blockSize(req, ext);
-    this.bus.work(2);
+    chargeRoundUp(this.bus); // blockSize: roundUp(header + req, U) (the ext test and the minBlock compare are not charged)
     // A new table chunk needs at least one entry's worth of gap.
     if (needEntry && this.tableLow - this.top < this.P) {
       this.lastFailed = req;
@@ -207,7 +208,7 @@ export class Rmalloc extends Compactor implements Allocator {
     const idx = this.indexOf(h);
     const next = this.needsExt(req, idx);
     const nb = this.blockSize(req, next);
-    this.bus.work(2);
+    chargeRoundUp(this.bus); // blockSize, as in alloc
     if (next === ext) {
       if (nb <= F) {
         const rem = F - nb;
