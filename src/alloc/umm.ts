@@ -59,7 +59,7 @@
  * counted in blocks (the engine's ummFrag uses bytes from walk()). One heap: on a device with
  * several heaps umm manages the first.
  */
-import type { MemoryBus, StaticsPort } from '../bus';
+import { ListWalk, type MemoryBus, type StaticsPort } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 
@@ -106,10 +106,13 @@ export class Umm implements Allocator {
   private readonly ST: StaticsPort;
   /** The heap pointer must be loaded again before the next heap access (see heapPtr). */
   private stale = true;
+  /** The free-list scan's step: UMM_NBLOCK (16-bit), 3 ALU, UMM_NFREE (16-bit, 4 bytes on). */
+  private readonly scanWalk: ListWalk;
 
   constructor(ctx: AllocatorContext) {
     this.bus = ctx.bus;
     this.ST = ctx.bus.staticsPort(STATICS_BYTES);
+    this.scanWalk = new ListWalk(ctx.bus, 0, 4, 3, 1, 2);
     this.firstFit = ctx.params.fit === 'first';
     const h = ctx.heaps[0]!;
     const given = Number(ctx.params.blockBody);
@@ -303,48 +306,29 @@ export class Umm implements Allocator {
     let best = cf;
     let bestSize = MASK;
     let blockSize = 0;
-    // The free-list scan. Simulator speed-up, same charges: the plain steps are peeked and
-    // charged in one call (per step: read next/len, 3 ALU, read next_free; all non-sequential,
-    // as block addresses are multiples of the block size); a step that would fault or split
-    // leaves the rest of the scan to the counted loop below.
+    // The free-list scan, one step per free block: read UMM_NBLOCK(cf), 3 ALU (blockSize =
+    // (UMM_NBLOCK(cf) & UMM_BLOCKNO_MASK) - cf: and, sub; >= blocks?: the compare, its branch
+    // not charged), read UMM_NFREE(cf). Through the list-walk primitive (bus ListWalk: charged
+    // exactly as counted reads, fast where the reads are plain). First fit stops at the block
+    // that fits, after its first read and the compare.
     this.heapPtr();
-    let steps = 0;
-    let lastA = 0;
-    let stop = false;
+    const w = this.scanWalk;
     while (cf !== 0) {
       const a = this.addr(cf);
-      if (!bus.plainAccess(a, 8)) break;
-      lastA = a;
-      blockSize = (bus.peek16(a) & MASK) - cf;
-      if (blockSize >= blocks) {
-        if (this.firstFit) {
-          stop = true;
-          break;
-        }
-        if (blockSize < bestSize) {
-          best = cf;
-          bestSize = blockSize;
-        }
+      if (this.firstFit && (w.peek0(a) & MASK) - cf >= blocks) {
+        w.visitHead(a);
+        blockSize = (w.w0 & MASK) - cf;
+        break;
       }
-      steps++;
-      cf = bus.peek16(a + 4);
-    }
-    bus.chargeReadLoop(lastA, 2, 2, 3, steps, 1);
-    if (stop) bus.chargeReadLoop(lastA, 2, 1, 3, 1);
-    else {
-      while (cf !== 0) {
-        blockSize = (this.nb(cf) & MASK) - cf;
-        bus.work(3); // blockSize = (UMM_NBLOCK(cf) & UMM_BLOCKNO_MASK) - cf: and, sub; >= blocks?: the compare (its branch is not charged)
-        if (blockSize >= blocks) {
-          if (this.firstFit) break;
-          if (blockSize < bestSize) {
-            best = cf;
-            bestSize = blockSize;
-          }
-        }
-        cf = this.nf(cf);
+      w.visit(a);
+      blockSize = (w.w0 & MASK) - cf;
+      if (blockSize >= blocks && blockSize < bestSize) {
+        best = cf;
+        bestSize = blockSize;
       }
+      cf = w.w1;
     }
+    w.flush();
     if (bestSize !== MASK) {
       cf = best;
       blockSize = bestSize;
