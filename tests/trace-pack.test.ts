@@ -15,7 +15,7 @@ import { replay } from '../src/sim';
 import { shareTrace } from '../src/sim/parallel';
 import { applyLockModel } from '../src/sim/locks';
 import { traceHash } from '../src/study/shard';
-import { BATCH_OPS, loadTrace, narrowOps, traceFromText, type PackedTrace } from '../src/trace';
+import { BATCH_OPS, loadTrace, mixTraces, narrowOps, packedBytesAllocated, traceFromText, type PackedTrace } from '../src/trace';
 
 const bytesOf = (t: PackedTrace): number => t.ops.kind.byteLength + t.ops.id.byteLength + t.ops.arg.byteLength + t.ops.line.byteLength;
 
@@ -85,6 +85,71 @@ test('a column whose values do not fit 32 bits stays float64, exactly', () => {
   const b = narrowOps({ n: 3, kind: new Uint8Array(3), id: Float64Array.of(1, 2.5, 3), arg: Float64Array.of(0, -0, 1), line: Float64Array.of(1, 2, 4294967296) });
   assert.ok(b.id instanceof Float64Array && b.arg instanceof Float64Array && b.line instanceof Float64Array);
   assert.ok(Object.is(b.arg[1], -0));
+});
+
+/** Writes text(n) gzipped into a fresh temporary folder; returns the file (removed by `done`). */
+function gzFile(n: number): { file: string; done: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmalloc-pack-'));
+  const file = path.join(dir, 't.trace.gz');
+  fs.writeFileSync(file, zlib.gzipSync(text(n)));
+  return { file, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+const shared = (t: PackedTrace): boolean => [t.ops.kind, t.ops.id, t.ops.arg, t.ops.line].every((c) => c.buffer instanceof SharedArrayBuffer);
+
+test('loadTrace counts first and fills its final columns: nothing allocated beside them, in shared memory', async () => {
+  const { file, done } = gzFile(3 * BATCH_OPS + 77);
+  try {
+    const before = packedBytesAllocated();
+    const t = await loadTrace(file);
+    // The old loader copied every batch into a chunk, then the chunks into the final columns: 26 B/op.
+    assert.is(packedBytesAllocated() - before, 13 * t.ops.n);
+    assert.ok(shared(t));
+    assert.is(shareTrace(t), t, 'the worker pool hands the loaded columns over without a copy');
+  } finally {
+    done();
+  }
+});
+
+test('a mixed trace is packed like a loaded one: 32-bit columns, 13 B/op, shared', async () => {
+  const a = gzFile(5000);
+  const b = gzFile(7000);
+  try {
+    const ta = await loadTrace(a.file);
+    const tb = await loadTrace(b.file);
+    const before = packedBytesAllocated();
+    const m = mixTraces([ta, tb], { seed: 5 });
+    assert.is(packedBytesAllocated() - before, 13 * 12000);
+    assert.ok(m.ops.id instanceof Uint32Array && m.ops.arg instanceof Uint32Array && m.ops.line instanceof Uint32Array);
+    assert.ok(shared(m) && shareTrace(m) === m);
+    // Program b's ids are shifted past a's largest id (299: text() keeps at most 300 live).
+    const bIds = new Set<number>();
+    for (let i = 0; i < m.ops.n; i++) if (m.ops.id[i]! >= 300) bIds.add(m.ops.id[i]! - 300);
+    assert.ok(bIds.size > 0 && Math.max(...bIds) <= 299);
+    // Ids that do not fit 32 bits once shifted: the id column stays float64, exactly.
+    const big = traceFromText(`a ${2 ** 32 - 1} 8\nf ${2 ** 32 - 1}\n`);
+    const w = mixTraces([ta, big], { seed: 1 });
+    assert.ok(w.ops.id instanceof Float64Array && w.ops.arg instanceof Uint32Array);
+    assert.ok([...w.ops.id].includes(2 ** 32 - 1 + 300));
+  } finally {
+    a.done();
+    b.done();
+  }
+});
+
+test('lock models allocate exactly their output, packed (13 B/op), in one set of columns', async () => {
+  const { file, done } = gzFile(20000);
+  try {
+    const t = await loadTrace(file);
+    for (const spec of ['pinned:0.5', 'lifetime:0.01']) {
+      const before = packedBytesAllocated();
+      const locked = applyLockModel(t, spec, 3);
+      assert.is(packedBytesAllocated() - before, 13 * locked.ops.n, spec);
+      assert.ok(locked.ops.n > t.ops.n && shared(locked), spec);
+    }
+  } finally {
+    done();
+  }
 });
 
 test.run();

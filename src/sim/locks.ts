@@ -31,7 +31,7 @@
  * movable only when both have unlocked it.
  */
 import { SimError } from '../errors';
-import { narrowOps } from '../trace';
+import { newOps, widthsOf } from '../trace';
 import { Prng } from '../util/prng';
 import {
   OP_ACCESS,
@@ -40,7 +40,6 @@ import {
   OP_LOCK,
   OP_REALLOC,
   OP_UNLOCK,
-  type OpBatch,
   type PackedOps,
   type OpKind,
   type PackedTrace,
@@ -66,43 +65,25 @@ export function parseLockModel(spec: string): LockModel {
   throw new SimError('USAGE', `unknown lock model "${spec}"; expected none, pinned:<p>, lifetime:<f> or access`);
 }
 
-/** A growable op batch. */
-class Builder {
+/**
+ * Where a lock model writes its ops. A model runs twice (it is deterministic for its seed):
+ * first into a counter, then into columns of exactly that length, so the lock-applied trace is
+ * packed like a loaded one (13 bytes per op, shared memory) with nothing held beside it.
+ */
+class OpsOut {
   n = 0;
-  kind: Uint8Array;
-  id: Float64Array;
-  arg: Float64Array;
-  line: Float64Array;
-  constructor(cap: number) {
-    const c = Math.max(16, cap);
-    this.kind = new Uint8Array(c);
-    this.id = new Float64Array(c);
-    this.arg = new Float64Array(c);
-    this.line = new Float64Array(c);
+  private readonly ops: PackedOps | null;
+  constructor(ops: PackedOps | null) {
+    this.ops = ops;
   }
   push(kind: number, id: number, arg: number, line: number): void {
-    if (this.n === this.kind.length) this.grow();
     const i = this.n++;
-    this.kind[i] = kind;
-    this.id[i] = id;
-    this.arg[i] = arg;
-    this.line[i] = line;
-  }
-  private grow(): void {
-    const c = this.kind.length * 2;
-    const k = new Uint8Array(c); k.set(this.kind); this.kind = k;
-    const d = new Float64Array(c); d.set(this.id); this.id = d;
-    const a = new Float64Array(c); a.set(this.arg); this.arg = a;
-    const l = new Float64Array(c); l.set(this.line); this.line = l;
-  }
-  batch(): OpBatch {
-    return {
-      n: this.n,
-      kind: this.kind.subarray(0, this.n),
-      id: this.id.subarray(0, this.n),
-      arg: this.arg.subarray(0, this.n),
-      line: this.line.subarray(0, this.n),
-    };
+    const o = this.ops;
+    if (o === null) return;
+    o.kind[i] = kind;
+    o.id[i] = id;
+    o.arg[i] = arg;
+    o.line[i] = line;
   }
 }
 
@@ -110,27 +91,34 @@ class Builder {
 export function applyLockModel(trace: PackedTrace, spec: string, seed: number): PackedTrace {
   const model = parseLockModel(spec);
   if (model.kind === 'none') return trace;
-  const ops = model.kind === 'access' ? accessModel(trace.ops) : lifeModel(trace.ops, model, seed);
+  const src = trace.ops;
+  const short = model.kind === 'lifetime' ? lifetimePass(src, model.f * src.n) : null;
+  const emit = (out: OpsOut): void => {
+    if (model.kind === 'access') accessModel(src, out);
+    else if (short !== null) lifeModel(src, (i) => short[i] === 1, out);
+    else {
+      const rng = new Prng(seed);
+      const p = model.kind === 'pinned' ? model.p : 0;
+      lifeModel(src, () => rng.next() < p, out);
+    }
+  };
+  const count = new OpsOut(null);
+  emit(count);
+  // Inserted ops carry the ids and lines of source ops and size 0: the source's widths hold them.
+  const ops = newOps(count.n, widthsOf(src));
+  const fill = new OpsOut(ops);
+  emit(fill);
+  if (fill.n !== count.n) throw new Error(`lock model ${spec}: ${fill.n} ops on the second pass, ${count.n} on the first`);
   return {
     info: { ...trace.info, header: [...trace.info.header, ` lock model: ${spec} (seed ${seed})`] },
-    ops: narrowOps(ops),
+    ops,
     skipped: trace.skipped,
   };
 }
 
 /** pinned and lifetime: a per-allocation decision, locked from alloc to free. */
-function lifeModel(src: PackedOps, model: LockModel, seed: number): OpBatch {
+function lifeModel(src: PackedOps, decide: (i: number) => boolean, out: OpsOut): void {
   const n = src.n;
-  let decide: (i: number) => boolean;
-  if (model.kind === 'pinned') {
-    const rng = new Prng(seed);
-    const p = model.p;
-    decide = () => rng.next() < p;
-  } else {
-    const short = lifetimePass(src, model.kind === 'lifetime' ? model.f * n : 0);
-    decide = (i) => short[i] === 1;
-  }
-  const out = new Builder(n + (n >> 2) + 16);
   /** id -> line of the op that allocated it, sign: + locked by the model, - not locked. */
   const live = new Map<number, number>();
   for (let i = 0; i < n; i++) {
@@ -175,7 +163,6 @@ function lifeModel(src: PackedOps, model: LockModel, seed: number): OpBatch {
     }
   }
   for (const [id, st] of live) if (st > 0) out.push(OP_UNLOCK, id, 0, st);
-  return out.batch();
 }
 
 /**
@@ -215,9 +202,8 @@ interface Score {
 }
 
 /** The fine rule for access traces, streaming, amortised O(ops). */
-function accessModel(src: PackedOps): OpBatch {
+function accessModel(src: PackedOps, out: OpsOut): void {
   const n = src.n;
-  const out = new Builder(n + 16);
   const live = new Map<number, Score>();
   /** deadline -> ids whose score may reach 0 then (stale entries are skipped). */
   const buckets = new Map<number, number[]>();
@@ -291,5 +277,4 @@ function accessModel(src: PackedOps): OpBatch {
   }
   const lastLine = n > 0 ? src.line[n - 1]! : 0;
   for (const [id, s] of live) if (s.locked) out.push(OP_UNLOCK, id, 0, lastLine);
-  return out.batch();
 }

@@ -1,9 +1,9 @@
 /**
  * A worker-thread pool for replay and min-heap jobs (compare, min-heap, the default command).
  *
- * - Traces are copied once into SharedArrayBuffer-backed typed arrays and handed to every worker
- *   at start-up: the workers read the same memory, so a trace of millions of ops costs one copy
- *   however many jobs and workers use it.
+ * - Traces live in SharedArrayBuffer-backed typed arrays (loaded traces are packed there,
+ *   others are copied once) and are handed to every worker at start-up: the workers read the
+ *   same memory, so a trace of millions of ops costs one copy however many jobs and workers use it.
  * - Jobs are dispatched longest-first (estimated cost: trace ops, ×20 for a min-heap search) to
  *   whichever worker is idle; each result lands in the slot of its job, so the output order and
  *   content do not depend on the number of workers or on timing. With one job slot the jobs run
@@ -18,7 +18,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SimError, SimErrorCode } from '../errors';
 import { log } from '../log';
-import type { NumColumn, PackedTrace } from '../trace/types';
+import { copyOps, isShared, newOps } from '../trace';
+import type { PackedTrace } from '../trace';
 import { highWaterRun, minHeap } from './minheap';
 import type { BandOptions } from './minheap';
 import { replay } from './engine';
@@ -123,18 +124,17 @@ function cost(traces: readonly PackedTrace[], j: Job): number {
   return (traces[j.trace]?.ops.n ?? 0) * (j.kind === 'replay' ? 1 : 20) + 1;
 }
 
-/** A copy of the trace whose op arrays live in shared memory (only [0, n) is copied). */
+/**
+ * The trace with its op arrays in shared memory: itself when they are there already (every
+ * loaded, mixed or lock-applied trace: src/trace/pack.ts), else a copy of [0, n) in the same
+ * element types. Either way the workers read one copy.
+ */
 export function shareTrace(t: PackedTrace): PackedTrace {
+  if (isShared(t.ops)) return t;
   const n = t.ops.n;
-  const f64 = (src: NumColumn): NumColumn => {
-    // The same element type as the source (packed traces are narrow: src/trace/reader.ts packOps).
-    const a = src instanceof Uint32Array ? new Uint32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n) : new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8)), 0, n);
-    a.set(src.subarray(0, n));
-    return a;
-  };
-  const kind = new Uint8Array(new SharedArrayBuffer(Math.max(1, n)), 0, n);
-  kind.set(t.ops.kind.subarray(0, n));
-  return { info: t.info, skipped: t.skipped, ops: { n, kind, id: f64(t.ops.id), arg: f64(t.ops.arg), line: f64(t.ops.line) } };
+  const ops = newOps(n, { id: t.ops.id instanceof Uint32Array, arg: t.ops.arg instanceof Uint32Array, line: t.ops.line instanceof Uint32Array });
+  copyOps(t.ops, 0, n, ops, 0);
+  return { info: t.info, skipped: t.skipped, ops };
 }
 
 function startWorker(shared: readonly PackedTrace[]): Worker {

@@ -4,7 +4,9 @@
  *
  * - openTrace(path, { strict?, format? }): a TraceSource whose batches() re-reads the file
  *   (gzip detected by magic bytes) in reused OpBatches of up to 64k ops, constant memory.
- * - loadTrace(path, opts): the whole validated op stream in typed arrays (PackedTrace).
+ * - loadTrace(path, opts): the whole validated op stream in typed arrays (PackedTrace), read
+ *   twice (count, then fill) so nothing is held beside its final columns (pack.ts: 13 B/op,
+ *   in shared memory).
  * - traceFromText(text, name?, opts?): the same, synchronously, from a string (tests).
  * - findTraceFiles(paths): directories expand to their *.trace and *.trace.gz files.
  * - writeTrace(path, header, ops) / TraceWriter: native output, gzip when the path ends .gz.
@@ -13,7 +15,9 @@
  * - tracePointerBytes / warnPointerSizes: the header's `pointer-bytes:` against the device's.
  */
 export * from './types';
-export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, OpPacker, narrowOps, BATCH_OPS } from './reader';
+export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, BATCH_OPS } from './reader';
+export { OpPacker, narrowOps, newOps, newColumn, newKinds, fitsU32, widthsOf, copyOps, isShared, packedBytesAllocated } from './pack';
+export type { ColumnWidths } from './pack';
 export type { OpenOptions } from './reader';
 export { TraceWriter, writeTrace } from './writer';
 export { formatOp, NATIVE_LETTERS, ACCESS_LETTERS } from './native';

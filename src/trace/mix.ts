@@ -25,7 +25,8 @@
 import { SimError } from '../errors';
 import { Prng } from '../util/prng';
 import { loadTrace } from './reader';
-import { OP_IDLE, OP_UNLOCK, type PackedTrace, type SkipCount } from './types';
+import { fitsU32, newOps } from './pack';
+import { OP_IDLE, OP_UNLOCK, type NumColumn, type PackedOps, type PackedTrace, type SkipCount } from './types';
 
 export interface MixOptions {
   /** Seed of the interleaving (default 1). */
@@ -45,18 +46,18 @@ export interface MixInfo {
   parts: MixPart[];
 }
 
-/** The id offset of each program: Σ (largest id + 1) of the programs before it. */
-function idOffsets(traces: readonly PackedTrace[]): number[] {
-  const out: number[] = [];
+/** The id offset of each program, Σ (largest id + 1) of the programs before it, and that sum over all. */
+function idOffsets(traces: readonly PackedTrace[]): { offsets: number[]; end: number } {
+  const offsets: number[] = [];
   let next = 0;
   for (const t of traces) {
-    out.push(next);
+    offsets.push(next);
     const { n, kind, id } = t.ops;
     let max = -1;
     for (let i = 0; i < n; i++) if (kind[i]! <= OP_UNLOCK || kind[i]! > OP_IDLE) max = Math.max(max, id[i]!);
     next += max + 1;
   }
-  return out;
+  return { offsets, end: next };
 }
 
 /**
@@ -66,12 +67,13 @@ function idOffsets(traces: readonly PackedTrace[]): number[] {
 export function mixTraces(traces: readonly PackedTrace[], opts: MixOptions = {}): PackedTrace & { mix: MixInfo } {
   const seed = opts.seed ?? 1;
   const m = traces.length;
-  const offsets = idOffsets(traces);
+  const { offsets, end } = idOffsets(traces);
   const total = traces.reduce((s, t) => s + t.ops.n, 0);
-  const kind = new Uint8Array(total);
-  const id = new Float64Array(total);
-  const arg = new Float64Array(total);
-  const line = new Float64Array(total);
+  // Packed like a loaded trace (src/trace/pack.ts): 32-bit columns where every program's values
+  // fit (the shifted ids too: the largest is end - 1), in shared memory.
+  const fits = (get: (o: PackedOps) => NumColumn): boolean => traces.every((t) => fitsU32(get(t.ops), 0, t.ops.n));
+  const out = newOps(total, { id: fits((o) => o.id) && end - 1 <= 0xffffffff, arg: fits((o) => o.arg), line: fits((o) => o.line) });
+  const { kind, id, arg, line } = out;
   const pos = new Array<number>(m).fill(0);
   const rng = new Prng(seed);
   let left = total;
@@ -102,7 +104,7 @@ export function mixTraces(traces: readonly PackedTrace[], opts: MixOptions = {})
   const skipped: SkipCount[] = traces.flatMap((t) => t.skipped.map((s) => ({ ...s, reason: `${t.info.name}: ${s.reason}` })));
   return {
     info: { path: `mix:${traces.map((t) => t.info.path).join(',')}`, name: traces.map((t) => t.info.name).join('+'), header },
-    ops: { n: total, kind, id, arg, line },
+    ops: out,
     skipped,
     mix: { seed, parts },
   };

@@ -32,15 +32,14 @@ import {
   OpBatch,
   OpKind,
   OpSink,
-  PackedOps,
   PackedTrace,
-  type NumColumn,
   ReadOptions,
   SkipCount,
   TraceInfo,
   TraceSource,
 } from './types';
 import { NativeParser } from './native';
+import { copyOps, fitsU32, newOps, OpPacker } from './pack';
 import { detectImporter, getImporter } from './importers';
 import { binaryKind, decoder, sniffCodec, zstdHead, type Codec } from './decompress';
 
@@ -530,87 +529,37 @@ export function openTrace(file: string, opts: OpenOptions = {}): TraceSource & {
   return new FileTraceSource(file, opts);
 }
 
-/** Whether every value of a[0, n) is an integer in [0, 2^32): the column packs into a Uint32Array exactly. */
-function fitsU32(a: NumColumn, n: number): boolean {
-  if (a instanceof Uint32Array) return true;
-  for (let i = 0; i < n; i++) {
-    const v = a[i]!;
-    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v) || Object.is(v, -0)) return false;
-  }
-  return true;
-}
-
-/** a[0, n) in the narrowest exact column: a Uint32Array when it fits, else a Float64Array copy. */
-function narrowColumn(a: NumColumn, n: number): NumColumn {
-  return fitsU32(a, n) ? Uint32Array.from(a.subarray(0, n)) : a.slice(0, n);
-}
-
 /**
- * Ops in exact-length arrays with each number column as narrow as its values allow (13 bytes
- * per op when ids, sizes and lines fit 32 bits, as in every real trace; 25 at most).
+ * Reads a whole trace, validated, into typed arrays (for the engine's many replays), in bounded
+ * memory (issue 15 item 6): a counting pass reads the file once for the op count and the
+ * narrowest exact width of each number column (src/trace/pack.ts), then a second pass writes
+ * every op straight into its final column. Nothing is held beside those columns but one batch,
+ * so loading peaks at the packed size (13 bytes per op for every real trace), not twice it.
+ * The columns live in shared memory: the worker pool hands them to its workers as they are.
  */
-export function narrowOps(b: PackedOps): PackedOps {
-  const n = b.n;
-  return { n, kind: b.kind.slice(0, n), id: narrowColumn(b.id, n), arg: narrowColumn(b.arg, n), line: narrowColumn(b.line, n) };
-}
-
-/**
- * Collects batches into one set of typed arrays (issue 15 item 6: bounded memory). Each batch
- * is copied once into a chunk, each number column narrowed to a Uint32Array when its values
- * fit (narrowOps); finish() copies the chunks into exact-length arrays one column at a time,
- * dropping each chunk's column as it goes, so a trace held in memory costs 13 bytes per op
- * (1 kind + 4 id + 4 size + 4 line). The dropped chunks are garbage until V8's next major GC,
- * so loading peaks near twice that (bench/memory.md).
- */
-export class OpPacker {
-  private chunks: PackedOps[] = [];
-  private total = 0;
-
-  add(src: OpBatch): void {
-    if (src.n === 0) return;
-    this.chunks.push(narrowOps(src));
-    this.total += src.n;
-  }
-
-  /** The packed ops, exactly `n` long. */
-  finish(): PackedOps {
-    const chunks = this.chunks;
-    this.chunks = [];
-    if (chunks.length === 1) return chunks[0]!;
-    const n = this.total;
-    const column = (get: (c: PackedOps) => NumColumn, drop: (c: PackedOps) => void): NumColumn => {
-      const out = chunks.every((c) => get(c) instanceof Uint32Array) ? new Uint32Array(n) : new Float64Array(n);
-      let at = 0;
-      for (const c of chunks) {
-        out.set(get(c), at);
-        at += c.n;
-        drop(c);
-      }
-      return out;
-    };
-    const kind = new Uint8Array(n);
-    let at = 0;
-    for (const c of chunks) {
-      kind.set(c.kind, at);
-      at += c.n;
-      c.kind = EMPTY_KIND;
-    }
-    const id = column((c) => c.id, (c) => (c.id = EMPTY_COL));
-    const arg = column((c) => c.arg, (c) => (c.arg = EMPTY_COL));
-    const line = column((c) => c.line, (c) => (c.line = EMPTY_COL));
-    return { n: at, kind, id, arg, line };
-  }
-}
-
-const EMPTY_KIND = new Uint8Array(0);
-const EMPTY_COL = new Uint32Array(0);
-
-/** Reads a whole trace, validated, into typed arrays (for the engine's many replays). */
 export async function loadTrace(file: string, opts: OpenOptions = {}): Promise<PackedTrace> {
   const src = openTrace(file, opts);
-  const packer = new OpPacker();
-  for await (const b of src.batches()) packer.add(b);
-  return { info: src.info, ops: packer.finish(), skipped: src.skipped() };
+  let n = 0;
+  const narrow = { id: true, arg: true, line: true };
+  for await (const b of src.batches()) {
+    n += b.n;
+    narrow.id &&= fitsU32(b.id, 0, b.n);
+    narrow.arg &&= fitsU32(b.arg, 0, b.n);
+    narrow.line &&= fitsU32(b.line, 0, b.n);
+  }
+  const ops = newOps(n, narrow);
+  const changed = (): never => {
+    throw new SimError('IO', 'the trace changed while it was read (read it from a file nothing writes to)', { file });
+  };
+  let at = 0;
+  for await (const b of src.batches()) {
+    if (at + b.n > n) changed();
+    if ((narrow.id && !fitsU32(b.id, 0, b.n)) || (narrow.arg && !fitsU32(b.arg, 0, b.n)) || (narrow.line && !fitsU32(b.line, 0, b.n))) changed();
+    copyOps(b, 0, b.n, ops, at);
+    at += b.n;
+  }
+  if (at !== n) changed();
+  return { info: src.info, ops, skipped: src.skipped() };
 }
 
 /**
