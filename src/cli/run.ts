@@ -9,10 +9,11 @@
 import type { CommandModule } from 'yargs';
 import { loadDevice } from '../device';
 import { chartFromRun, renderChart, runCsv, runJson, runText, stringify, writeFileAtomic } from '../report';
-import { planRig, replay } from '../sim';
-import type { RunConfig } from '../sim';
-import { findTraceFiles, loadTrace, warnPointerSizes } from '../trace';
-import type { PackedTrace } from '../trace';
+import { canStream, planRig, replayAsync, replayStream, streamFacts } from '../sim';
+import type { RunConfig, RunResult } from '../sim';
+import { findTraceFiles, loadTrace, openTrace, warnPointerSizes } from '../trace';
+import type { PackedTrace, SkipCount, TraceInfo } from '../trace';
+import { log } from '../log';
 import { SimError } from '../errors';
 import { runSettings } from '../study';
 import { handler } from './common';
@@ -22,18 +23,32 @@ import {
   allocatorOption, deviceOption, heapOption, loadMixes, mixOption, outputTarget, parseHeap, parseReplayFlags, parseSample, replayOptions, traceOption,
 } from './options';
 
-/** run's one trace: --trace F, or one --mix T1,T2,... (programs sharing the heap). */
-async function oneTrace(args: SimArgs, seed: number): Promise<PackedTrace> {
+/**
+ * run's one trace: --trace F, or one --mix T1,T2,... (programs sharing the heap). A trace file
+ * is read once for its facts (streamFacts); when the run can stream it (canStream: no lock
+ * model, dense ids) it is replayed from the file batch by batch, in constant memory, else
+ * loaded packed (13 bytes per op).
+ */
+async function oneTrace(args: SimArgs, seed: number, cfg: RunConfig): Promise<{ info: TraceInfo; skipped: SkipCount[]; replay: () => Promise<RunResult> }> {
   const mixes = args.mix ?? [];
   if (args.trace !== undefined && mixes.length > 0) throw new SimError('USAGE', 'run takes one trace: --trace or --mix, not both');
   if (mixes.length > 1) throw new SimError('USAGE', `run takes one trace; --mix was given ${mixes.length} times (use compare for several)`);
-  if (mixes.length === 1) return (await loadMixes(mixes, seed))[0]!;
+  const packed = (t: PackedTrace) => ({ info: t.info, skipped: t.skipped, replay: () => replayAsync(t, cfg) });
+  if (mixes.length === 1) return packed((await loadMixes(mixes, seed))[0]!);
   if (args.trace === undefined) throw new SimError('USAGE', 'run needs a trace: --trace F or --mix T1,T2,...');
   const tracePath = String(args.trace);
   const files = findTraceFiles([tracePath]);
   if (files.length !== 1)
     throw new SimError('USAGE', `run takes one trace; ${tracePath} holds ${files.length} (use compare for several)`, { file: tracePath });
-  return loadTrace(files[0]!, { strict: args.strict === true });
+  const opts = { strict: args.strict === true };
+  const src = openTrace(files[0]!, opts);
+  const facts = await streamFacts(src);
+  if (canStream(facts, cfg)) {
+    log.debug({ trace: src.info.path, ops: facts.ops }, 'run: streaming the trace (constant memory)');
+    return { info: src.info, skipped: src.skipped(), replay: () => replayStream(src, facts, cfg) };
+  }
+  log.debug({ trace: src.info.path, ops: facts.ops, locks: cfg.locks ?? 'none' }, 'run: replaying the packed trace (a lock model or sparse ids)');
+  return packed(await loadTrace(files[0]!, opts));
 }
 
 async function runHandler(args: SimArgs): Promise<number> {
@@ -50,16 +65,17 @@ async function runHandler(args: SimArgs): Promise<number> {
 
   const dev = loadDevice(args.device);
   const f = planRig(dev, String(args.allocator), { params, heapSize }).factory; // validates before any work
-  const trace = await oneTrace(args, flags.seed);
-  reportSkipped(trace.info.path, trace.skipped);
-  warnPointerSizes([trace], dev);
-
   const cfg: RunConfig = {
     device: dev, allocator: f.name, ...flags, oom: runSettings(f, flags.oom).oom, series: Boolean(csv || svg),
   };
   if (heapSize !== undefined) cfg.heapSize = heapSize;
   if (sample !== undefined) cfg.sample = sample;
-  const r = replay(trace, cfg);
+  const trace = await oneTrace(args, flags.seed, cfg);
+  reportSkipped(trace.info.path, trace.skipped);
+  warnPointerSizes([trace], dev);
+  // Gives the event loop turns (Ctrl-C stops it at once: src/sim/stream.ts); reports are
+  // written only after it, whole.
+  const r = await trace.replay();
 
   if (json && json !== 'stdout') writeFileAtomic(json.file, stringify(runJson(r)));
   if (csv && csv !== 'stdout') writeFileAtomic(csv.file, runCsv(r));

@@ -9,7 +9,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { allocatorNames, getFactory } from '../alloc';
 import { heapSpans, loadDevice } from '../device';
 import { SimError } from '../errors';
-import { soak, SEGMENT_OPS, type SoakResult, type SoakSegment } from '../sim/soak';
+import { soakAsync, SEGMENT_OPS, type SoakResult, type SoakSegment } from '../sim/soak';
 import { parseSize } from '../util/units';
 import { handler } from './common';
 import { deviceOption, parseCheckEvery } from './options';
@@ -61,7 +61,8 @@ async function soakHandler(args: Args): Promise<number> {
     const onSegment = ops > SEGMENT_OPS
       ? (g: SoakSegment) => process.stderr.write(`${a} segment ${g.index}: ${g.ops} ops, ${g.ooms} OOMs, ${g.compactions} compactions, ${g.status}, ${(g.wallMs / 1000).toFixed(1)} s\n`)
       : undefined;
-    const r = soak({ device: dev, allocator: a, ops, seed, heapSize, checkEvery: every, ...(onSegment ? { onSegment } : {}) });
+    // Async: the event loop gets turns, so Ctrl-C / SIGTERM stop a long soak at once (exit 130/143).
+    const r = await soakAsync({ device: dev, allocator: a, ops, seed, heapSize, checkEvery: every, ...(onSegment ? { onSegment } : {}) });
     results.push(r);
     if (!args.json) process.stdout.write(line(r) + '\n');
     const v = r.segments.find((s) => s.violation);

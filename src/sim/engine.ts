@@ -18,7 +18,7 @@ import type { HeapSpan } from '../device';
 import { AllocatorUsageError } from '../alloc';
 import type { Allocator, CompactResult, Params } from '../alloc';
 import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK } from '../trace/types';
-import type { PackedTrace } from '../trace/types';
+import type { PackedOps, PackedTrace, TraceInfo } from '../trace/types';
 import { RunMetrics } from '../metrics';
 import { traceFacts, TraceFacts } from './prepass';
 import { applyLocks } from './lockmodel';
@@ -28,6 +28,8 @@ import { buildRig } from './rig';
 import { Slots } from './slots';
 import { OldestFirst, RELEASE_MAX } from './release';
 import type { ErrorEvent, OomEvent, ReplayObserver, RunBusCounters, RunConfig, RunResult, RunStatus, RunView, Violation } from './types';
+
+const EMPTY_OPS: PackedOps = { n: 0, kind: new Uint8Array(0), id: new Float64Array(0), arg: new Float64Array(0), line: new Float64Array(0) };
 
 /** Default series resolution. */
 export const SERIES_POINTS = 2000;
@@ -68,12 +70,53 @@ function cacheDelta(a: CacheCounters | undefined, b: CacheCounters): CacheCounte
 export function replay(trace: PackedTrace, cfg: RunConfig, observer?: ReplayObserver): RunResult {
   const lockSpec = cfg.locks ?? 'none';
   const t = applyLocks(trace, lockSpec, cfg.seed ?? 1);
-  return new Replay(t, cfg, lockSpec, observer).run();
+  const r = new Replay(t.info, traceFacts(t), t, cfg, lockSpec, observer);
+  r.start();
+  r.pass(t.ops, 0, 0, r.n);
+  return r.finish();
+}
+
+/**
+ * A replay run slice by slice (src/sim/stream.ts drives it): the same run as `replay`, op for
+ * op, but the caller regains control between slices, so a long replay can give the event loop
+ * a turn (signal handlers) or read the next batch of a streamed trace.
+ *
+ * `from` is the packed trace, or for a streamed one its info and facts: then the ids must be
+ * dense (needsRemap(facts) false: no per-op remap) and no lock model may apply.
+ */
+export function replaySlices(cfg: RunConfig, from: PackedTrace | { info: TraceInfo; facts: TraceFacts }): ReplaySlices {
+  const lockSpec = cfg.locks ?? 'none';
+  let r: Replay;
+  if ('ops' in from) {
+    const t = applyLocks(from, lockSpec, cfg.seed ?? 1);
+    r = new Replay(t.info, traceFacts(t), t, cfg, lockSpec, undefined);
+  } else {
+    if (lockSpec !== 'none') throw new Error(`replaySlices: lock model ${lockSpec} needs the packed trace`);
+    r = new Replay(from.info, from.facts, null, cfg, lockSpec, undefined);
+  }
+  r.start();
+  return r;
+}
+
+/** A started replay run slice by slice (replaySlices). */
+export interface ReplaySlices {
+  /** Ops to run: the trace's, or fewer with cfg.stopAfter. */
+  readonly n: number;
+  /** The packed ops (lock model applied) when the replay has a packed trace. */
+  readonly packed: PackedOps | null;
+  /**
+   * Replays ops [from, to) (indices in the whole trace) from `ops`, whose element 0 is op
+   * `base`. Returns false once the run has stopped (a violation, an abort): no more slices.
+   */
+  pass(ops: PackedOps, base: number, from: number, to: number): boolean;
+  /** The final checks and the result (after the last slice, or after pass returned false). */
+  finish(): RunResult;
 }
 
 /** One replay: the rig, the id bookkeeping, the metrics, the events. Also the observers' view. */
-class Replay implements RunView {
-  readonly trace: PackedTrace;
+class Replay implements RunView, ReplaySlices {
+  readonly info: TraceInfo;
+  readonly packed: PackedOps | null;
   readonly cfg: RunConfig;
   readonly lockSpec: string;
   readonly facts: TraceFacts;
@@ -108,13 +151,23 @@ class Replay implements RunView {
   readonly errors: ErrorEvent[] = [];
   status: RunStatus = 'ok';
   violation: Violation | undefined = undefined;
+  /** Ops to run (min(trace ops, stopAfter)) and ops run so far. */
+  readonly n: number;
+  opsRun = 0;
+  /** The ops being replayed (pass) and the index of their element 0 in the trace. */
+  private window: PackedOps = EMPTY_OPS;
+  private base = 0;
+  /** One past the last op index of the window that was run. */
+  private windowEnd = 0;
+  private t0 = 0;
 
-  constructor(trace: PackedTrace, cfg: RunConfig, lockSpec: string, observer: ReplayObserver | undefined) {
-    this.trace = trace;
+  constructor(info: TraceInfo, facts: TraceFacts, trace: PackedTrace | null, cfg: RunConfig, lockSpec: string, observer: ReplayObserver | undefined) {
+    this.info = info;
+    this.packed = trace === null ? null : trace.ops;
     this.cfg = cfg;
     this.lockSpec = lockSpec;
     this.observer = observer;
-    this.facts = traceFacts(trace);
+    this.facts = facts;
     const rig = buildRig(cfg.device, cfg.allocator, { factory: cfg.factory, params: cfg.params, heapSize: cfg.heapSize, whatIf: cfg.whatIf, check: cfg.check === true, cache: cfg.cache, costs: cfg.costs });
     this.params = rig.params;
     this.multiHeap = rig.factory.multiHeap;
@@ -123,7 +176,8 @@ class Replay implements RunView {
     this.bus = rig.bus;
     this.allocator = rig.allocator;
     this.slots = new Slots(trace, this.facts, this.allocator);
-    const ops = Math.min(trace.ops.n, cfg.stopAfter ?? Infinity);
+    const ops = Math.min(facts.ops, cfg.stopAfter ?? Infinity);
+    this.n = ops;
     const median = this.facts.medianRequest;
     this.metrics = new RunMetrics({
       heapSize: rig.heapSize,
@@ -163,12 +217,20 @@ class Replay implements RunView {
 
   // ---- the pass --------------------------------------------------------------------------
 
-  run(): RunResult {
-    const t0 = performance.now();
+  /** Before op 0: the heap's initialisation cycles and counters, the metrics' start. */
+  start(): void {
+    this.t0 = performance.now();
     this.initCycles = this.bus.cycles;
     this.initCounters = this.bus.counters();
-    const { kind, id, arg } = this.trace.ops;
-    const n = Math.min(this.trace.ops.n, this.cfg.stopAfter ?? Infinity);
+    this.metrics.start(this.allocator);
+  }
+
+  pass(ops: PackedOps, base: number, from: number, to: number): boolean {
+    this.window = ops;
+    this.base = base;
+    this.windowEnd = to;
+    const { kind, id, arg } = ops;
+    const n = this.n;
     const a = this.allocator;
     const bus = this.bus;
     const slots = this.slots;
@@ -181,19 +243,19 @@ class Replay implements RunView {
     const observer = this.observer;
     const moving = a.moving;
     const checker = this.checker;
-    let opsRun = 0;
-    m.start(a);
+    let opsRun = this.opsRun;
 
-    for (let i = 0; i < n; i++) {
-      const k = kind[i]!;
-      const s = slotOf ? slotOf[i]! : id[i]!;
+    for (let i = from; i < to; i++) {
+      const j = i - base;
+      const k = kind[j]!;
+      const s = slotOf ? slotOf[i]! : id[j]!;
       const c0 = bus.cycles;
       this.opCompactCycles = 0;
       this.opCompactions = 0;
       this.oomThisOp = false;
       let executed = false;
       try {
-        executed = this.step(i, k, s, arg[i]!);
+        executed = this.step(i, k, s, arg[j]!);
       } catch (e) {
         this.onThrow(i, e);
       }
@@ -240,11 +302,22 @@ class Replay implements RunView {
       }
       if (observer?.afterOp) observer.afterOp(i, this);
     }
-    if (checker && !this.violation && this.status === 'ok') {
-      const v = checker.verifyAll();
+    this.opsRun = opsRun;
+    return !this.violation && this.status === 'ok';
+  }
+
+  finish(): RunResult {
+    const opsRun = this.opsRun;
+    if (this.checker && !this.violation && this.status === 'ok') {
+      const v = this.checker.verifyAll();
       if (v) this.setViolation(opsRun - 1, v.message, v.addr);
     }
-    return this.result(opsRun, performance.now() - t0);
+    return this.result(opsRun, performance.now() - this.t0);
+  }
+
+  /** Source line of op i (in the current window: the op being run, or the last one run). */
+  private lineOf(i: number): number {
+    return i >= this.base && i < this.windowEnd ? this.window.line[i - this.base]! : 0;
   }
 
   /** Executes op i; returns false when it was skipped. */
@@ -342,7 +415,7 @@ class Replay implements RunView {
 
   private addError(i: number, message: string): void {
     this.errorCount++;
-    if (this.errors.length < MAX_ERROR_EVENTS) this.errors.push({ op: i, line: this.trace.ops.line[i]!, message });
+    if (this.errors.length < MAX_ERROR_EVENTS) this.errors.push({ op: i, line: this.lineOf(i), message });
   }
 
   private onThrow(i: number, e: unknown): void {
@@ -363,7 +436,7 @@ class Replay implements RunView {
 
   private setViolation(i: number, message: string, addr: number): void {
     this.status = 'violation';
-    const line = i >= 0 && i < this.trace.ops.n ? this.trace.ops.line[i]! : 0;
+    const line = this.lineOf(i);
     let blocks: string[] = [];
     try {
       blocks = listingAround(this, addr);
@@ -379,7 +452,7 @@ class Replay implements RunView {
     const free = a.freeBytes();
     const largest = a.largestAllocatable();
     const ev: OomEvent = {
-      op: i, line: this.trace.ops.line[i]!, kind, id: this.slots.idOfSlot(s), size, free, largest, live: this.slots.live,
+      op: i, line: this.lineOf(i), kind, id: this.slots.idOfSlot(s), size, free, largest, live: this.slots.live,
       outcome: 'failed', fragmentation: free >= size,
     };
     this.oomThisOp = true;
@@ -456,7 +529,7 @@ class Replay implements RunView {
       heaps: this.heaps,
       multiHeap: this.multiHeap,
       trace: {
-        name: this.trace.info.name, ops: f.ops, allocs: f.allocs, frees: f.frees, reallocs: f.reallocs, locks: f.locks,
+        name: this.info.name, ops: f.ops, allocs: f.allocs, frees: f.frees, reallocs: f.reallocs, locks: f.locks,
         skipped: f.skipped, lockModel: this.lockSpec,
       },
       status: this.status,

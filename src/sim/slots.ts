@@ -45,6 +45,11 @@ function remap(trace: PackedTrace): Remap {
   return r;
 }
 
+/** Whether a trace's ids are too sparse for dense per-id arrays (Slots then remaps them, per op). */
+export function needsRemap(facts: TraceFacts): boolean {
+  return !(facts.maxId + 1 <= Math.max(DENSE_IDS, 4 * facts.ops) && Number.isInteger(facts.maxId));
+}
+
 export class Slots {
   readonly handle: Float64Array;
   readonly req: Float64Array;
@@ -70,15 +75,17 @@ export class Slots {
   private viewVersion = -1;
   private readonly viewMap: Map<number, number> = new Map();
 
-  constructor(trace: PackedTrace, facts: TraceFacts, allocator: Allocator) {
+  /** `trace` may be null (a streamed trace) when the ids are dense (needsRemap false). */
+  constructor(trace: PackedTrace | null, facts: TraceFacts, allocator: Allocator) {
     this.allocator = allocator;
     this.fixedMeta = allocator.fixedMetadataBytes();
     let slots: number;
-    if (facts.maxId + 1 <= Math.max(DENSE_IDS, 4 * facts.ops) && Number.isInteger(facts.maxId)) {
+    if (!needsRemap(facts)) {
       slots = facts.maxId + 1;
       this.slotOf = null;
       this.slotToId = null;
     } else {
+      if (trace === null) throw new Error('Slots: sparse ids are remapped from the packed trace; none given');
       const m = remap(trace);
       this.slotOf = m.slotOf;
       this.slotToId = m.slotToId;

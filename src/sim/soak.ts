@@ -20,7 +20,8 @@ import type { DeviceProfile } from '../device';
 import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, type PackedTrace } from '../trace/types';
 import { Prng } from '../util/prng';
 import { replay } from './engine';
-import type { OomPolicy, Violation } from './types';
+import { replayAsync } from './stream';
+import type { OomPolicy, RunConfig, RunResult, Violation } from './types';
 
 /** Ops per segment (a fresh heap each). */
 export const SEGMENT_OPS = 1_000_000;
@@ -185,8 +186,11 @@ export function checkDescription(every: number): string {
   return `engine --check: after every op what it touched (step assertions, the block and its neighbours, payload patterns, conservation); ${full} every ${every} ops and at the end of each segment`;
 }
 
-/** Runs a soak: segments until `ops` ops ran or a violation stops it. */
-export function soak(o: SoakOptions): SoakResult {
+/**
+ * A soak as the replays it runs: yields each segment's trace and configuration and takes its
+ * result back, until `ops` ops ran or a violation stops it (soak and soakAsync drive it).
+ */
+function* segments(o: SoakOptions): Generator<{ trace: PackedTrace; cfg: RunConfig }, SoakResult, RunResult> {
   const f = o.factory ?? getFactory(o.allocator);
   const moving = f.moving;
   const res: SoakResult = {
@@ -201,11 +205,14 @@ export function soak(o: SoakOptions): SoakResult {
     const knobs = new Prng(seed ^ 0x5bd1e995);
     const oom: OomPolicy = moving && k % 2 === 1 ? 'compact' : 'fail';
     const compactEvery = moving ? compactEveryFor(knobs) : undefined;
-    const r = replay(trace, {
-      device: o.device, allocator: o.allocator, heapSize: o.heapSize, oom, check: true, checkEvery: o.checkEvery ?? 1, series: false, seed,
-      ...(o.factory ? { factory: o.factory } : {}),
-      ...(compactEvery !== undefined ? { compactEvery } : {}),
-    });
+    const r: RunResult = yield {
+      trace,
+      cfg: {
+        device: o.device, allocator: o.allocator, heapSize: o.heapSize, oom, check: true, checkEvery: o.checkEvery ?? 1, series: false, seed,
+        ...(o.factory ? { factory: o.factory } : {}),
+        ...(compactEvery !== undefined ? { compactEvery } : {}),
+      },
+    };
     const seg: SoakSegment = {
       index: k, seed, ops: r.summary.opsRun, oom, compactEvery, ooms: r.summary.ooms, compactions: r.compaction.runs,
       skipped: r.summary.skippedOps, status: r.status, wallMs: r.wallMs,
@@ -224,4 +231,23 @@ export function soak(o: SoakOptions): SoakResult {
   }
   res.wallMs = performance.now() - t0;
   return res;
+}
+
+/** Runs a soak: segments until `ops` ops ran or a violation stops it. */
+export function soak(o: SoakOptions): SoakResult {
+  const g = segments(o);
+  let step = g.next();
+  while (!step.done) step = g.next(replay(step.value.trace, step.value.cfg));
+  return step.value;
+}
+
+/**
+ * The same soak (the same result), giving the event loop a turn every few tens of
+ * milliseconds (src/sim/stream.ts): the CLI's, so Ctrl-C or SIGTERM stops a long soak at once.
+ */
+export async function soakAsync(o: SoakOptions): Promise<SoakResult> {
+  const g = segments(o);
+  let step = g.next();
+  while (!step.done) step = g.next(await replayAsync(step.value.trace, step.value.cfg));
+  return step.value;
 }
