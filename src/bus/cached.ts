@@ -42,7 +42,7 @@ export class CachedBus extends MemoryBus {
   private cachedRead(a: number, w: number): Span | undefined {
     const s = this.span(a, w);
     if (!this.cached(s) || (a & this.mask(w)) !== 0) return undefined; // MemoryBus's path (splits come back here)
-    this.bookRead(s, this.cache.read(a, s.costs), a, w);
+    this.book(s, this.cache.read(a, s.costs), READ, a, w);
     return s;
   }
 
@@ -58,7 +58,7 @@ export class CachedBus extends MemoryBus {
   override read16(a: number): number {
     const s = this.cur;
     if (a >= s.base && a + 2 <= s.end && (a & this.mask16) === 0 && this.cachedRegion[s.regionIndex] === true) {
-      this.bookRead(s, this.cache.read(a, s.costs), a, 2);
+      this.book(s, this.cache.read(a, s.costs), READ, a, 2);
       const o = a - s.base;
       return this.nativeOrder && (o & 1) === 0 ? s.u16[o >>> 1]! : s.dv.getUint16(o, this.littleEndian);
     }
@@ -68,35 +68,11 @@ export class CachedBus extends MemoryBus {
   override read32(a: number): number {
     const s = this.cur;
     if (a >= s.base && a + 4 <= s.end && (a & this.mask32) === 0 && this.cachedRegion[s.regionIndex] === true) {
-      this.bookRead(s, this.cache.read(a, s.costs), a, 4);
+      this.book(s, this.cache.read(a, s.costs), READ, a, 4);
       const o = a - s.base;
       return this.nativeOrder && (o & 3) === 0 ? s.u32[o >>> 2]! : s.dv.getUint32(o, this.littleEndian);
     }
     return this.cachedRead(a, 4) ? this.peek32(a) : super.read32(a);
-  }
-
-  /** book() of a read (the fast paths' copy, without the direction test). */
-  private bookRead(s: Span, c: number, a: number, w: number): void {
-    this.cycles += c;
-    this.metaCycles += c;
-    s.cycles += c;
-    s.accesses++;
-    this.reads++;
-    this.bytesRead += w;
-    this.lastEnd = a + w;
-    this.lastDir = READ;
-  }
-
-  /** book() of a write. */
-  private bookWrite(s: Span, c: number, a: number, w: number): void {
-    this.cycles += c;
-    this.metaCycles += c;
-    s.cycles += c;
-    s.accesses++;
-    this.writes++;
-    this.bytesWritten += w;
-    this.lastEnd = a + w;
-    this.lastDir = WRITE;
   }
 
   private cachedWrite(a: number, w: number): boolean {
@@ -109,7 +85,7 @@ export class CachedBus extends MemoryBus {
     }
     const seq = a === this.lastEnd && this.lastDir === WRITE ? 1 : 0;
     const uncached = s.costs[6 + widthIndex(w) * 2 + seq]!;
-    this.bookWrite(s, this.cache.write(a, uncached), a, w);
+    this.book(s, this.cache.write(a, uncached), WRITE, a, w);
     return true;
   }
 
@@ -121,7 +97,7 @@ export class CachedBus extends MemoryBus {
   override write16(a: number, v: number): void {
     const s = this.cur;
     if (a >= s.base && a + 2 <= s.end && (a & this.mask16) === 0 && (s.writeMask & 2) !== 0 && this.cachedRegion[s.regionIndex] === true) {
-      this.bookWrite(s, this.cache.write(a, s.costs[6 + 2 + (a === this.lastEnd && this.lastDir === WRITE ? 1 : 0)]!), a, 2);
+      this.book(s, this.cache.write(a, s.costs[6 + 2 + (a === this.lastEnd && this.lastDir === WRITE ? 1 : 0)]!), WRITE, a, 2);
       s.dv.setUint16(a - s.base, v & 0xffff, this.littleEndian);
       return;
     }
@@ -132,7 +108,7 @@ export class CachedBus extends MemoryBus {
   override write32(a: number, v: number): void {
     const s = this.cur;
     if (a >= s.base && a + 4 <= s.end && (a & this.mask32) === 0 && (s.writeMask & 4) !== 0 && this.cachedRegion[s.regionIndex] === true) {
-      this.bookWrite(s, this.cache.write(a, s.costs[6 + 4 + (a === this.lastEnd && this.lastDir === WRITE ? 1 : 0)]!), a, 4);
+      this.book(s, this.cache.write(a, s.costs[6 + 4 + (a === this.lastEnd && this.lastDir === WRITE ? 1 : 0)]!), WRITE, a, 4);
       const o = a - s.base;
       if (this.nativeOrder && (o & 3) === 0) s.u32[o >>> 2] = v;
       else s.dv.setUint32(o, v >>> 0, this.littleEndian);
