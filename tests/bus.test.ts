@@ -471,3 +471,24 @@ Copy('inHeap tells heap membership without faulting', () => {
 });
 
 Copy.run();
+
+const Release = suite('release: a finished bus hands its heap buffers to the next bus of that size');
+
+Release('the next bus of the same size starts zeroed, and the released one holds no bytes', () => {
+  const dev = loadDevice('nds');
+  const a = busFor(dev, 4096);
+  const base = a.heaps[0]!.base;
+  for (let o = 0; o < 4096; o += 4) a.poke32(base + o, 0xdeadbeef);
+  a.release();
+  assert.throws(() => a.peek32(base), (e: unknown) => e instanceof BusFault, 'the released bus covers no address');
+  assert.throws(() => a.write32(base, 1), (e: unknown) => e instanceof BusFault);
+  const b = busFor(dev, 4096);
+  for (let o = 0; o < 4096; o += 4) assert.is(b.peek32(base + o), 0, `offset ${o}`);
+  b.write32(base + 8, 7);
+  assert.is(b.peek32(base + 8), 7);
+  // a bus of another size is not handed this buffer: it is zeroed too
+  const c = busFor(dev, 8192);
+  assert.is(c.peek32(base + 8), 0);
+});
+
+Release.run();

@@ -76,6 +76,36 @@ const widthIndex = (bytes: number): number => (bytes === 1 ? W8 : bytes === 2 ? 
 /** Is the host little-endian (typed-array word views then read a little-endian device's words)? */
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Heap buffers of finished replays (MemoryBus.release), by byte length, for the next bus of the
+ * same size: a fresh multi-MiB ArrayBuffer costs page faults and external-memory GC, about 100×
+ * the zeroing of a reused one (a min-heap search makes hundreds of replays at a few sizes).
+ * Per thread; at most SPARE_BYTES held.
+ */
+const spare = new Map<number, ArrayBuffer[]>();
+let spareBytes = 0;
+const SPARE_BYTES = 64 * 1024 * 1024;
+
+function heapBuffer(bytes: number): ArrayBuffer {
+  const b = spare.get(bytes)?.pop();
+  if (b === undefined) return new ArrayBuffer(bytes);
+  spareBytes -= bytes;
+  new Uint8Array(b).fill(0);
+  return b;
+}
+
+function spareBuffer(b: ArrayBuffer): void {
+  if (spareBytes + b.byteLength > SPARE_BYTES) return;
+  let l = spare.get(b.byteLength);
+  if (!l) spare.set(b.byteLength, (l = []));
+  l.push(b);
+  spareBytes += b.byteLength;
+}
+
+const NO_BYTES = new ArrayBuffer(0);
+/** The current span of a released bus: covers no address, so every access takes span() and faults. */
+const RELEASED = Object.freeze({ base: 0, end: 0 }) as unknown as Span;
+
 /** A backed heap span with the cost table of its region. */
 export class Span {
   readonly base: number;
@@ -95,10 +125,13 @@ export class Span {
   readonly minWrite: number;
   cycles = 0;
   accesses = 0;
+  /** The buffer this span allocated (null once rebound to external memory or released). */
+  private own: ArrayBuffer | null;
   constructor(h: HeapSpan, reg: RegionSpec, regionIndex: number) {
     this.base = h.base;
     this.end = h.base + h.size;
-    const buf = new ArrayBuffer(Math.ceil(h.size / 4) * 4);
+    const buf = heapBuffer(Math.ceil(h.size / 4) * 4);
+    this.own = buf;
     this.u8 = new Uint8Array(buf, 0, h.size);
     this.dv = new DataView(buf, 0, h.size);
     this.u16 = new Uint16Array(buf);
@@ -114,12 +147,23 @@ export class Span {
   rebind(mem: Uint8Array): void {
     const n = this.u8.length;
     mem.set(this.u8);
+    this.own = null;
     const buf = mem.buffer as ArrayBuffer;
     const off = mem.byteOffset;
     this.u8 = new Uint8Array(buf, off, n);
     this.dv = new DataView(buf, off, n);
     this.u16 = new Uint16Array(buf, off, Math.floor(Math.min(buf.byteLength - off, Math.ceil(n / 4) * 4) / 2));
     this.u32 = new Uint32Array(buf, off, Math.floor(Math.min(buf.byteLength - off, Math.ceil(n / 4) * 4) / 4));
+  }
+
+  /** Hands the span's own buffer back for reuse; the span holds no bytes after. */
+  release(): void {
+    if (this.own) spareBuffer(this.own);
+    this.own = null;
+    this.u8 = new Uint8Array(NO_BYTES);
+    this.dv = new DataView(NO_BYTES);
+    this.u16 = new Uint16Array(NO_BYTES);
+    this.u32 = new Uint32Array(NO_BYTES);
   }
 }
 
@@ -669,6 +713,17 @@ export class MemoryBus implements MemPort {
   inHeap(a: number, n: number): boolean {
     for (const s of this.spans) if (a >= s.base && a + n <= s.end) return true;
     return false;
+  }
+
+  /**
+   * The run is over: the heaps' buffers go back for the next bus of the same size (bus.release
+   * is the engine's, after a replay nobody observes); the bus must not be used after.
+   */
+  release(): void {
+    for (const s of this.spans) s.release();
+    // Any access after this is a bus fault (no span covers any address).
+    this.spans.length = 0;
+    this.cur = RELEASED;
   }
 
   /** Counters so far (a copy). */

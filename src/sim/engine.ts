@@ -312,7 +312,11 @@ class Replay implements RunView, ReplaySlices {
       const v = this.checker.verifyAll();
       if (v) this.setViolation(opsRun - 1, v.message, v.addr);
     }
-    return this.result(opsRun, performance.now() - this.t0);
+    const result = this.result(opsRun, performance.now() - this.t0);
+    // Nobody can look at this heap any more (observers snapshot during the run): its buffers go
+    // back for the next replay of the same heap size (bus.release).
+    if (!this.observer) this.bus.release();
+    return result;
   }
 
   /** Source line of op i (in the current window: the op being run, or the last one run). */
