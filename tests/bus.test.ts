@@ -491,4 +491,14 @@ Release('the next bus of the same size starts zeroed, and the released one holds
   assert.is(c.peek32(base + 8), 0);
 });
 
+Release('scratch buffers (an allocator index) go back with the heap and come back zeroed', () => {
+  const dev = loadDevice('nds');
+  const a = busFor(dev, 4096);
+  new Int32Array(a.scratchBuffer(1 << 20)).fill(-1);
+  a.release();
+  const b = busFor(dev, 4096);
+  const again = new Int32Array(b.scratchBuffer(1 << 20));
+  assert.ok(again.every((x) => x === 0));
+});
+
 Release.run();

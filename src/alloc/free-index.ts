@@ -32,15 +32,16 @@ export class FreeIndex {
   /** Heaps with more granules than this walk their lists as before (the tree would be too big). */
   static readonly MAX_GRANULES = 1 << 22;
 
-  constructor(first: number, end: number, G: number) {
+  /** `buffer(bytes)`: where the index's arrays live (default: fresh buffers; the allocators pass bus.scratchBuffer). */
+  constructor(first: number, end: number, G: number, buffer: (bytes: number) => ArrayBuffer = (n) => new ArrayBuffer(n)) {
     this.first = first;
     this.G = G;
     const n = Math.max(1, Math.ceil((end - first) / G));
     let M = 1;
     while (M < n) M *= 2;
     this.M = M;
-    this.mx = new Int32Array(2 * M);
-    this.fen = new Int32Array(M + 1);
+    this.mx = new Int32Array(buffer(8 * M));
+    this.fen = new Int32Array(buffer(4 * (M + 1)));
   }
 
   /** The largest free block's size (0: none). */

@@ -217,7 +217,7 @@ export abstract class FreeListAllocator implements Allocator {
     bus.writePtr(this.headAddr, this.first);
     if (this.tailAddr) bus.writePtr(this.tailAddr, this.first);
     if (this.roverAddr) bus.writePtr(this.roverAddr, 0);
-    this.ix = withRover && this.order === 'address' && !ctx.check && bus.plainAccess(this.first, P) && size / this.G <= FreeIndex.MAX_GRANULES ? new FreeIndex(this.first, this.epi, this.G) : null;
+    this.ix = withRover && this.order === 'address' && !ctx.check && bus.plainAccess(this.first, P) && size / this.G <= FreeIndex.MAX_GRANULES ? new FreeIndex(this.first, this.epi, this.G, (n) => bus.scratchBuffer(n)) : null;
     bus.writePtr(this.first, size);
     bus.writePtr(this.first + P, 0);
     bus.writePtr(this.first + 2 * P, 0);

@@ -256,6 +256,8 @@ export class MemoryBus implements MemPort {
   heapHighWater = 0;
 
   protected readonly spans: Span[];
+  /** Buffers handed out by scratchBuffer (given back at release). */
+  private readonly scratch: ArrayBuffer[] = [];
   protected cur: Span;
   protected lastEnd = -1;
   protected lastDir = READ;
@@ -716,11 +718,24 @@ export class MemoryBus implements MemPort {
   }
 
   /**
+   * A zeroed host buffer for an allocator's simulator-side index (not device memory: it costs
+   * no simulated bytes or cycles), taken from the same store as the heaps' buffers and handed
+   * back with them at release().
+   */
+  scratchBuffer(bytes: number): ArrayBuffer {
+    const b = heapBuffer(bytes);
+    this.scratch.push(b);
+    return b;
+  }
+
+  /**
    * The run is over: the heaps' buffers go back for the next bus of the same size (bus.release
    * is the engine's, after a replay nobody observes); the bus must not be used after.
    */
   release(): void {
     for (const s of this.spans) s.release();
+    for (const b of this.scratch) spareBuffer(b);
+    this.scratch.length = 0;
     // Any access after this is a bus fault (no span covers any address).
     this.spans.length = 0;
     this.cur = RELEASED;
