@@ -130,6 +130,8 @@ export class CachedBus extends MemoryBus {
 
   /** A cached span needs every address: walks take the counted path there. */
   override plainAccess(a: number, w: number): boolean {
+    const c = this.cur;
+    if (a >= c.base && a + w <= c.end && this.cachedRegion[c.regionIndex] === true) return false; // the common case, decided at once
     return super.plainAccess(a, w) && !this.cached(this.span(a, w));
   }
 
