@@ -1,50 +1,16 @@
 #!/usr/bin/env node
 /**
- * rmalloc-sim entry point: wires the commands (one file each under src/cli/) into yargs.
+ * rmalloc-sim entry point: wires the commands (one file each under src/cli/, listed in
+ * src/cli/index.ts) into yargs.
  * Results go to stdout, logs to stderr. Exit 0 ok, 1 a problem the user asked about, 2 bad input.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { CommandModule } from 'yargs';
 import { SimError, describeFsError, printable } from './errors';
-import { installSignalHandlers } from './util/cleanup';
-import { badNumberFlag, spoolTraceArgs } from './cli/guard';
-import { configMiddleware, nextDeviceRun } from './config/cli';
-import { stdoutDashes } from './cli/common';
-
-// commands: one import per command file (keep this comment; add lines below it)
-import { soakCommand } from './cli/soak';
-import { squeezeCommand } from './cli/squeeze';
-import { heapmapCommand } from './cli/heapmap';
-import { reportCommand } from './cli/report';
-import { allocatorsCommand } from './cli/allocators';
-import { traceCommand } from './cli/trace';
-import { compareCommand, defaultCommand } from './cli/compare';
-import { runCommand } from './cli/run';
-import { minHeapCommand } from './cli/min-heap';
-import { devicesCommand } from './cli/devices';
-import { recordCommand } from './cli/record';
-import { tuneCommand } from './cli/tune';
-import { finishShard, mergeCommand, shardMiddleware, takeRerun } from './cli/merge';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: CommandModule<any, any>[] = [
-  // command list (keep this comment; add lines below it)
-  soakCommand,
-  squeezeCommand,
-  heapmapCommand,
-  reportCommand,
-  allocatorsCommand,
-  traceCommand,
-  defaultCommand,
-  compareCommand,
-  runCommand,
-  minHeapCommand,
-  devicesCommand,
-  recordCommand,
-  tuneCommand,
-  mergeCommand,
-];
+import { installSignalHandlers } from './util';
+import { configMiddleware, nextDeviceRun } from './config';
+// The command box through its entry (./cli/index: a bare './cli' would resolve to this file).
+import { COMMANDS, badNumberFlag, finishShard, shardMiddleware, spoolTraceArgs, stdoutDashes, takeRerun } from './cli/index';
 
 /** `--cflags "-DX -Iinc"`: the value starts with a dash, which yargs would take for flags. */
 function joinCflags(argv: string[]): string[] {

@@ -54,7 +54,7 @@ import { SimError } from '../errors';
 import type { MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { checkPointerReach, numParam } from './freelist';
-import { hex } from '../util/units';
+import { hex } from '../util';
 
 const TAG_FREE = 0x5a00;
 const TAG_USED = 0xa500;

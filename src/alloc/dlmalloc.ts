@@ -42,7 +42,7 @@ import type { MemoryBus } from '../bus';
 import { SimError } from '../errors';
 import { Assertions } from './assert';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
-import { hex } from '../util/units';
+import { hex } from '../util';
 import { chargeRequestSize } from './costs';
 
 const PINUSE = 1;

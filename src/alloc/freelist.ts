@@ -81,7 +81,7 @@
 import { SimError } from '../errors';
 import { ListWalk, type MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, BlockInfo, ParamSpec, ParamValue } from './types';
-import { hex } from '../util/units';
+import { hex } from '../util';
 import { FreeIndex } from './free-index';
 import { chargeRequestSize } from './costs';
 

@@ -46,7 +46,7 @@ import { ListWalk, type MemoryBus, type StaticsPort } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
-import { hex } from '../util/units';
+import { hex } from '../util';
 
 interface Region {
   /** Region bounds (the device heap span). */

@@ -58,7 +58,7 @@ import { Assertions } from './assert';
 import type { MemoryBus } from '../bus';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 import { checkPointerReach, numParam } from './freelist';
-import { hex } from '../util/units';
+import { hex } from '../util';
 
 const FREE = 1, SLAB = 2, LARGE = 3;
 const TAGNAME = ['?', 'FREE', 'SLAB', 'LARGE'];

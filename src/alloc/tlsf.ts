@@ -69,7 +69,7 @@ import type { MemoryBus, MemPort, StaticsPort } from '../bus';
 import type { HeapSpan } from '../device';
 import { SimError } from '../errors';
 import { Assertions } from './assert';
-import { hex } from '../util/units';
+import { hex } from '../util';
 import { chargeRequestSize } from './costs';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
 

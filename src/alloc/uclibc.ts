@@ -41,7 +41,7 @@
 import { ListWalk, type MemoryBus } from '../bus';
 import { SimError } from '../errors';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo } from './types';
-import { hex } from '../util/units';
+import { hex } from '../util';
 import { chargeRequestSize } from './costs';
 
 export class UclibcMalloc implements Allocator {

@@ -39,7 +39,7 @@
  * chargeReadLoop call: the same cycles and counters as a counted walk, written once.
  */
 import type { DeviceProfile, HeapSpan, RegionSpec } from '../device';
-import { hex } from '../util/units';
+import { hex } from '../util';
 import { cpuCosts, type AluKind, type CpuCosts } from './cpu';
 import { ObserverPort, type MemPort } from './port';
 import type { CacheCounters } from './cache';

@@ -14,7 +14,7 @@ import { chartFromRun, compareCsv, compareTable, renderChart, stringify, writeFi
 import type { RunResult } from '../sim';
 import { runStudy, skippedLines } from '../study';
 import { warnPointerSizes } from '../trace';
-import { ensureDir } from '../util/atomic';
+import { ensureDir } from '../util';
 import type { Study, StudySpec } from '../study';
 import { handler } from './common';
 import {

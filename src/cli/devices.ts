@@ -7,7 +7,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { costTable } from '../bus';
 import { DeviceProfile, heapSpans, listDeviceNames, loadDevice } from '../device';
-import { formatBytes, hex } from '../util/units';
+import { formatBytes, hex } from '../util';
 import { handler } from './common';
 
 interface DevicesArgs {

@@ -13,9 +13,9 @@ import type { Argv } from 'yargs';
 import { SimError } from '../errors';
 import { loadMix } from '../trace';
 import type { PackedTrace } from '../trace';
-import { requireSize } from '../util/units';
+import { requireSize } from '../util';
 import { parseParamFlags } from './common';
-import { GOALS, GoalName } from '../report/advice';
+import { GOALS, GoalName } from '../report';
 import { DEFAULT_CHECK_EVERY } from '../sim';
 
 export { GOALS };

@@ -11,9 +11,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { SimError } from '../errors';
-import { stringify, writeFileAtomic } from '../report';
-import { squeezeCsv, squeezeDetailTable, squeezeTable } from '../report/squeeze';
-import { renderSqueezeChart } from '../report/squeeze-svg';
+import { stringify, writeFileAtomic, squeezeCsv, squeezeDetailTable, squeezeTable, renderSqueezeChart } from '../report';
 import { parseHeaps, runSqueeze, SQUEEZE_STEPS } from '../study/squeeze';
 import type { SqueezeOptions } from '../study/squeeze';
 import { handler } from './common';

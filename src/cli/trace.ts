@@ -8,12 +8,11 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { IMPORTERS, openTrace, traceStats, TraceWriter, type HistogramBucket, type SkipCount, type TraceStats } from '../trace';
-import { formatBytes } from '../util/units';
+import { formatBytes, sameFile } from '../util';
 import { log } from '../log';
 import { handler } from './common';
 import * as path from 'node:path';
 import { SimError, printable } from '../errors';
-import { sameFile } from '../util/atomic';
 import { spoolInput } from '../trace/spool';
 
 interface StatsArgs {

@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { SimError } from '../errors';
-import { CONFIG_FILE, configArgs, loadConfig, useConfig } from './index';
+import { CONFIG_FILE, configArgs, loadConfig, useConfig } from './file';
 
 /** The options the command line gave, by every name they go by (before any `--`). */
 function givenOnCommandLine(raw: readonly string[]): Set<string> {

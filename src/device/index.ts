@@ -8,12 +8,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SimError } from '../errors';
-import { hex, isPowerOfTwo } from '../util/units';
+import { hex, isPowerOfTwo } from '../util';
 import { deviceSchema, DeviceProfile } from './schema';
 import { formatPath, jsonLines, lineOf, parseJsonText } from './jsonpos';
 
 export type { DeviceProfile, RegionSpec, HeapSpec, CpuCore } from './schema';
 export { CPU_CORES } from './schema';
+/** JSON text positions (line of a path, formatted paths): also used by the config file loader. */
+export { formatPath, jsonLines, lineOf, parseJsonText } from './jsonpos';
 
 /** The shipped profiles folder (works from src/ under ts-node and from dist/). */
 export const DEVICES_DIR = path.resolve(__dirname, '..', '..', 'devices');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSize } from '../util/units';
+import { parseSize } from '../util';
 
 /** A byte count or address: a number or a string like "4MiB" / "0x02000000". */
 const size = z.union([z.number(), z.string()]).transform((v, ctx) => {

@@ -13,8 +13,8 @@
  * gzip-compressed base64 blob; `decodeFrame` is self-contained (its source runs in the page).
  */
 import * as zlib from 'node:zlib';
-import type { CompactResult } from '../alloc/types';
-import type { ReplayObserver, RunView } from '../sim/types';
+import type { CompactResult } from '../alloc';
+import type { ReplayObserver, RunView } from '../sim';
 import { HM_DEFS, HM_LOCKED, HM_USED, MapBlock, MapHeap, HeapSnapshot, renderHeapMap, HeapMapInfo, snapshotHeap } from './heapmap';
 
 /** Encodes a snapshot's blocks compactly (see the file comment). */

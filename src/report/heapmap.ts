@@ -21,7 +21,7 @@
  * imports or outer variables): the HTML report embeds its source and runs the very same code in
  * the browser to draw its scrubber frames, so the CLI's SVG and the report's maps agree.
  */
-import type { RunView } from '../sim/types';
+import type { RunView } from '../sim';
 import { escapeXml } from './svg';
 
 /** Block kinds (also the codes of the compact frame encoding in frames.ts). */

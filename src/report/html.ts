@@ -17,8 +17,8 @@
  * DecompressionStream when that allocator is first shown (only the first one at load, so the
  * page opens fast). The charts are inline SVG.
  */
-import type { RunResult } from '../sim/types';
-import { formatBytes } from '../util/units';
+import type { RunResult } from '../sim';
+import { formatBytes } from '../util';
 import type { AllocFrames } from './frames';
 import { decodeFrame } from './frames';
 import { HM_DEFS, HM_LEGEND, hmRenderBlocks, regionBar } from './heapmap';

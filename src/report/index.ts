@@ -33,3 +33,5 @@ export function buildCompareReport(
 export * from './heapmap';
 export * from './frames';
 export * from './html';
+export * from './squeeze';
+export * from './squeeze-svg';

@@ -136,4 +136,4 @@ export function stringify(v: unknown): string {
 }
 
 /** Reports are written whole or not at all (temp file + rename; removed on a signal): src/util/atomic.ts. */
-export { writeFileAtomic, writeFilesAtomic } from '../util/atomic';
+export { writeFileAtomic, writeFilesAtomic } from '../util';

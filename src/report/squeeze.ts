@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { SqueezeAllocator, SqueezePoint, SqueezeReport, SqueezeTrace } from '../study/squeeze';
-import { formatBytes } from '../util/units';
+import { formatBytes } from '../util';
 import { csvLine } from './csv';
 import { int, mixNote, pct0, tightLine, type TableStyle } from './table';
 

@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { MinHeapResult, RunResult } from '../sim';
 import type { CacheCounters } from '../bus';
 import type { TightSummary } from '../study/tight';
-import { formatBytes } from '../util/units';
+import { formatBytes } from '../util';
 import type { RankEntry } from './advice';
 import { failedOoms, lockAssumption, unfittableText, unfittableTraces } from './advice';
 import type { CompareCell, CompareReport, CompareTrace } from './json';

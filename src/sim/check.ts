@@ -30,7 +30,7 @@
 import type { Allocator } from '../alloc';
 import type { MemoryBus } from '../bus';
 import type { HeapSpan } from '../device';
-import { hex } from '../util/units';
+import { hex } from '../util';
 import { ID_LIVE } from './ids';
 import type { Slots } from './slots';
 

@@ -17,3 +17,5 @@ export { buildRig, planRig } from './rig';
 export type { Rig, RigOptions, RigPlan } from './rig';
 export { heapProblems, CheckFailure, DEFAULT_CHECK_EVERY } from './check';
 export type { CheckProblem, HeapExpectation } from './check';
+export { runJobs, runJobsHere, setJobsHook, toWire, fromWire, shareTrace, runJob } from './parallel';
+export type { Job, JobOutcome, JobsHook, WireError, PoolOptions, CellValue, MinHeapConfig } from './parallel';

@@ -3,7 +3,7 @@
  * src/sim/locks.ts ('none' returns the trace itself; a bad spec is SimError('USAGE')). The
  * lock-applied trace is cached per (trace, spec, seed) so a min-heap search applies it once.
  */
-import type { PackedTrace } from '../trace/types';
+import type { PackedTrace } from '../trace';
 import { applyLockModel } from './locks';
 
 const cache = new WeakMap<PackedTrace, Map<string, PackedTrace>>();

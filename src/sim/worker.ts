@@ -3,7 +3,7 @@
  * workerData, then runs one job per message and posts its result (or its error) back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PackedTrace } from '../trace/types';
+import type { PackedTrace } from '../trace';
 import { runJob, toWire, FromWorker, ToWorker } from './parallel';
 
 const traces = (workerData as { traces: PackedTrace[] }).traces;

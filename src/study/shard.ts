@@ -11,9 +11,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { SimError } from '../errors';
-import { fromWire, runJobsHere, setJobsHook, toWire } from '../sim/parallel';
-import type { Job, JobOutcome, JobsHook, WireError } from '../sim/parallel';
-import type { NumColumn, PackedTrace } from '../trace/types';
+import { fromWire, runJobsHere, setJobsHook, toWire, type Job, type JobOutcome, type JobsHook, type WireError } from '../sim';
+import type { NumColumn, PackedTrace } from '../trace';
 
 export interface Shard {
   k: number;

@@ -19,7 +19,7 @@
  * SqueezePoint / squeezePoint: the figures of one such replay at any size (squeeze's rows).
  */
 import type { OomEvent, RunResult } from '../sim';
-import { alignDown } from '../util/units';
+import { alignDown } from '../util';
 
 /** The summary line's probe: this fraction of the allocator's min heap. */
 export const SUMMARY_FRACTION = 0.9;

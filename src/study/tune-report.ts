@@ -3,8 +3,7 @@
  * from the search), the gain, the flags and config entry that reproduce the tuned allocator,
  * the Pareto front of min heap against mean cycles (JSON and SVG), and every setting evaluated.
  */
-import type { GoalName } from '../report/advice';
-import { escapeXml, niceStep } from '../report/svg';
+import { type GoalName, escapeXml, niceStep } from '../report';
 import { describeSpace } from '../alloc';
 import type { BaseRun, Figures, TraceFigures, TuneSearch } from './tune';
 import { aggregate, flagsOf, paramsOf, paretoFront, runOf, ISLANDS, LAMBDA, SEARCH_TOLERANCE } from './tune';

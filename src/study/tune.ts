@@ -38,13 +38,10 @@ import type { AllocatorFactory, ParamValue, Params } from '../alloc';
 import { heapSpans } from '../device';
 import type { DeviceProfile } from '../device';
 import { SimError } from '../errors';
-import { goalScore } from '../report/advice';
-import type { GoalName } from '../report/advice';
-import type { MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
-import type { Job, JobOutcome } from '../sim/parallel';
-import { OP_ALLOC, OP_FREE, OP_REALLOC } from '../trace/types';
-import type { PackedTrace } from '../trace/types';
-import { Prng } from '../util/prng';
+import { goalScore, type GoalName } from '../report';
+import type { MinHeapResult, OomPolicy, RunConfig, RunResult, Job, JobOutcome } from '../sim';
+import { OP_ALLOC, OP_FREE, OP_REALLOC, type PackedTrace } from '../trace';
+import { Prng } from '../util';
 import {
   defaultSetting, dimensionsOf, gridSettings, gridSize, normSizeList, settingKey, valuesOf,
 } from './tune-space';

@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import { SimError } from '../errors';
-import type { AllocatorFactory } from '../alloc/types';
+import type { AllocatorFactory } from '../alloc';
 import { buildAllocator, cachedModule, splitFlags } from './toolchain';
 import { cFactory } from './runtime';
 

@@ -58,7 +58,7 @@ import type { DeviceProfile, HeapSpan } from '../device';
 import { SimError } from '../errors';
 import { AllocatorUsageError } from '../alloc/types';
 import type { Allocator, AllocatorContext, AllocatorFactory, BlockInfo, BlockState, ParamSpec } from '../alloc/types';
-import { hex } from '../util/units';
+import { hex } from '../util';
 
 const PAGE = 65536;
 /** Wasm addresses below this are the NULL page. */

@@ -114,7 +114,7 @@ import {
   type ParamSpec,
 } from '../types';
 import { Compactor } from './compactor';
-import { hex } from '../../util/units';
+import { hex } from '../../util';
 import { chargeRoundUp } from '../costs';
 import { E_EXT, E_FREE, E_LOCK_MAX, E_LOCK_SHIFT, F_EXT, F_FREE, F_PREV_FREE, locks, type RmallocOptions } from './state';
 
