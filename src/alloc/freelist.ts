@@ -270,12 +270,7 @@ export abstract class FreeListAllocator implements Allocator {
     const nx = bus.readPtr(old + P);
     const pv = bus.readPtr(old + 2 * P);
     this.ix?.set(old, 0);
-    bus.writePtr(n + P, nx);
-    bus.writePtr(n + 2 * P, pv);
-    if (pv) bus.writePtr(pv + P, n);
-    else bus.writePtr(this.headAddr, n);
-    if (nx) bus.writePtr(nx + 2 * P, n);
-    else if (this.tailAddr) bus.writePtr(this.tailAddr, n);
+    this.linkBetween(pv, n, nx);
     if (this.roverAddr && bus.readPtr(this.roverAddr) === old) bus.writePtr(this.roverAddr, n);
   }
 

@@ -213,6 +213,12 @@ export class Slab implements Allocator {
     const bus = this.bus, P = this.P;
     const nx = bus.readPtr(old);
     const pv = bus.readPtr(old + P);
+    this.runLinkBetween(pv, r, nx);
+  }
+
+  /** Links run r between pv (0: the pool head) and nx (0: none) in the page pool's list. */
+  private runLinkBetween(pv: number, r: number, nx: number): void {
+    const bus = this.bus, P = this.P;
     bus.writePtr(r, nx);
     bus.writePtr(r + P, pv);
     if (pv) bus.writePtr(pv, r);
@@ -222,7 +228,7 @@ export class Slab implements Allocator {
 
   private runInsert(r: number): void {
     this.largestCache = -1; // the page pool changes
-    const bus = this.bus, P = this.P;
+    const bus = this.bus;
     let pv = 0;
     let c = bus.readPtr(this.poolHead);
     while (c !== 0 && c < r) {
@@ -231,11 +237,7 @@ export class Slab implements Allocator {
       c = bus.readPtr(c);
     }
     bus.alu('cmpBranch'); // the test that ends the walk
-    bus.writePtr(r, c);
-    bus.writePtr(r + P, pv);
-    if (pv) bus.writePtr(pv, r);
-    else bus.writePtr(this.poolHead, r);
-    if (c) bus.writePtr(c + P, r);
+    this.runLinkBetween(pv, r, c);
   }
 
   /** First-fit run of k pages, cut from the run's tail; 0 if none. Map tags left to the caller. */

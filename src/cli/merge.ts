@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { SimError } from '../errors';
 import { stringify, writeFileAtomic } from '../report';
+import { captureStdout, type StdoutCapture } from '../util';
 import { fingerprint, parseShard, readPartials, recordSlice, serveRecorded } from '../study/shard';
 import type { Partial, Shard, SliceRecord } from '../study/shard';
 import { handler } from './common';
@@ -24,7 +25,8 @@ interface Recording {
   argv: string[];
   command: string;
   rec: SliceRecord;
-  write: typeof process.stdout.write;
+  /** The shard's stdout, dropped. */
+  silenced: StdoutCapture;
 }
 let recording: Recording | undefined;
 let rerun: string[] | undefined;
@@ -70,10 +72,9 @@ export function shardMiddleware(raw: readonly string[]) {
     if (argv.out === undefined) usage('--shard K/N needs --out FILE for the partial JSON');
     const given = OUTPUTS.find((k) => argv[k] !== undefined);
     if (given) usage(`--${given} with --shard: a shard writes only its partial; give --${given} to merge`);
-    const write = process.stdout.write.bind(process.stdout);
     // The shard's own report would be incomplete: stdout stays silent, the partial says it all.
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    recording = { shard, out: String(argv.out), argv: stripShard(raw), command, rec: recordSlice(shard), write };
+    const silenced = captureStdout(false);
+    recording = { shard, out: String(argv.out), argv: stripShard(raw), command, rec: recordSlice(shard), silenced };
   };
 }
 
@@ -82,7 +83,7 @@ export function finishShard(): void {
   const r = recording;
   if (!r) return;
   recording = undefined;
-  process.stdout.write = r.write;
+  r.silenced.restore();
   if (process.exitCode === 2) return; // the command failed on its input: no partial
   const inputs = { argv: r.argv, cwd: process.cwd(), traces: r.rec.traces };
   const p: Partial = {

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { SimError } from '../errors';
+import { captureStdout, type StdoutCapture } from '../util';
 import { CONFIG_FILE, configArgs, loadConfig, useConfig } from './file';
 
 /** The options the command line gave, by every name they go by (before any `--`). */
@@ -42,8 +43,8 @@ interface DeviceRuns {
   at: number;
   outputs: { device: string; text: string }[];
   worst: number;
-  write?: typeof process.stdout.write;
-  chunks: string[];
+  /** The running device's stdout, held until every device has run. */
+  capture?: StdoutCapture;
 }
 let runs: DeviceRuns | undefined;
 
@@ -67,14 +68,7 @@ function beginDeviceRun(argv: Record<string, unknown>, names: (k: string) => str
     const p = perDevicePath(v, device, OUTPUT_DIRS.includes(k));
     for (const n of names(k)) argv[n] = p;
   }
-  r.chunks = [];
-  r.write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    r.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const cb = rest.find((x) => typeof x === 'function') as (() => void) | undefined;
-    if (cb) cb();
-    return true;
-  }) as typeof process.stdout.write;
+  r.capture = captureStdout();
 }
 
 /**
@@ -84,9 +78,10 @@ function beginDeviceRun(argv: Record<string, unknown>, names: (k: string) => str
 export function nextDeviceRun(args: readonly string[]): string[] | undefined {
   const r = runs;
   if (!r) return undefined;
-  if (r.write) process.stdout.write = r.write;
-  r.write = undefined;
-  r.outputs.push({ device: r.devices[r.at]!, text: r.chunks.join('') });
+  const text = r.capture?.text() ?? '';
+  r.capture?.restore();
+  r.capture = undefined;
+  r.outputs.push({ device: r.devices[r.at]!, text });
   const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   r.worst = Math.max(r.worst, code);
   process.exitCode = 0;
@@ -137,7 +132,7 @@ export function configMiddleware(raw: readonly string[]) {
         process.stderr.write(`rmalloc-sim: ${e.oneLine()}\n`);
         process.exit(e.exitCode);
       }
-      runs = { devices: c.devices, at: 0, outputs: [], worst: 0, chunks: [] };
+      runs = { devices: c.devices, at: 0, outputs: [], worst: 0 };
       beginDeviceRun(argv, names);
     }
     for (const [k, v] of Object.entries(configArgs(c))) {

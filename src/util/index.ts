@@ -8,3 +8,4 @@ export * from './units';
 export * from './atomic';
 export * from './cleanup';
 export * from './prng';
+export * from './stdout';
