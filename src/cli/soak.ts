@@ -9,11 +9,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { allocatorNames, getFactory } from '../alloc';
 import { heapSpans, loadDevice } from '../device';
 import { SimError } from '../errors';
-import { soakAsync, SEGMENT_OPS, type SoakResult, type SoakSegment } from '../sim/soak';
-import { parseSize } from '../util/units';
+import { DEFAULT_CHECK_EVERY, soakAsync, SEGMENT_OPS, type SoakResult, type SoakSegment } from '../sim';
+import { parseSize } from '../util';
 import { handler } from './common';
 import { deviceOption, parseCheckEvery } from './options';
-import { DEFAULT_CHECK_EVERY } from '../sim';
 
 interface Args {
   device: string;

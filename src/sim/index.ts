@@ -19,3 +19,5 @@ export { heapProblems, CheckFailure, DEFAULT_CHECK_EVERY } from './check';
 export type { CheckProblem, HeapExpectation } from './check';
 export { runJobs, runJobsHere, setJobsHook, toWire, fromWire, shareTrace, runJob } from './parallel';
 export type { Job, JobOutcome, JobsHook, WireError, PoolOptions, CellValue, MinHeapConfig } from './parallel';
+export { soak, soakAsync, soakTrace, segmentSeed, checkDescription, SEGMENT_OPS } from './soak';
+export type { SoakOptions, SoakResult, SoakSegment, SoakWorkload } from './soak';

@@ -31,9 +31,10 @@
  * movable only when both have unlocked it.
  */
 import { SimError } from '../errors';
-import { newOps, widthsOf } from '../trace';
-import { Prng } from '../util/prng';
+import { Prng } from '../util';
 import {
+  newOps,
+  widthsOf,
   OP_ACCESS,
   OP_ALLOC,
   OP_FREE,
@@ -43,7 +44,7 @@ import {
   type PackedOps,
   type OpKind,
   type PackedTrace,
-} from '../trace/types';
+} from '../trace';
 
 export type LockModel =
   | { kind: 'none' }

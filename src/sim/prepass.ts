@@ -5,7 +5,7 @@
  * replays one trace dozens of times. A streamed trace gets the same facts from a first pass
  * over its batches (FactsCounter).
  */
-import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, type PackedOps, type PackedTrace, type SkipCount } from '../trace/types';
+import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, type PackedOps, type PackedTrace, type SkipCount } from '../trace';
 
 export interface TraceFacts {
   ops: number;

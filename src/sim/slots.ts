@@ -7,8 +7,7 @@
  * (internal) and Σ blockFootprint(requested) over live ids with its peak (idealFootprint).
  */
 import type { Allocator } from '../alloc';
-import { OP_UNLOCK } from '../trace/types';
-import type { PackedTrace } from '../trace/types';
+import { OP_UNLOCK, type PackedTrace } from '../trace';
 import type { TraceFacts } from './prepass';
 import { ID_LIVE, ID_NONE } from './ids';
 

@@ -17,8 +17,8 @@
  */
 import { getFactory, type AllocatorFactory } from '../alloc';
 import type { DeviceProfile } from '../device';
-import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, type PackedTrace } from '../trace/types';
-import { Prng } from '../util/prng';
+import { OP_ALLOC, OP_FREE, OP_IDLE, OP_LOCK, OP_REALLOC, OP_UNLOCK, type PackedTrace } from '../trace';
+import { Prng } from '../util';
 import { replay } from './engine';
 import { replayAsync } from './stream';
 import type { OomPolicy, RunConfig, RunResult, Violation } from './types';
