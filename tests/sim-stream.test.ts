@@ -1,8 +1,9 @@
 /**
  * Replays in slices (src/sim/stream.ts, issue 15 items 4 and 6): replayStream replays a trace
- * batch by batch as a reader hands it over, replayAsync a packed trace with turns of the event
- * loop. Both must give replay's result exactly (events, lines, violations, series), and a
- * streamed replay must hold no op beyond its batch: memory does not grow with the trace.
+ * batch by batch as a reader hands it over (with a lock model applied as it streams),
+ * replayAsync a packed trace with turns of the event loop. Both must give replay's result
+ * exactly (events, lines, violations, series), and a streamed replay must hold no op beyond its
+ * batch: memory does not grow with the trace.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,10 +11,11 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { loadDevice } from '../src/device';
 import { getFactory, type AllocatorFactory } from '../src/alloc';
-import { canStream, replay, replayAsync, replayStream, streamFacts, traceFacts, type RunConfig, type RunResult } from '../src/sim';
+import { canStream, replay, replayAsync, replayStream, streamFacts, streamOf, traceFacts, type RunConfig, type RunResult } from '../src/sim';
+import { applyLockModel, lockedSource, type LockedSource } from '../src/sim/locks';
 import { OP_ALLOC, OP_FREE, type OpBatch, type PackedTrace, type TraceSource } from '../src/trace';
 import { randomTrace } from './helpers/gen';
-import { packOps } from './helpers/pack';
+import { packOps, type OpTuple } from './helpers/pack';
 
 const dev = loadDevice('nds');
 
@@ -43,10 +45,11 @@ function sourceOf(t: PackedTrace, size: number): TraceSource {
 const noWall = (r: RunResult): RunResult => ({ ...r, wallMs: 0 });
 
 async function streamed(t: PackedTrace, cfg: RunConfig, size: number): Promise<RunResult> {
-  const src = sourceOf(t, size);
+  const src = streamOf(sourceOf(t, size), cfg)!;
   const facts = await streamFacts(src);
-  assert.equal(facts, traceFacts(t), 'the first pass finds the packed trace facts');
-  assert.ok(canStream(facts, cfg));
+  const packed = applyLockModel(t, cfg.locks ?? 'none', cfg.seed ?? 1);
+  assert.equal(facts, traceFacts(packed), 'the first pass finds the facts of the packed trace (lock model applied)');
+  assert.ok(canStream(facts));
   return replayStream(src, facts, cfg);
 }
 
@@ -57,6 +60,7 @@ const configs: [string, RunConfig][] = [
   ['rmalloc, compaction every 50 ops, --check', { device: dev, allocator: 'rmalloc', oom: 'compact', compactEvery: 50, check: true, checkEvery: 101, series: false }],
   ['first-fit, stop after 12345 ops', { device: dev, allocator: 'first-fit', oom: 'fail', stopAfter: 12345, series: true }],
   ['buddy, abort at the first OOM', { device: dev, allocator: 'buddy', heapSize: 40000, oom: 'abort', series: false }],
+  ['rmalloc, locks pinned:0.3 applied as the trace streams', { device: dev, allocator: 'rmalloc', heapSize: 90000, oom: 'compact', locks: 'pinned:0.3', seed: 7, series: true }],
 ];
 
 for (const [name, cfg] of configs)
@@ -88,12 +92,46 @@ test('a violation in a streamed replay names the op and source line replay names
   assert.equal(noWall(got), noWall(want));
 });
 
-test('canStream: not with a lock model (it looks ahead), not with sparse ids (remapped per op)', () => {
+test('the access lock model applied as a trace streams gives the ops and the run of the packed one', async () => {
+  // Accesses (x ops) to a few blocks: the ones accessed often get locked and unlocked.
+  const ops: OpTuple[] = [];
+  for (let i = 0; i < 40; i++) ops.push(['a', i, 16 + i]);
+  for (let r = 0; r < 400; r++) {
+    ops.push(['x', r % 3 === 0 ? 1 : (r * 7) % 40, r % 3]);
+    if (r % 50 === 49) ops.push(['r', (r * 3) % 40, 40 + r]);
+  }
+  for (let i = 0; i < 40; i += 2) ops.push(['f', i]);
+  const acc = packOps('access', ops);
+  const want = applyLockModel(acc, 'access', 1);
+  const src = lockedSource(sourceOf(acc, 37), 'access', 1);
+  const got: number[][] = [];
+  for await (const b of src.batches()) for (let i = 0; i < b.n; i++) got.push([b.kind[i]!, b.id[i]!, b.arg[i]!, b.line[i]!]);
+  assert.equal(got, Array.from({ length: want.ops.n }, (_, i) => [want.ops.kind[i]!, want.ops.id[i]!, want.ops.arg[i]!, want.ops.line[i]!]));
+  assert.ok(want.ops.n > acc.ops.n, 'the model inserted locks');
+  const cfg: RunConfig = { device: dev, allocator: 'rmalloc', oom: 'compact', locks: 'access', compactEvery: 30, series: true };
+  assert.equal(noWall(await streamed(acc, cfg, 37)), noWall(replay(acc, cfg)));
+});
+
+test('streamOf / canStream: lifetime locks (they look ahead) and sparse ids (remapped per op) are not streamed', () => {
   const cfg: RunConfig = { device: dev, allocator: 'tlsf', oom: 'fail' };
-  assert.ok(canStream(traceFacts(t), cfg));
-  assert.not.ok(canStream(traceFacts(t), { ...cfg, locks: 'pinned:0.1' }));
+  const src = sourceOf(t, 100);
+  assert.is(streamOf(src, cfg), src);
+  assert.is(streamOf(src, { ...cfg, locks: 'lifetime:0.1' }), null);
+  assert.is((streamOf(src, { ...cfg, locks: 'pinned:0.1' }) as LockedSource).lockSpec, 'pinned:0.1');
+  assert.ok(canStream(traceFacts(t)));
   const sparse = packOps('sparse', [['a', 5e9, 8], ['f', 5e9]]);
-  assert.not.ok(canStream(traceFacts(sparse), cfg));
+  assert.not.ok(canStream(traceFacts(sparse)));
+});
+
+test('replayStream refuses a stream that does not carry the run\'s lock model', async () => {
+  const cfg: RunConfig = { device: dev, allocator: 'tlsf', oom: 'fail', locks: 'pinned:0.5' };
+  const src = sourceOf(t, 1000);
+  try {
+    await replayStream(src, traceFacts(t), cfg);
+    assert.unreachable('a raw stream replayed as if locked');
+  } catch (e) {
+    assert.match((e as Error).message, 'carries lock model none');
+  }
 });
 
 test('a streamed replay holds no op beyond its batch: live memory does not grow with the trace', async () => {

@@ -9,7 +9,7 @@
 import type { CommandModule } from 'yargs';
 import { loadDevice } from '../device';
 import { chartFromRun, renderChart, runCsv, runJson, runText, stringify, writeFileAtomic } from '../report';
-import { canStream, planRig, replayAsync, replayStream, streamFacts } from '../sim';
+import { canStream, planRig, replayAsync, replayStream, streamFacts, streamOf } from '../sim';
 import type { RunConfig, RunResult } from '../sim';
 import { findTraceFiles, loadTrace, openTrace, warnPointerSizes } from '../trace';
 import type { PackedTrace, SkipCount, TraceInfo } from '../trace';
@@ -25,9 +25,9 @@ import {
 
 /**
  * run's one trace: --trace F, or one --mix T1,T2,... (programs sharing the heap). A trace file
- * is read once for its facts (streamFacts); when the run can stream it (canStream: no lock
- * model, dense ids) it is replayed from the file batch by batch, in constant memory, else
- * loaded packed (13 bytes per op).
+ * is streamed (src/sim/stream.ts): read once for its facts, then replayed batch by batch as it
+ * is read again, in constant memory, with the lock model applied as it streams. The lifetime
+ * lock model (it looks ahead) and sparse ids (remapped per op) load it packed (13 B/op).
  */
 async function oneTrace(args: SimArgs, seed: number, cfg: RunConfig): Promise<{ info: TraceInfo; skipped: SkipCount[]; replay: () => Promise<RunResult> }> {
   const mixes = args.mix ?? [];
@@ -41,13 +41,14 @@ async function oneTrace(args: SimArgs, seed: number, cfg: RunConfig): Promise<{ 
   if (files.length !== 1)
     throw new SimError('USAGE', `run takes one trace; ${tracePath} holds ${files.length} (use compare for several)`, { file: tracePath });
   const opts = { strict: args.strict === true };
-  const src = openTrace(files[0]!, opts);
-  const facts = await streamFacts(src);
-  if (canStream(facts, cfg)) {
-    log.debug({ trace: src.info.path, ops: facts.ops }, 'run: streaming the trace (constant memory)');
-    return { info: src.info, skipped: src.skipped(), replay: () => replayStream(src, facts, cfg) };
+  const file = openTrace(files[0]!, opts);
+  const src = streamOf(file, cfg);
+  const facts = src === null ? null : await streamFacts(src);
+  if (src !== null && facts !== null && canStream(facts)) {
+    log.debug({ trace: file.info.path, ops: facts.ops, locks: cfg.locks ?? 'none' }, 'run: streaming the trace (constant memory)');
+    return { info: file.info, skipped: file.skipped(), replay: () => replayStream(src, facts, cfg) };
   }
-  log.debug({ trace: src.info.path, ops: facts.ops, locks: cfg.locks ?? 'none' }, 'run: replaying the packed trace (a lock model or sparse ids)');
+  log.debug({ trace: file.info.path, locks: cfg.locks ?? 'none' }, 'run: replaying the packed trace (the lifetime lock model or sparse ids)');
   return packed(await loadTrace(files[0]!, opts));
 }
 

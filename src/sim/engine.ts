@@ -82,7 +82,8 @@ export function replay(trace: PackedTrace, cfg: RunConfig, observer?: ReplayObse
  * a turn (signal handlers) or read the next batch of a streamed trace.
  *
  * `from` is the packed trace, or for a streamed one its info and facts: then the ids must be
- * dense (needsRemap(facts) false: no per-op remap) and no lock model may apply.
+ * dense (needsRemap(facts) false: no per-op remap) and the stream carries cfg.locks already
+ * (src/sim/locks.ts lockedSource; stream.ts replayStream checks it).
  */
 export function replaySlices(cfg: RunConfig, from: PackedTrace | { info: TraceInfo; facts: TraceFacts }): ReplaySlices {
   const lockSpec = cfg.locks ?? 'none';
@@ -90,10 +91,7 @@ export function replaySlices(cfg: RunConfig, from: PackedTrace | { info: TraceIn
   if ('ops' in from) {
     const t = applyLocks(from, lockSpec, cfg.seed ?? 1);
     r = new Replay(t.info, traceFacts(t), t, cfg, lockSpec, undefined);
-  } else {
-    if (lockSpec !== 'none') throw new Error(`replaySlices: lock model ${lockSpec} needs the packed trace`);
-    r = new Replay(from.info, from.facts, null, cfg, lockSpec, undefined);
-  }
+  } else r = new Replay(from.info, from.facts, null, cfg, lockSpec, undefined);
   r.start();
   return r;
 }

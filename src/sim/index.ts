@@ -8,7 +8,7 @@
 export * from './types';
 export { replay, replaySlices } from './engine';
 export type { ReplaySlices } from './engine';
-export { replayAsync, replayStream, streamFacts, canStream, Turns } from './stream';
+export { replayAsync, replayStream, streamFacts, streamOf, canStream, Turns } from './stream';
 export { minHeap, robsonBound, bandAbove, highWaterExact, placementOnly, DEFAULT_BAND } from './minheap';
 export type { BandOptions, MinHeapOptions } from './minheap';
 export { traceFacts, FactsCounter } from './prepass';

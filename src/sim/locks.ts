@@ -41,9 +41,12 @@ import {
   OP_LOCK,
   OP_REALLOC,
   OP_UNLOCK,
+  type OpBatch,
   type PackedOps,
   type OpKind,
   type PackedTrace,
+  type TraceInfo,
+  type TraceSource,
 } from '../trace';
 
 export type LockModel =
@@ -66,12 +69,18 @@ export function parseLockModel(spec: string): LockModel {
   throw new SimError('USAGE', `unknown lock model "${spec}"; expected none, pinned:<p>, lifetime:<f> or access`);
 }
 
+/** Where a lock model writes its ops. */
+interface OpsOut {
+  push(kind: number, id: number, arg: number, line: number): void;
+}
+
 /**
- * Where a lock model writes its ops. A model runs twice (it is deterministic for its seed):
- * first into a counter, then into columns of exactly that length, so the lock-applied trace is
- * packed like a loaded one (13 bytes per op, shared memory) with nothing held beside it.
+ * Writes ops into exact columns. A model runs twice over its source (it is deterministic for
+ * its seed): first into a counter (ops null), then into columns of exactly that length, so the
+ * lock-applied trace is packed like a loaded one (13 bytes per op, shared memory) with nothing
+ * held beside it.
  */
-class OpsOut {
+class PackedOut implements OpsOut {
   n = 0;
   private readonly ops: PackedOps | null;
   constructor(ops: PackedOps | null) {
@@ -88,47 +97,140 @@ class OpsOut {
   }
 }
 
+/** A lock model as a transform of the op stream: source ops in, in order; the trace's ops with inferred locks out. */
+interface LockTransform {
+  /** Source op i. */
+  op(i: number, k: OpKind, id: number, arg: number, line: number): void;
+  /** After the last source op: unlocks of the blocks still locked. */
+  end(): void;
+}
+
+/** The transform of a model (not `none`), writing to `out`; `short`: lifetime's pre-pass flags. */
+function transformOf(model: LockModel, seed: number, short: Uint8Array | null, out: OpsOut): LockTransform {
+  if (model.kind === 'access') return new AccessModel(out);
+  if (model.kind === 'lifetime') return new LifeModel((i) => short![i] === 1, out);
+  const rng = new Prng(seed);
+  const p = model.kind === 'pinned' ? model.p : 0;
+  return new LifeModel(() => rng.next() < p, out);
+}
+
+/** Feeds ops[0, n) to a transform as source ops base + 0 .. base + n - 1. */
+function feed(t: LockTransform, ops: PackedOps, base: number): void {
+  const { n, kind, id, arg, line } = ops;
+  for (let i = 0; i < n; i++) t.op(base + i, kind[i]! as OpKind, id[i]!, arg[i]!, line[i]!);
+}
+
 /** Returns `trace` with inferred lock ops (a new PackedTrace; `none` returns the input). */
 export function applyLockModel(trace: PackedTrace, spec: string, seed: number): PackedTrace {
   const model = parseLockModel(spec);
   if (model.kind === 'none') return trace;
   const src = trace.ops;
   const short = model.kind === 'lifetime' ? lifetimePass(src, model.f * src.n) : null;
-  const emit = (out: OpsOut): void => {
-    if (model.kind === 'access') accessModel(src, out);
-    else if (short !== null) lifeModel(src, (i) => short[i] === 1, out);
-    else {
-      const rng = new Prng(seed);
-      const p = model.kind === 'pinned' ? model.p : 0;
-      lifeModel(src, () => rng.next() < p, out);
-    }
+  const emit = (out: PackedOut): void => {
+    const t = transformOf(model, seed, short, out);
+    feed(t, src, 0);
+    t.end();
   };
-  const count = new OpsOut(null);
+  const count = new PackedOut(null);
   emit(count);
   // Inserted ops carry the ids and lines of source ops and size 0: the source's widths hold them.
   const ops = newOps(count.n, widthsOf(src));
-  const fill = new OpsOut(ops);
+  const fill = new PackedOut(ops);
   emit(fill);
   if (fill.n !== count.n) throw new Error(`lock model ${spec}: ${fill.n} ops on the second pass, ${count.n} on the first`);
+  return { info: lockedInfo(trace.info, spec, seed), ops, skipped: trace.skipped };
+}
+
+function lockedInfo(info: TraceInfo, spec: string, seed: number): TraceInfo {
+  return { ...info, header: [...info.header, ` lock model: ${spec} (seed ${seed})`] };
+}
+
+/** Whether a lock model can be applied to a trace as it streams (not lifetime: it looks ahead). */
+export function streamsLocks(spec: string): boolean {
+  return parseLockModel(spec).kind !== 'lifetime';
+}
+
+/** A growable, reused batch that a streaming transform writes to. */
+class BatchOut implements OpsOut {
+  readonly b: OpBatch;
+  constructor(cap: number) {
+    this.b = { n: 0, kind: new Uint8Array(cap), id: new Float64Array(cap), arg: new Float64Array(cap), line: new Float64Array(cap) };
+  }
+  push(kind: number, id: number, arg: number, line: number): void {
+    const b = this.b;
+    const i = b.n;
+    if (i === b.kind.length) this.grow();
+    b.kind[i] = kind;
+    b.id[i] = id;
+    b.arg[i] = arg;
+    b.line[i] = line;
+    b.n = i + 1;
+  }
+  private grow(): void {
+    const b = this.b;
+    const cap = b.kind.length * 2;
+    const k = new Uint8Array(cap); k.set(b.kind); b.kind = k;
+    const d = new Float64Array(cap); d.set(b.id); b.id = d;
+    const a = new Float64Array(cap); a.set(b.arg); b.arg = a;
+    const l = new Float64Array(cap); l.set(b.line); b.line = l;
+  }
+}
+
+/** A streamed trace with a lock model applied as it streams (lockedSource). */
+export interface LockedSource extends TraceSource {
+  /** The lock model the stream carries. */
+  readonly lockSpec: string;
+}
+
+/**
+ * `src` with the lock model `spec` applied batch by batch (streamsLocks(spec) must hold): the
+ * same ops as applyLockModel on the packed trace, in constant memory. Every iteration starts
+ * the model afresh (the same seed: the same locks).
+ */
+export function lockedSource(src: TraceSource, spec: string, seed: number): LockedSource {
+  const model = parseLockModel(spec);
+  if (model.kind === 'lifetime' || model.kind === 'none') throw new Error(`lockedSource: ${spec} does not stream`);
   return {
-    info: { ...trace.info, header: [...trace.info.header, ` lock model: ${spec} (seed ${seed})`] },
-    ops,
-    skipped: trace.skipped,
+    lockSpec: spec,
+    get info() {
+      return lockedInfo(src.info, spec, seed);
+    },
+    skipped: () => src.skipped(),
+    batches: () => ({
+      async *[Symbol.asyncIterator]() {
+        const out = new BatchOut(1024);
+        const t = transformOf(model, seed, null, out);
+        let base = 0;
+        for await (const b of src.batches()) {
+          feed(t, b, base);
+          base += b.n;
+          if (out.b.n > 0) yield out.b;
+          out.b.n = 0;
+        }
+        t.end();
+        if (out.b.n > 0) yield out.b;
+        out.b.n = 0;
+      },
+    }),
   };
 }
 
 /** pinned and lifetime: a per-allocation decision, locked from alloc to free. */
-function lifeModel(src: PackedOps, decide: (i: number) => boolean, out: OpsOut): void {
-  const n = src.n;
+class LifeModel implements LockTransform {
   /** id -> line of the op that allocated it, sign: + locked by the model, - not locked. */
-  const live = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const k = src.kind[i]! as OpKind;
-    const id = src.id[i]!;
-    const line = src.line[i]!;
+  private readonly live = new Map<number, number>();
+  private readonly decide: (i: number) => boolean;
+  private readonly out: OpsOut;
+  constructor(decide: (i: number) => boolean, out: OpsOut) {
+    this.decide = decide;
+    this.out = out;
+  }
+
+  op(i: number, k: OpKind, id: number, arg: number, line: number): void {
+    const { live, out, decide } = this;
     switch (k) {
       case OP_ALLOC: {
-        out.push(k, id, src.arg[i]!, line);
+        out.push(k, id, arg, line);
         if (live.has(id)) break; // an alloc of a live id: the engine skips it; keep our state
         const lock = decide(i);
         live.set(id, lock ? line : -line);
@@ -148,22 +250,25 @@ function lifeModel(src: PackedOps, decide: (i: number) => boolean, out: OpsOut):
         const st = live.get(id);
         if (st === undefined) {
           // realloc of an unknown id allocates: decide as for an alloc.
-          out.push(k, id, src.arg[i]!, line);
+          out.push(k, id, arg, line);
           const lock = decide(i);
           live.set(id, lock ? line : -line);
           if (lock) out.push(OP_LOCK, id, 0, line);
         } else if (st > 0) {
           out.push(OP_UNLOCK, id, 0, line);
-          out.push(k, id, src.arg[i]!, line);
+          out.push(k, id, arg, line);
           out.push(OP_LOCK, id, 0, line);
-        } else out.push(k, id, src.arg[i]!, line);
+        } else out.push(k, id, arg, line);
         break;
       }
       default:
-        out.push(k, id, src.arg[i]!, line);
+        out.push(k, id, arg, line);
     }
   }
-  for (const [id, st] of live) if (st > 0) out.push(OP_UNLOCK, id, 0, st);
+
+  end(): void {
+    for (const [id, st] of this.live) if (st > 0) this.out.push(OP_UNLOCK, id, 0, st);
+  }
 }
 
 /**
@@ -203,31 +308,37 @@ interface Score {
 }
 
 /** The fine rule for access traces, streaming, amortised O(ops). */
-function accessModel(src: PackedOps, out: OpsOut): void {
-  const n = src.n;
-  const live = new Map<number, Score>();
+class AccessModel implements LockTransform {
+  private readonly live = new Map<number, Score>();
   /** deadline -> ids whose score may reach 0 then (stale entries are skipped). */
-  const buckets = new Map<number, number[]>();
-  let A = 0;
-  const file = (id: number, s: Score) => {
-    const list = buckets.get(s.deadline);
+  private readonly buckets = new Map<number, number[]>();
+  /** Accesses so far (the global count). */
+  private A = 0;
+  private lastLine = 0;
+  private readonly out: OpsOut;
+  constructor(out: OpsOut) {
+    this.out = out;
+  }
+
+  private file(id: number, s: Score): void {
+    const list = this.buckets.get(s.deadline);
     if (list) list.push(id);
-    else buckets.set(s.deadline, [id]);
-  };
-  for (let i = 0; i < n; i++) {
-    const k = src.kind[i]! as OpKind;
-    const id = src.id[i]!;
-    const line = src.line[i]!;
+    else this.buckets.set(s.deadline, [id]);
+  }
+
+  op(_i: number, k: OpKind, id: number, arg: number, line: number): void {
+    const { live, buckets, out } = this;
+    this.lastLine = line;
     switch (k) {
       case OP_ACCESS: {
         const s = live.get(id);
-        A++;
+        const A = ++this.A;
         if (s) {
           const now = Math.max(0, s.v - 0.5 * (A - 1 - s.at)) + 1;
           s.v = now;
           s.at = A;
           s.deadline = A + 2 * now;
-          file(id, s);
+          this.file(id, s);
           if (!s.locked) {
             s.locked = true;
             out.push(OP_LOCK, id, 0, line);
@@ -248,8 +359,8 @@ function accessModel(src: PackedOps, out: OpsOut): void {
         break;
       }
       case OP_ALLOC:
-        out.push(k, id, src.arg[i]!, line);
-        if (!live.has(id)) live.set(id, { v: 0, at: A, deadline: A, locked: false });
+        out.push(k, id, arg, line);
+        if (!live.has(id)) live.set(id, { v: 0, at: this.A, deadline: this.A, locked: false });
         break;
       case OP_FREE: {
         const s = live.get(id);
@@ -264,18 +375,20 @@ function accessModel(src: PackedOps, out: OpsOut): void {
         const s = live.get(id);
         if (s && s.locked) {
           out.push(OP_UNLOCK, id, 0, line);
-          out.push(k, id, src.arg[i]!, line);
+          out.push(k, id, arg, line);
           out.push(OP_LOCK, id, 0, line);
         } else {
-          out.push(k, id, src.arg[i]!, line);
-          if (!s) live.set(id, { v: 0, at: A, deadline: A, locked: false });
+          out.push(k, id, arg, line);
+          if (!s) live.set(id, { v: 0, at: this.A, deadline: this.A, locked: false });
         }
         break;
       }
       default:
-        out.push(k, id, src.arg[i]!, line);
+        out.push(k, id, arg, line);
     }
   }
-  const lastLine = n > 0 ? src.line[n - 1]! : 0;
-  for (const [id, s] of live) if (s.locked) out.push(OP_UNLOCK, id, 0, lastLine);
+
+  end(): void {
+    for (const [id, s] of this.live) if (s.locked) this.out.push(OP_UNLOCK, id, 0, this.lastLine);
+  }
 }

@@ -10,8 +10,9 @@
  * - Streaming. `run` on a trace file replays it in constant memory: a first pass reads the
  *   facts the engine needs before op 0 (op count, largest id, median request: FactsCounter), a
  *   second pass replays each batch as the reader hands it over. No op is held beyond its batch.
- *   It applies when no lock model is asked for (they look ahead) and the ids are dense (sparse
- *   ids are remapped per op from the packed trace); runTrace falls back to the packed replay.
+ *   A lock model is applied as the trace streams (pinned, access: src/sim/locks.ts
+ *   lockedSource), except lifetime, which looks ahead; that and sparse ids (remapped per op
+ *   from the packed trace) make `run` replay the packed trace instead.
  *
  * Results are those of `replay`, byte for byte (the same engine code runs the same ops; only
  * wallMs, which includes reading the trace when streaming, differs).
@@ -20,6 +21,7 @@ import { SimError } from '../errors';
 import type { OpBatch, PackedTrace, TraceSource } from '../trace';
 import { replaySlices } from './engine';
 import { FactsCounter, skippedCount, type TraceFacts } from './prepass';
+import { lockedSource, streamsLocks, type LockedSource } from './locks';
 import { needsRemap } from './slots';
 import type { RunConfig, RunResult } from './types';
 
@@ -62,9 +64,20 @@ export async function streamFacts(src: TraceSource): Promise<TraceFacts> {
   return c.facts(skippedCount(src.skipped()));
 }
 
-/** Whether `run` can stream a trace with these facts under `cfg` (else it replays the packed trace). */
-export function canStream(facts: TraceFacts, cfg: RunConfig): boolean {
-  return (cfg.locks ?? 'none') === 'none' && !needsRemap(facts);
+/**
+ * The source a run under `cfg` replays when it streams `src`: src itself, or src with the lock
+ * model applied as it streams; null when the model looks ahead (lifetime) and the run needs the
+ * packed trace.
+ */
+export function streamOf(src: TraceSource, cfg: RunConfig): TraceSource | null {
+  const spec = cfg.locks ?? 'none';
+  if (spec === 'none') return src;
+  return streamsLocks(spec) ? lockedSource(src, spec, cfg.seed ?? 1) : null;
+}
+
+/** Whether a streamed trace with these facts (of the stream streamOf gave) can be replayed as it streams: dense ids. */
+export function canStream(facts: TraceFacts): boolean {
+  return !needsRemap(facts);
 }
 
 /** Largest id of a batch's ops that carry one (alloc .. unlock). */
@@ -75,10 +88,13 @@ function maxIdOf(b: OpBatch): number {
 }
 
 /**
- * The second pass: replays `src` batch by batch (canStream(facts, cfg) must hold; `facts` from
- * streamFacts on the same source). A file that changed between the passes is SimError('IO').
+ * The second pass: replays `src` (from streamOf) batch by batch (canStream(facts) must hold;
+ * `facts` from streamFacts on the same source). A file that changed between the passes is
+ * SimError('IO').
  */
 export async function replayStream(src: TraceSource, facts: TraceFacts, cfg: RunConfig): Promise<RunResult> {
+  const carried = (src as Partial<LockedSource>).lockSpec ?? 'none';
+  if (carried !== (cfg.locks ?? 'none')) throw new Error(`replayStream: the stream carries lock model ${carried}, the run asks for ${cfg.locks ?? 'none'} (streamOf)`);
   const r = replaySlices(cfg, { info: src.info, facts });
   const turns = new Turns();
   const changed = (): never => {
