@@ -8,7 +8,9 @@
  *    most 16 B/op. (What loading costs on the way shows in the peak RSS below.)
  * 2. Peak RSS of whole commands (child processes, GNU time's %M): `rmalloc-sim run -a slab` on
  *    the generated trace and on a 1000-op one, (peak − small) / (ops − 1000) bytes per op; also
- *    with `--locks pinned:0.2` (a lock model needs the packed trace: run cannot stream it).
+ *    with `--locks pinned:0.2`. And whether the peak grows with the trace at all: the same run
+ *    on the trace's first fifth, (peak − peak at ops/5) / (ops − ops/5) bytes per op (about 0
+ *    for a run that streams).
  * Each CLI given with --cli (a dist/cli.js; repeatable, default this tree's) is measured in the
  * same run, so an old build and a new one compare on the same machine state; their run JSON
  * must be identical (wallMs aside).
@@ -106,8 +108,10 @@ async function main(): Promise<void> {
     const kept = argOf('--trace');
     const big = kept ? path.resolve(kept) : path.join(dir, 'big.trace.gz');
     const small = path.join(dir, 'small.trace.gz');
+    const fifth = path.join(dir, 'fifth.trace.gz');
     if (!fs.existsSync(big)) await generateFile(big, ops);
     await generateFile(small, 1000);
+    await generateFile(fifth, Math.round(ops / 5)); // the same generator and seed: the big trace's first fifth
     process.stderr.write(`trace of ${ops} ops: ${big} (${(fs.statSync(big).size / 1e6).toFixed(1)} MB gzip)\n`);
 
     const t = await loadTrace(big);
@@ -126,16 +130,21 @@ async function main(): Promise<void> {
     process.stdout.write('| slot remap of sparse ids (Int32 per op; only for ids above max(2^20, 4 x ops)) | 4.00 |\n\n');
 
     process.stdout.write('`run -d nds -a slab -t <trace> --json [extra]`, peak RSS of the whole command minus that of the same command on a 1000-op trace, per op:\n\n');
-    process.stdout.write('| CLI | extra | run peak RSS | 1000-op run peak RSS | bytes/op | CPU s |\n|---|---|---:|---:|---:|---:|\n');
+    process.stdout.write(
+      '| CLI | extra | run peak RSS | 1000-op run peak RSS | bytes/op | peak at ops/5 | bytes/op from ops/5 to ops | CPU s |\n|---|---|---:|---:|---:|---:|---:|---:|\n',
+    );
+    const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    const n5 = Math.round(ops / 5);
     let same = true;
     for (const extra of [[], ['--locks', 'pinned:0.2']]) {
       const jsons: string[] = [];
       for (const cli of clis) {
         const s = peakRun(cli, small, extra);
+        const f = peakRun(cli, fifth, extra);
         const b = peakRun(cli, big, extra);
         jsons.push(b.json);
         process.stdout.write(
-          `| ${path.relative(ROOT, cli) || cli} | ${extra.join(' ') || '-'} | ${(b.rss / 2 ** 20).toFixed(0)} MiB | ${(s.rss / 2 ** 20).toFixed(0)} MiB | ${((b.rss - s.rss) / (n - 1000)).toFixed(1)} | ${b.cpu.toFixed(1)} |\n`,
+          `| ${path.relative(ROOT, cli) || cli} | ${extra.join(' ') || '-'} | ${mib(b.rss)} | ${mib(s.rss)} | ${((b.rss - s.rss) / (n - 1000)).toFixed(1)} | ${mib(f.rss)} | ${((b.rss - f.rss) / (n - n5)).toFixed(1)} | ${b.cpu.toFixed(1)} |\n`,
         );
       }
       same &&= jsons.every((j) => j === jsons[0]);
