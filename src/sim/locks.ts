@@ -33,7 +33,9 @@
 import { SimError } from '../errors';
 import { Prng } from '../util';
 import {
+  newBatch,
   newOps,
+  pushOp,
   widthsOf,
   OP_ACCESS,
   OP_ALLOC,
@@ -154,25 +156,10 @@ export function streamsLocks(spec: string): boolean {
 class BatchOut implements OpsOut {
   readonly b: OpBatch;
   constructor(cap: number) {
-    this.b = { n: 0, kind: new Uint8Array(cap), id: new Float64Array(cap), arg: new Float64Array(cap), line: new Float64Array(cap) };
+    this.b = newBatch(cap);
   }
   push(kind: number, id: number, arg: number, line: number): void {
-    const b = this.b;
-    const i = b.n;
-    if (i === b.kind.length) this.grow();
-    b.kind[i] = kind;
-    b.id[i] = id;
-    b.arg[i] = arg;
-    b.line[i] = line;
-    b.n = i + 1;
-  }
-  private grow(): void {
-    const b = this.b;
-    const cap = b.kind.length * 2;
-    const k = new Uint8Array(cap); k.set(b.kind); b.kind = k;
-    const d = new Float64Array(cap); d.set(b.id); b.id = d;
-    const a = new Float64Array(cap); a.set(b.arg); b.arg = a;
-    const l = new Float64Array(cap); l.set(b.line); b.line = l;
+    pushOp(this.b, kind, id, arg, line);
   }
 }
 

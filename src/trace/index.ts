@@ -15,7 +15,7 @@
  * - tracePointerBytes / warnPointerSizes: the header's `pointer-bytes:` against the device's.
  */
 export * from './types';
-export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, BATCH_OPS } from './reader';
+export { openTrace, loadTrace, traceFromText, findTraceFiles, traceName, OpCollector, BATCH_OPS, newBatch, pushOp } from './reader';
 export { OpPacker, narrowOps, newOps, newColumn, newKinds, fitsU32, widthsOf, copyOps, isShared, packedBytesAllocated } from './pack';
 export type { ColumnWidths } from './pack';
 export type { OpenOptions } from './reader';

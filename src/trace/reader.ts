@@ -79,6 +79,33 @@ export function newBatch(capacity: number): OpBatch {
   };
 }
 
+/** Appends one op to a batch, doubling its arrays when it is full. */
+export function pushOp(b: OpBatch, kind: number, id: number, arg: number, line: number): void {
+  const n = b.n;
+  if (n === b.kind.length) growBatch(b);
+  b.kind[n] = kind;
+  b.id[n] = id;
+  b.arg[n] = arg;
+  b.line[n] = line;
+  b.n = n + 1;
+}
+
+function growBatch(b: OpBatch): void {
+  const cap = b.kind.length * 2;
+  const k = new Uint8Array(cap);
+  k.set(b.kind);
+  const i = new Float64Array(cap);
+  i.set(b.id);
+  const a = new Float64Array(cap);
+  a.set(b.arg);
+  const l = new Float64Array(cap);
+  l.set(b.line);
+  b.kind = k;
+  b.id = i;
+  b.arg = a;
+  b.line = l;
+}
+
 const NO_OP_FOR: Record<number, string> = {
   [OP_FREE]: 'free of an unknown id',
   [OP_REALLOC]: 'realloc of an unknown id',
@@ -162,31 +189,7 @@ export class OpCollector implements OpSink {
       default:
         if (!this.isLive(id)) return this.problem(NO_OP_FOR[kind]!, id, line);
     }
-    const b = this.batch;
-    const n = b.n;
-    if (n === b.kind.length) this.growBatch();
-    b.kind[n] = kind;
-    b.id[n] = id;
-    b.arg[n] = arg;
-    b.line[n] = line;
-    b.n = n + 1;
-  }
-
-  private growBatch(): void {
-    const b = this.batch;
-    const cap = b.kind.length * 2;
-    const k = new Uint8Array(cap);
-    k.set(b.kind);
-    const i = new Float64Array(cap);
-    i.set(b.id);
-    const a = new Float64Array(cap);
-    a.set(b.arg);
-    const l = new Float64Array(cap);
-    l.set(b.line);
-    b.kind = k;
-    b.id = i;
-    b.arg = a;
-    b.line = l;
+    pushOp(this.batch, kind, id, arg, line);
   }
 
   private problem(reason: string, id: number, line: number): void {
