@@ -1,6 +1,6 @@
 /**
  * Memory bus: exact cycle counts for a hand-worked nds sequence (expected numbers recomputed
- * here from the profile's own numbers, following the cycle model in src/bus/index.ts), the
+ * here from the profile's own numbers, following the cycle model in src/bus/memory.ts), the
  * split rule for accesses wider than the bus, every BusFault kind, memmove semantics, counters
  * that add up, and the uncounted observer/application ports.
  */

@@ -13,7 +13,8 @@
  * element through the cache in order: the reads of a burst, then its writes.
  */
 import type { DeviceProfile, HeapSpan } from '../device';
-import { BusFault, MemoryBus, type BusCounters, type Span, type WordView } from './index';
+import { BusFault, MemoryBus, type BusCounters, type Span } from './memory';
+import type { WordView } from './walk';
 import { DataCache, type DataCacheSpec } from './cache';
 import { PlacementBus } from './placement';
 

@@ -1,7 +1,7 @@
 /**
  * The CPU cost table: the ALU work an allocator does, in CPU cycles, per processor core.
  *
- * Memory accesses are charged from the device's region table (see index.ts); everything an
+ * Memory accesses are charged from the device's region table (see memory.ts); everything an
  * allocator computes between them is charged here, through named bus calls that every allocator
  * uses alike: `bus.fls()` and `bus.ffs()` for bit scans, `bus.alu(kind)` for the other named
  * operations, and `bus.work(n)` for n simple single-cycle instructions (add, shift, logic, move).

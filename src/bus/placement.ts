@@ -12,7 +12,7 @@
  * whose charges are then made and never read.
  */
 import type { DeviceProfile, HeapSpan } from '../device';
-import { MemoryBus } from './index';
+import { MemoryBus } from './memory';
 
 export class PlacementBus extends MemoryBus {
   private readonly ptr4: boolean;

@@ -45,12 +45,12 @@ import type { SqueezePoint } from './tight';
 import type { CompareCell, CompareReport, CompareTrace, GoalName, StudySetting } from '../report';
 import { placementOnly, traceFacts } from '../sim';
 import type { BandOptions, MinHeapResult, OomPolicy, RunConfig, RunResult } from '../sim';
-import { fromWire, runJobs } from '../sim/parallel';
-import type { Job } from '../sim/parallel';
+import { fromWire, runJobs } from '../sim';
+import type { Job } from '../sim';
 import { findTraceFiles, loadTrace } from '../trace';
-import { OP_ALLOC, OP_FREE, OP_REALLOC } from '../trace/types';
+import { OP_ALLOC, OP_FREE, OP_REALLOC } from '../trace';
 import type { MixInfo } from '../trace';
-import type { PackedTrace, SkipCount } from '../trace/types';
+import type { PackedTrace, SkipCount } from '../trace';
 
 /** The bundled traces folder (works from src/ under ts-node and from dist/). */
 export const FIRMWARE_TRACES_DIR = path.resolve(__dirname, '..', '..', 'firmware-traces');
