@@ -6,7 +6,7 @@
  *   file first (src/trace/spool.ts).
  */
 import { quote } from '../errors';
-import { spoolInputs } from '../trace/spool';
+import { spoolInputs } from '../trace';
 
 function camel(s: string): string {
   return s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -9,8 +9,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { SimError } from '../errors';
 import { stringify, writeFileAtomic } from '../report';
 import { captureStdout, type StdoutCapture } from '../util';
-import { fingerprint, parseShard, readPartials, recordSlice, serveRecorded } from '../study/shard';
-import type { Partial, Shard, SliceRecord } from '../study/shard';
+import { fingerprint, parseShard, readPartials, recordSlice, serveRecorded } from '../study';
+import type { Partial, Shard, SliceRecord } from '../study';
 import { handler } from './common';
 import { mergeTune, printTune, tuneOutput } from './tune';
 

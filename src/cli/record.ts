@@ -5,8 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { SimError } from '../errors';
-import { record } from '../trace/record';
-import type { RecordResult, StdioChoice } from '../trace/record';
+import { record } from '../trace';
+import type { RecordResult, StdioChoice } from '../trace';
 import { handler } from './common';
 
 interface RecordArgs {

@@ -13,7 +13,7 @@ import { log } from '../log';
 import { handler } from './common';
 import * as path from 'node:path';
 import { SimError, printable } from '../errors';
-import { spoolInput } from '../trace/spool';
+import { spoolInput } from '../trace';
 
 interface StatsArgs {
   file: string;

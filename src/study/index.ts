@@ -365,3 +365,11 @@ export async function runStudy(spec: StudySpec): Promise<Study> {
   });
   return { device: dev, traces, allocators: allocs, report, runs, probes, failures };
 }
+
+// The study's other workflows, for src/cli (squeeze imports this file, so it is reached apart).
+export { fingerprint, parseShard, readPartials, recordSlice, serveRecorded, reviveInfinity, traceHash } from './shard';
+export type { Partial, Shard, SliceRecord } from './shard';
+export { DEFAULT_BUDGET, better, mergeSearches, traceFigures, tuneSearch, paramsOf, runOf } from './tune';
+export type { BaseRun, TuneSearch } from './tune';
+export { buildTuneReport, paretoSvg, tuneText } from './tune-report';
+export type { TuneReport, Verified } from './tune-report';

@@ -39,3 +39,6 @@ export { IdPool, AddressMap } from './import-util';
 export { mixTraces, loadMix } from './mix';
 export type { MixInfo, MixPart, MixOptions } from './mix';
 export { tracePointerBytes, pointerSizeWarning, warnPointerSizes } from './pointer';
+export { spoolInputs, spoolInput } from './spool';
+export { record } from './record';
+export type { RecordResult, StdioChoice } from './record';

@@ -23,7 +23,7 @@
  * programs' own header lines prefixed with their names.
  */
 import { SimError } from '../errors';
-import { Prng } from '../util/prng';
+import { Prng } from '../util';
 import { loadTrace } from './reader';
 import { fitsU32, newOps } from './pack';
 import { OP_IDLE, OP_UNLOCK, type NumColumn, type PackedOps, type PackedTrace, type SkipCount } from './types';

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SimError, describeFsError } from '../errors';
-import { addExitHook, registerTemp } from '../util/cleanup';
+import { addExitHook, registerTemp } from '../util';
 
 const spooled = new Map<string, string>();
 

@@ -11,7 +11,7 @@
  */
 import * as zlib from 'node:zlib';
 import { SimError, describeFsError } from '../errors';
-import { AtomicFile } from '../util/atomic';
+import { AtomicFile } from '../util';
 import type { PackedOps } from './types';
 import { END_PROMISE, endLine, formatOp } from './native';
 
