@@ -44,7 +44,6 @@ import { cpuCosts, type AluKind, type CpuCosts } from './cpu';
 import { ObserverPort, type MemPort } from './port';
 import type { CacheCounters } from './cache';
 import type { WordView } from './walk';
-
 import { StaticsPort, placeStatics } from './statics';
 
 export type BusFaultKind = 'unmapped' | 'outside-heap' | 'out-of-region' | 'misaligned' | 'write-width';

@@ -11,17 +11,9 @@
  * Anything else (another span, a misaligned or split access, a fault) goes through MemoryBus,
  * whose charges are then made and never read.
  */
-import type { DeviceProfile, HeapSpan } from '../device';
 import { MemoryBus } from './memory';
 
 export class PlacementBus extends MemoryBus {
-  private readonly ptr4: boolean;
-
-  constructor(device: DeviceProfile, heaps: readonly HeapSpan[]) {
-    super(device, heaps);
-    this.ptr4 = this.pointerBytes === 4;
-  }
-
   override read16(a: number): number {
     const s = this.cur;
     if (this.nativeOrder && a >= s.base && a + 2 <= s.end && (a & 1) === 0) return s.u16[(a - s.base) >>> 1]!;
@@ -34,8 +26,9 @@ export class PlacementBus extends MemoryBus {
     return super.read32(a);
   }
 
+  // Pointer-sized accesses restated here (as in CachedBus) so their calls bind to this class's reads and writes.
   override readPtr(a: number): number {
-    return this.ptr4 ? this.read32(a) : this.read16(a);
+    return this.pointerBytes === 4 ? this.read32(a) : this.read16(a);
   }
 
   override write16(a: number, v: number): void {
@@ -57,7 +50,7 @@ export class PlacementBus extends MemoryBus {
   }
 
   override writePtr(a: number, v: number): void {
-    if (this.ptr4) this.write32(a, v);
+    if (this.pointerBytes === 4) this.write32(a, v);
     else this.write16(a, v);
   }
 
